@@ -1,0 +1,41 @@
+/// A linear operator along one axis, as data: which samples each output combines, with which weights.
+///
+/// Every derivative Nabla computes by finite differences is one of these applied by ``AxisKernel``:
+/// numpy's gradient, higher accuracy orders, higher derivatives, periodic wrap-around.
+///
+/// Output row `i` (a position along the axis) is computed by
+/// - a ``RowRule`` from ``leading`` when `i < leading.count`,
+/// - a ``RowRule`` from ``trailing`` when `i >= length - trailing.count`,
+/// - the ``Interior`` stencil otherwise: `Σ_k w_k(i) · f[i + offsets[k]]`, summed left to right.
+///
+/// `W` is the type the weights are stored and the sums are computed in; results are rounded to the
+/// element type at the end (numpy computes `Float` data with `Double` coordinates in `Double`).
+public struct AxisStencil<W: BinaryFloatingPoint & Sendable>: Sendable {
+    /// How one boundary row is computed, with absolute source rows.
+    enum RowRule: Sendable {
+        /// `(f[plus] - f[minus]) / divisor`, the difference taken in the element type (numpy's first-order edges).
+        case quotient(plus: Int, minus: Int, divisor: W)
+        /// `Σ_k weights[k] · f[rows[k]]`, left to right.
+        case weighted(rows: [Int], weights: [W])
+    }
+
+    /// The stencil used between the boundary rows.
+    enum Interior: Sendable {
+        /// `(f[i+1] - f[i-1]) / divisor` — numpy's uniform central difference, bit for bit.
+        case centralQuotient(divisor: W)
+        /// `Σ_k weights[k] · f[i + offsets[k]]`, the same weights on every row.
+        case uniform(offsets: [Int], weights: [W])
+        /// `Σ_k weights[k · length + i] · f[i + offsets[k]]`: each row its own weights (non-uniform coordinates);
+        /// `weights[k * length + i]` is term `k`'s weight on row `i` (entries of boundary rows are unused).
+        case perRow(offsets: [Int], weights: [W])
+    }
+
+    /// The number of samples along the axis.
+    var length: Int
+    var leading: [RowRule]
+    var trailing: [RowRule]
+    var interior: Interior
+
+    /// Rows computed with the interior stencil.
+    var interiorRows: Range<Int> { leading.count..<max(leading.count, length - trailing.count) }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import NablaPipeline
+
+/// `nabla`: derivatives of fields sampled on N-D grids, on numpy's file formats.
+@main
+struct NablaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nabla",
+        abstract: "Derivatives of fields sampled on N-dimensional grids, numpy-exact, on .npy/.npz files.",
+        discussion: """
+        Examples:
+          nabla gradient potential.npy --spacing 0.1 --edge-order 2 -o field.npz
+          nabla gradient data.npz --key V --axis -1 --spacing x.npy -o dVdx.npy
+        """,
+        version: "0.1.0",
+        subcommands: [Gradient.self]
+    )
+}
+
+/// Runs a library job, turning its error into `nabla: error: …` on stderr and exit status 1.
+func runReportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch {
+        let line = "\(error)".replacingOccurrences(of: "\n", with: " ")
+        FileHandle.standardError.write(Data("nabla: error: \(line)\n".utf8))
+        throw ExitCode(1)
+    }
+}
