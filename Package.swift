@@ -50,6 +50,10 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
+            name: "StencilEngineTests",
+            dependencies: ["Nabla"]
+        ),
+        .testTarget(
             name: "NablaFormatsTests",
             dependencies: ["Nabla", "NablaFormats"],
             resources: [.copy("Fixtures")]

@@ -3,38 +3,36 @@ import Foundation
 import NablaPipeline
 
 extension NablaCommand {
-    /// `nabla gradient`: numpy.gradient on a file.
+    /// `nabla gradient`: numpy.gradient on a file, and more.
     struct Gradient: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Differentiate an array file along its axes, exactly as numpy.gradient does.",
+            abstract: "Differentiate an array file along its axes, exactly as numpy.gradient does (and beyond).",
             discussion: """
-            Central differences inside, one-sided differences at the edges (numpy 2.x semantics, same \
-            results to the bit). Writes one array per selected axis, named axis0, axis1, … after the axis \
-            index (--axis -1 on a 3-D input gives axis2). Float16/32/64 keep their type; integers give float64.
+            By default: central differences inside, one-sided differences at the edges, numpy 2.x semantics \
+            and the same results to the bit. --accuracy, --derivative and --periodic go beyond numpy. Writes \
+            one array per selected axis, named axis0, axis1, … after the axis index (--axis -1 on a 3-D \
+            input gives axis2). Float16/32/64 keep their type; integers give float64.
 
             Examples:
               nabla gradient V.npy -o grad.npz                          # every axis, spacing 1
               nabla gradient V.npy --spacing 0.1 --edge-order 2 -o E.npz
               nabla gradient V.npy --axis 0 --axis -1 --spacing 0.1 --spacing x.npy -o g.npz
               nabla gradient fields.npz --key V --axis 1 -o dVdy.npy
+              nabla gradient V.npy --accuracy 6 --derivative 2 --periodic-axis 0 -o d2.npz
             """
         )
 
         @Argument(help: "The input array: a .npy file, or a .npz archive (see --key).")
         var input: String
 
-        @Option(name: .customLong("spacing"), parsing: .unconditionalSingleValue,
-                help: ArgumentHelp(
-                    "Sample spacing: a number, or a 1-D .npy file of coordinates. Give it once (all selected axes) or once per selected axis, in --axis order.",
-                    valueName: "V"))
-        var spacing: [String] = []
-
         @Option(name: .customLong("axis"), parsing: .unconditionalSingleValue,
-                help: ArgumentHelp("An axis to differentiate along (repeatable; negative counts from the end). Default: every axis.", valueName: "N"))
+                help: ArgumentHelp("An axis to differentiate along (repeatable, in output order; negative counts from the end). Default: every axis.", valueName: "N"))
         var axis: [Int] = []
 
-        @Option(name: .customLong("edge-order"), help: ArgumentHelp("Accuracy order at the edges: 1 or 2.", valueName: "1|2"))
-        var edgeOrder: Int = 1
+        @OptionGroup var scheme: SchemeOptions
+
+        @Option(name: .customLong("derivative"), help: ArgumentHelp("The order of the derivative along each axis (1 = first derivative).", valueName: "M"))
+        var derivative: Int = 1
 
         @Option(name: .customLong("key"), help: ArgumentHelp("The array to read from a .npz input (default: its only array).", valueName: "NAME"))
         var key: String?
@@ -44,12 +42,8 @@ extension NablaCommand {
 
         func run() throws {
             try runReportingErrors {
-                try GradientJob(
-                    input: URL(fileURLWithPath: input), key: key,
-                    spacing: spacing.map(SpacingArgument.init(parsing:)),
-                    axes: axis.isEmpty ? nil : axis, edgeOrder: edgeOrder,
-                    output: URL(fileURLWithPath: output)
-                ).run()
+                try GradientJob(input: URL(fileURLWithPath: input), key: key, axes: axis.isEmpty ? nil : axis,
+                                options: scheme.options(derivative: derivative), output: URL(fileURLWithPath: output)).run()
             }
         }
     }

@@ -1,7 +1,7 @@
 /// A rectilinear grid: the product of its axes, like `numpy.mgrid` or `numpy.meshgrid(..., indexing="ij")`.
 ///
 /// ```swift
-/// let grid = Grid(.arange(-100, 101, step: 25), .arange(-100, 101, step: 25), .arange(-100, 101, step: 25))
+/// let grid = Grid(.mgrid(-100, 101, step: 25), .mgrid(-100, 101, step: 25), .mgrid(-100, 101, step: 25))
 /// let V: NDArray<Double> = grid.sample { x, y, z in 2*x*x + 3*y*y - 4*z }
 /// let E = try grid.gradient(of: V).map { -$0 }   // [Ex, Ey, Ez]
 /// ```

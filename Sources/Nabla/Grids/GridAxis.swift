@@ -3,8 +3,9 @@
 /// The four ways numpy users build axes are all here:
 /// ```
 /// GridAxis(start: -100, step: 25, count: 9)           // uniform: x_i = i·step + start
-/// GridAxis.arange(-100, 101, step: 25)                // numpy.mgrid[-100:101:25.]  (stop excluded)
-/// GridAxis.linspace(-1, 1, count: 5)                  // numpy.mgrid[-1:1:5j]       (stop included)
+/// GridAxis.mgrid(-100, 101, step: 25)                 // an axis of numpy.mgrid[-100:101:25., …] (stop excluded)
+/// GridAxis.arange(0, 1, step: 0.1)                    // numpy.arange(0, 1, 0.1)
+/// GridAxis.linspace(-1, 1, count: 5)                  // numpy.mgrid[-1:1:5j]         (stop included)
 /// try GridAxis.coordinates([0, 0.5, 1, 3, 5, 7])      // explicit, strictly monotonic
 /// ```
 /// Uniform coordinates are computed as numpy.mgrid computes them, `Double(i) * step + start`, so
@@ -40,11 +41,19 @@ public struct GridAxis: Sendable, Hashable {
         self.isPeriodic = periodic
     }
 
-    /// numpy's `arange(start, stop, step)` / `mgrid[start:stop:step]`: `ceil((stop - start) / step)` samples,
-    /// `stop` excluded.
-    public static func arange(_ start: Double, _ stop: Double, step: Double) -> GridAxis {
+    /// One axis of numpy's N-D `mgrid[start:stop:step]` (real step): `ceil((stop - start) / step)` samples at
+    /// `Double(i) * step + start`, `stop` excluded — `mgrid[-100:101:25., -100:101:25.]`'s axes, bit for bit.
+    public static func mgrid(_ start: Double, _ stop: Double, step: Double) -> GridAxis {
         let n = ((stop - start) / step).rounded(.up)
         return GridAxis(start: start, step: step, count: n > 0 ? Int(n) : 0)
+    }
+
+    /// numpy's `arange(start, stop, step)` (and 1-D `mgrid[start:stop:step]`), bit for bit:
+    /// `ceil((stop - start) / step)` samples at `start + i·δ` with numpy's `δ = (start + step) - start`,
+    /// which differs from `step` in the last bits when `start + step` rounds. The axis's step is `δ`.
+    public static func arange(_ start: Double, _ stop: Double, step: Double) -> GridAxis {
+        let n = ((stop - start) / step).rounded(.up)
+        return GridAxis(start: start, step: (start + step) - start, count: n > 0 ? Int(n) : 0)
     }
 
     /// numpy's `mgrid[start:stop:countj]`: `count` samples from `start` to `stop` inclusive, step

@@ -43,8 +43,8 @@ enum ResolvedSpacing: Sendable, Equatable {
     /// A step from coordinates that were all equally spaced: a float64 scalar in numpy, so `Float` data is
     /// differentiated in `Double` and rounded at the end.
     case strongStep(Double)
-    /// The steps `x[i+1] - x[i]` of non-uniform coordinates (`count - 1` of them), computed in `Double`.
-    case steps([Double])
+    /// Non-uniform coordinates `x` and their steps `x[i+1] - x[i]` (`count - 1` of them), in `Double`.
+    case steps([Double], coordinates: [Double])
 
     /// The step if uniform.
     var step: Double? {
@@ -73,7 +73,7 @@ enum ResolvedSpacing: Sendable, Equatable {
             var steps = [Double](repeating: 0, count: length - 1)
             for i in 0..<(length - 1) { steps[i] = x[i + 1] - x[i] }
             if steps.allSatisfy({ $0 == steps[0] }) { return .strongStep(steps[0]) }
-            return .steps(steps)
+            return .steps(steps, coordinates: x)
         }
     }
 }

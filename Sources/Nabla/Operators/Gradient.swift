@@ -1,6 +1,8 @@
-/// The gradient of an N-dimensional field with numpy 2.x semantics: second-order central differences
-/// inside, first- or second-order one-sided differences at the edges.
+/// The gradient of an N-dimensional field: numpy 2.x's `gradient` by default, and higher accuracy,
+/// higher derivatives and periodic axes on request.
 ///
+/// With the defaults (`accuracy: 2, derivative: 1`, no periodic axis) this is `numpy.gradient`, to the bit:
+/// second-order central differences inside, first- or second-order one-sided differences at the edges.
 /// Along an axis with samples `x_i` and steps `h1 = x[i] - x[i-1]`, `h2 = x[i+1] - x[i]`:
 /// ```
 /// interior, uniform h:   f'(x_i) ≈ (f[i+1] - f[i-1]) / (2h)                            O(h²)
@@ -9,8 +11,11 @@
 /// edges, edgeOrder 1:    f'(x_0) ≈ (f[1] - f[0]) / h                                  O(h)
 /// edges, edgeOrder 2:    f'(x_0) ≈ (-1.5 f[0] + 2 f[1] - 0.5 f[2]) / h                O(h²)
 /// ```
-/// Results equal `numpy.gradient`'s to the bit: the same formulas in the same order of operations,
-/// and the same types (see ``gradient(of:spacing:axes:edgeOrder:)``).
+/// Same formulas, same order of operations and same types as numpy, so the same bits.
+///
+/// With `accuracy: p` (even, 2…16) or `derivative: m > 1`, every row gets a stencil of order `p`
+/// (Fornberg weights; see ``Stencil``): centred inside, one-sided with `m + p` points near the edges,
+/// and wrapped around on the `periodicAxes`. `edgeOrder` then does not apply.
 ///
 /// - Parameters:
 ///   - f: the sampled field, at least 1-D.
@@ -19,120 +24,94 @@
 ///     samples.
 ///   - axes: the axes to differentiate along, in the order the results are returned; negative values
 ///     count from the end. `nil` selects every axis.
-///   - edgeOrder: 1 or 2, the accuracy order at the edges.
+///   - edgeOrder: 1 or 2, the accuracy order at the edges of numpy's scheme.
+///   - accuracy: the order of accuracy `p`, an even number; 2 is numpy's.
+///   - derivative: the derivative order `m ≥ 1` along each selected axis.
+///   - periodicAxes: axes whose samples are one period of a periodic field (uniform spacing, endpoint not
+///     repeated): stencils wrap around instead of going one-sided. Negative values count from the end.
 /// - Returns: one array per selected axis, of `f`'s shape and element type.
 /// - Throws: ``NablaError`` for a 0-D field, an axis out of range or repeated, a spacing list of the wrong
 ///   length, coordinates of the wrong length or not strictly monotonic, an edge order other than 1 or 2,
-///   or an axis shorter than `edgeOrder + 1`.
+///   an unsupported accuracy or derivative order, coordinates on a periodic axis, or an axis too short
+///   for the stencil.
 ///
 /// `Float` and `Float16` fields keep their type. As in numpy, a step given as a number is used in the
 /// field's type, while coordinates (and uniform coordinates collapsed to a step) are `Double` and the
 /// arithmetic is done in `Double`, rounded to the field's type at the end.
 public func gradient<T: FieldScalar>(
-    of f: NDArray<T>, spacing: [Spacing] = [], axes: [Int]? = nil, edgeOrder: Int = 1
+    of f: NDArray<T>, spacing: [Spacing] = [], axes: [Int]? = nil, edgeOrder: Int = 1,
+    accuracy: Int = 2, derivative: Int = 1, periodicAxes: [Int] = []
 ) throws(NablaError) -> [NDArray<T>] {
-    let plan = try GradientPlan(shape: f.shape, spacing: spacing, axes: axes, edgeOrder: edgeOrder)
-    return plan.axes.indices.map { plan.apply(axisAt: $0, to: f) }
+    let plan = try DifferencePlan(shape: f.shape, spacing: spacing, axes: axes, edgeOrder: edgeOrder,
+                                  accuracy: accuracy, derivatives: nil, derivative: derivative, periodicAxes: periodicAxes)
+    return plan.axes.indices.map { f.applying(plan.stencil(at: $0), along: plan.axes[$0]) }
 }
 
-/// The derivative along one axis, numpy's `gradient(f, spacing, axis=axis, edge_order=edgeOrder)`.
+/// The gradient written into caller-supplied arrays, so pipelines reuse memory (numpy has no `out=`).
+///
+/// `outputs` is resized to one array per selected axis; an entry that already has `f`'s shape and is not
+/// shared with another array is overwritten in place, without allocating. Arguments and results are those
+/// of ``gradient(of:spacing:axes:edgeOrder:accuracy:derivative:periodicAxes:)``.
 public func gradient<T: FieldScalar>(
-    of f: NDArray<T>, along axis: Int, spacing: Spacing = 1, edgeOrder: Int = 1
+    of f: NDArray<T>, spacing: [Spacing] = [], axes: [Int]? = nil, edgeOrder: Int = 1,
+    accuracy: Int = 2, derivative: Int = 1, periodicAxes: [Int] = [], into outputs: inout [NDArray<T>]
+) throws(NablaError) {
+    let plan = try DifferencePlan(shape: f.shape, spacing: spacing, axes: axes, edgeOrder: edgeOrder,
+                                  accuracy: accuracy, derivatives: nil, derivative: derivative, periodicAxes: periodicAxes)
+    if outputs.count > plan.axes.count { outputs.removeLast(outputs.count - plan.axes.count) }
+    for position in plan.axes.indices {
+        if position == outputs.count { outputs.append(NDArray<T>.uninitialized(shape: f.shape)) }
+        if outputs[position].shape != f.shape { outputs[position] = NDArray<T>.uninitialized(shape: f.shape) }
+        outputs[position].apply(plan.stencil(at: position), along: plan.axes[position], from: f, accumulate: false)
+    }
+}
+
+/// The derivative along one axis: numpy's `gradient(f, spacing, axis=axis, edge_order=edgeOrder)` by
+/// default; any derivative order, accuracy order and a periodic axis on request (see
+/// ``gradient(of:spacing:axes:edgeOrder:accuracy:derivative:periodicAxes:)``).
+public func derivative<T: FieldScalar>(
+    of f: NDArray<T>, along axis: Int, order: Int = 1, spacing: Spacing = 1, accuracy: Int = 2,
+    edgeOrder: Int = 1, periodic: Bool = false
 ) throws(NablaError) -> NDArray<T> {
-    let plan = try GradientPlan(shape: f.shape, spacing: [spacing], axes: [axis], edgeOrder: edgeOrder)
-    return plan.apply(axisAt: 0, to: f)
+    try gradient(of: f, spacing: [spacing], axes: [axis], edgeOrder: edgeOrder, accuracy: accuracy,
+                 derivative: order, periodicAxes: periodic ? [axis] : [])[0]
 }
 
 /// The gradient of an integer field: numpy converts integers to `Double` before differencing, so there is
 /// no wrap-around (`[5, 4, 3, 2, 1]` as `UInt8` gives `-1` everywhere).
 public func gradient<I: BinaryInteger & Sendable>(
-    of f: NDArray<I>, spacing: [Spacing] = [], axes: [Int]? = nil, edgeOrder: Int = 1
+    of f: NDArray<I>, spacing: [Spacing] = [], axes: [Int]? = nil, edgeOrder: Int = 1,
+    accuracy: Int = 2, derivative: Int = 1, periodicAxes: [Int] = []
 ) throws(NablaError) -> [NDArray<Double>] {
-    try gradient(of: f.converted(), spacing: spacing, axes: axes, edgeOrder: edgeOrder)
+    try gradient(of: f.converted(), spacing: spacing, axes: axes, edgeOrder: edgeOrder,
+                 accuracy: accuracy, derivative: derivative, periodicAxes: periodicAxes)
 }
 
 extension Grid {
-    /// The gradient of a field sampled on this grid: the grid supplies every axis's spacing.
+    /// The gradient of a field sampled on this grid: the grid supplies every axis's spacing and which
+    /// axes are periodic.
     ///
     /// - Parameters:
     ///   - axes: the axes to differentiate along (`nil`: all), in the order of the results.
     public func gradient<T: FieldScalar>(
-        of f: NDArray<T>, axes: [Int]? = nil, edgeOrder: Int = 1
+        of f: NDArray<T>, axes: [Int]? = nil, edgeOrder: Int = 1, accuracy: Int = 2, derivative: Int = 1
     ) throws(NablaError) -> [NDArray<T>] {
+        let selected = try checkedAxes(for: f, axes)
+        return try Nabla.gradient(of: f, spacing: selected.map { self.axes[$0].spacing }, axes: selected,
+                                  edgeOrder: edgeOrder, accuracy: accuracy, derivative: derivative,
+                                  periodicAxes: periodicAxisIndices)
+    }
+
+    /// The indices of the periodic axes.
+    public var periodicAxisIndices: [Int] { axes.indices.filter { axes[$0].isPeriodic } }
+
+    /// Normalised `axes` (all when `nil`), after checking that `f` was sampled on this grid.
+    func checkedAxes<T>(for f: NDArray<T>, _ axes: [Int]?) throws(NablaError) -> [Int] {
         guard f.shape == shape else {
             throw .shapeMismatch(expected: shape, actual: "a field of shape \(f.shape) (the grid's shape is \(shape))")
         }
-        let selected = try normalizedAxes(axes, rank: rank)
-        return try Nabla.gradient(of: f, spacing: selected.map { self.axes[$0].spacing }, axes: selected, edgeOrder: edgeOrder)
+        return try normalizedAxes(axes, rank: rank)
     }
-}
-
-/// Checked arguments of a gradient: the axes and their resolved spacings.
-struct GradientPlan: Sendable {
-    let shape: [Int]
-    let axes: [Int]
-    let spacings: [ResolvedSpacing]
-    let edgeOrder: Int
-
-    init(shape: [Int], spacing: [Spacing], axes requested: [Int]?, edgeOrder: Int) throws(NablaError) {
-        guard !shape.isEmpty else {
-            throw .invalidShape("cannot differentiate a 0-D array (a single number); the field needs at least one axis")
-        }
-        guard edgeOrder == 1 || edgeOrder == 2 else {
-            throw .invalidArgument("edge order \(edgeOrder) is not supported; use 1 or 2")
-        }
-        let axes = try normalizedAxes(requested, rank: shape.count)
-        let given: [Spacing]
-        switch spacing.count {
-        case 0:
-            given = Array(repeating: .uniform(1), count: axes.count)
-        case 1 where axes.count != 1:
-            guard case .uniform = spacing[0] else {
-                throw .invalidSpacing("one coordinate array was given for \(axes.count) axes; give one spacing per selected axis, or a single number for all")
-            }
-            given = Array(repeating: spacing[0], count: axes.count)
-        case axes.count:
-            given = spacing
-        default:
-            throw .invalidSpacing("\(spacing.count) spacings were given for \(axes.count) selected ax\(axes.count == 1 ? "is" : "es"); give none, one number for all, or one per selected axis")
-        }
-        var spacings: [ResolvedSpacing] = []
-        for (axis, s) in zip(axes, given) {
-            let length = shape[axis]
-            guard length >= edgeOrder + 1 else {
-                throw .axisTooShort("axis \(axis) has \(length) point\(length == 1 ? "" : "s"); at least \(edgeOrder + 1) (edge order + 1) are required to compute a gradient with edge order \(edgeOrder)")
-            }
-            spacings.append(try ResolvedSpacing.resolve(s, length: length, axis: axis))
-        }
-        self.shape = shape
-        self.axes = axes
-        self.spacings = spacings
-        self.edgeOrder = edgeOrder
-    }
-
-    /// The derivative along `axes[position]`.
-    func apply<T: FieldScalar>(axisAt position: Int, to f: NDArray<T>) -> NDArray<T> {
-        let axis = axes[position]
-        let n = shape[axis]
-        return f.applying(NumpyStencils.stencil(length: n, spacing: spacings[position], edgeOrder: edgeOrder), along: axis)
-    }
-}
-
-/// Axis indices in `-rank..<rank`, made non-negative, without repeats; `nil` means all axes.
-func normalizedAxes(_ axes: [Int]?, rank: Int) throws(NablaError) -> [Int] {
-    guard let axes else { return Array(0..<rank) }
-    var result: [Int] = []
-    for a in axes {
-        guard a >= -rank && a < rank else {
-            throw .invalidAxis("axis \(a) is out of bounds for an array of dimension \(rank) (valid: \(-rank) to \(rank - 1))")
-        }
-        let k = a < 0 ? a + rank : a
-        guard !result.contains(k) else {
-            throw .invalidAxis("axis \(a) is repeated in \(axes)")
-        }
-        result.append(k)
-    }
-    return result
 }
 
 /// numpy.gradient's stencils, with numpy's expressions for the weights.
@@ -142,7 +121,7 @@ enum NumpyStencils {
         switch spacing {
         case let .weakStep(h): .native(uniform(length: n, step: h, edgeOrder: edgeOrder, as: T.self))
         case let .strongStep(h): .inDouble(uniform(length: n, step: h, edgeOrder: edgeOrder, as: Double.self))
-        case let .steps(dx): .inDouble(nonUniform(steps: dx, edgeOrder: edgeOrder))
+        case let .steps(dx, _): .inDouble(nonUniform(steps: dx, edgeOrder: edgeOrder))
         }
     }
 

@@ -11,9 +11,11 @@
 /// ``blockSize`` values in a small accumulator of the weight type `W`, term by term, so the order of
 /// operations is numpy's (left to right) and no full-size temporary is needed.
 ///
-/// This file and ``Parallel`` are where the finite-difference code uses unsafe pointers: every pointer
-/// here points into the input or output buffer at an offset `< outer * n * inner`, which
-/// `assert`s check in debug builds.
+/// The stencil is first flattened into plain buffers (``CompiledStencil``) so that the loops do no
+/// reference counting: worker threads touching shared arrays' reference counts would contend for them.
+///
+/// This file and ``Parallel`` are where the finite-difference code uses unsafe pointers. Every pointer
+/// here points into the input or output buffer, at offsets the `assert`s check in debug builds.
 enum AxisKernel {
     /// Values summed per block in the accumulator.
     static let blockSize = 512
@@ -38,8 +40,9 @@ enum AxisKernel {
         let src = SendableReadPointer(base: inBase)
         let dst = SendablePointer(base: outBase)
         let total = input.count
-        let terms = termCount(stencil)
-        Parallel.forEachChunk(count: outer * n, costPerItem: inner * terms) { units in
+        let compiled = CompiledStencil(stencil, inner: inner)
+        defer { compiled.deallocate() }
+        Parallel.forEachChunk(count: outer * n, costPerItem: inner * compiled.termCount) { units in
             let accumulator = UnsafeMutablePointer<W>.allocate(capacity: blockSize)
             defer { accumulator.deallocate() }
             var u = units.lowerBound
@@ -49,100 +52,186 @@ enum AxisKernel {
                 let last = min(n, first + (units.upperBound - u))
                 let lineStart = line * n * inner
                 assert(lineStart + n * inner <= total)
-                applySegment(stencil, rows: first..<last, inner: inner,
-                             input: src.base + lineStart, output: dst.base + lineStart,
-                             accumulator: accumulator, accumulate: accumulate)
+                compiled.applySegment(rows: first..<last, input: src.base + lineStart, output: dst.base + lineStart,
+                                      accumulator: accumulator, accumulate: accumulate)
                 u += last - first
             }
         }
     }
+}
 
-    static func termCount<W>(_ stencil: AxisStencil<W>) -> Int {
+/// An ``AxisStencil`` flattened into manually managed buffers for rows of `inner` elements: offsets are
+/// already multiplied by `inner`. Owned by one ``AxisKernel/apply(_:to:shape:axis:into:accumulate:)``
+/// call, which deallocates it after the workers finish.
+struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
+    enum Kind { case centralQuotient, uniform, perRow }
+
+    let n: Int
+    let inner: Int
+    let kind: Kind
+    /// `.centralQuotient`: the divisor.
+    let divisor: W
+    /// Interior term offsets in elements (`offset * inner`); for `.centralQuotient`, `[+inner, -inner]`.
+    let termShifts: UnsafeMutablePointer<Int>
+    let termCount: Int
+    /// `.uniform`: one weight per term; `.perRow`: `weights[k * n + i]`.
+    let termWeights: UnsafeMutablePointer<W>
+    /// Boundary rows `0..<leadingCount` and `trailingStart..<n`, rule `r` = row, or `leadingCount + (row - trailingStart)`.
+    let leadingCount: Int
+    let trailingStart: Int
+    /// Per rule: whether it is a quotient `(f[a] - f[b]) / divisor` (terms `a`, `b`), else a weighted sum.
+    let ruleIsQuotient: UnsafeMutablePointer<Bool>
+    let ruleDivisor: UnsafeMutablePointer<W>
+    /// Rule `r`'s terms are `ruleTermStart[r]..<ruleTermStart[r + 1]` of `ruleShifts` / `ruleWeights`.
+    let ruleTermStart: UnsafeMutablePointer<Int>
+    /// Absolute element offsets (`row * inner`) of the rules' source rows within a line.
+    let ruleShifts: UnsafeMutablePointer<Int>
+    let ruleWeights: UnsafeMutablePointer<W>
+
+    init(_ stencil: AxisStencil<W>, inner: Int) {
+        n = stencil.length
+        self.inner = inner
         switch stencil.interior {
-        case .centralQuotient: 2
-        case let .uniform(offsets, _), let .perRow(offsets, _): offsets.count
+        case let .centralQuotient(d):
+            kind = .centralQuotient
+            divisor = d
+            termShifts = .copy([inner, -inner])
+            termCount = 2
+            termWeights = .copy([])
+        case let .uniform(offsets, weights):
+            kind = .uniform
+            divisor = 1
+            termShifts = .copy(offsets.map { $0 * inner })
+            termCount = offsets.count
+            termWeights = .copy(weights)
+        case let .perRow(offsets, weights):
+            kind = .perRow
+            divisor = 1
+            termShifts = .copy(offsets.map { $0 * inner })
+            termCount = offsets.count
+            termWeights = .copy(weights)
         }
+        leadingCount = stencil.leading.count
+        trailingStart = stencil.length - stencil.trailing.count
+        let rules = stencil.leading + stencil.trailing
+        var isQuotient: [Bool] = [], divisors: [W] = [], starts: [Int] = [0], shifts: [Int] = [], weights: [W] = []
+        for rule in rules {
+            switch rule {
+            case let .quotient(plus, minus, d):
+                isQuotient.append(true)
+                divisors.append(d)
+                shifts += [plus * inner, minus * inner]
+                weights += [1, -1]
+            case let .weighted(rows, w):
+                isQuotient.append(false)
+                divisors.append(1)
+                shifts += rows.map { $0 * inner }
+                weights += w
+            }
+            starts.append(shifts.count)
+        }
+        ruleIsQuotient = .copy(isQuotient)
+        ruleDivisor = .copy(divisors)
+        ruleTermStart = .copy(starts)
+        ruleShifts = .copy(shifts)
+        ruleWeights = .copy(weights)
+    }
+
+    func deallocate() {
+        termShifts.deallocate()
+        termWeights.deallocate()
+        ruleIsQuotient.deallocate()
+        ruleDivisor.deallocate()
+        ruleTermStart.deallocate()
+        ruleShifts.deallocate()
+        ruleWeights.deallocate()
     }
 
     /// Rows `rows` of one line (`n * inner` elements starting at `input` / `output`).
     @inline(__always)
-    static func applySegment<T: BinaryFloatingPoint, W: BinaryFloatingPoint>(
-        _ stencil: AxisStencil<W>, rows: Range<Int>, inner: Int,
-        input: UnsafePointer<T>, output: UnsafeMutablePointer<T>,
+    func applySegment<T: BinaryFloatingPoint>(
+        rows: Range<Int>, input: UnsafePointer<T>, output: UnsafeMutablePointer<T>,
         accumulator: UnsafeMutablePointer<W>, accumulate: Bool
     ) {
-        let n = stencil.length
-        let interior = stencil.interiorRows
         // Boundary rows, each with its own rule.
-        for i in rows where !interior.contains(i) {
-            let rule = i < interior.lowerBound ? stencil.leading[i] : stencil.trailing[i - (n - stencil.trailing.count)]
-            applyRule(rule, count: inner, input: input, inner: inner, output: output + i * inner, accumulator: accumulator, accumulate: accumulate)
+        let leadingEnd = min(rows.upperBound, leadingCount)
+        if rows.lowerBound < leadingEnd {
+            for i in rows.lowerBound..<leadingEnd {
+                applyRule(i, row: i, input: input, output: output, accumulator: accumulator, accumulate: accumulate)
+            }
         }
-        let lo = max(rows.lowerBound, interior.lowerBound)
-        let hi = min(rows.upperBound, interior.upperBound)
+        let trailingBegin = max(rows.lowerBound, trailingStart)
+        if trailingBegin < rows.upperBound {
+            for i in trailingBegin..<rows.upperBound {
+                applyRule(leadingCount + i - trailingStart, row: i, input: input, output: output,
+                          accumulator: accumulator, accumulate: accumulate)
+            }
+        }
+        // Interior rows.
+        let lo = max(rows.lowerBound, leadingCount)
+        let hi = min(rows.upperBound, max(leadingCount, trailingStart))
         guard lo < hi else { return }
+        let shifts = UnsafePointer(termShifts)
+        let terms = termCount
+        let weights = UnsafePointer(termWeights)
         if inner == 1 {
             // Along the axis itself: rows lo..<hi are contiguous.
-            let count = hi - lo
-            switch stencil.interior {
-            case let .centralQuotient(divisor):
+            let count = hi &- lo
+            switch kind {
+            case .centralQuotient:
                 // 1D equivalent -- out[lo:hi] = (f[lo+1:hi+1] - f[lo-1:hi-1]) / divisor
-                quotient(count: count, plus: input + lo + 1, minus: input + lo - 1, divisor: divisor, output: output + lo, accumulate: accumulate)
-            case let .uniform(offsets, weights):
-                weightedSum(count: count, base: input + lo, shifts: offsets, weights: weights,
-                            output: output + lo, accumulator: accumulator, accumulate: accumulate)
-            case let .perRow(offsets, weights):
-                weights.withUnsafeBufferPointer { w in
-                    guard let wBase = w.baseAddress else { return }
-                    varyingWeightedSum(count: count, base: input + lo, shifts: offsets, weights: wBase + lo,
-                                       weightStride: n, output: output + lo, accumulator: accumulator, accumulate: accumulate)
-                }
+                Self.quotient(count: count, plus: input + (lo &+ 1), minus: input + (lo &- 1), divisor: divisor,
+                              output: output + lo, accumulate: accumulate)
+            case .uniform:
+                Self.weightedSum(count: count, base: input + lo, shifts: shifts, weights: weights, terms: terms,
+                                 output: output + lo, accumulator: accumulator, accumulate: accumulate)
+            case .perRow:
+                Self.varyingWeightedSum(count: count, base: input + lo, shifts: shifts, terms: terms,
+                                        weights: weights + lo, weightStride: n,
+                                        output: output + lo, accumulator: accumulator, accumulate: accumulate)
             }
         } else {
-            switch stencil.interior {
-            case let .centralQuotient(divisor):
-                for i in lo..<hi {
+            for i in lo..<hi {
+                let row = i &* inner
+                switch kind {
+                case .centralQuotient:
                     // 1D equivalent -- out[i] = (f[i+1] - f[i-1]) / divisor, for a whole row
-                    quotient(count: inner, plus: input + (i + 1) * inner, minus: input + (i - 1) * inner,
-                             divisor: divisor, output: output + i * inner, accumulate: accumulate)
-                }
-            case let .uniform(offsets, weights):
-                let shifts = offsets.map { $0 * inner }
-                for i in lo..<hi {
-                    weightedSum(count: inner, base: input + i * inner, shifts: shifts, weights: weights,
-                                output: output + i * inner, accumulator: accumulator, accumulate: accumulate)
-                }
-            case let .perRow(offsets, weights):
-                let shifts = offsets.map { $0 * inner }
-                var rowWeights = [W](repeating: 0, count: offsets.count)
-                for i in lo..<hi {
-                    for k in 0..<offsets.count { rowWeights[k] = weights[k * n + i] }
-                    weightedSum(count: inner, base: input + i * inner, shifts: shifts, weights: rowWeights,
-                                output: output + i * inner, accumulator: accumulator, accumulate: accumulate)
+                    Self.quotient(count: inner, plus: input + (row &+ inner), minus: input + (row &- inner),
+                                  divisor: divisor, output: output + row, accumulate: accumulate)
+                case .uniform:
+                    Self.weightedSum(count: inner, base: input + row, shifts: shifts, weights: weights, terms: terms,
+                                     output: output + row, accumulator: accumulator, accumulate: accumulate)
+                case .perRow:
+                    // Row i's weights are weights[k * n + i]: a stride-n gather of `terms` values.
+                    Self.weightedSum(count: inner, base: input + row, shifts: shifts, weights: weights + i,
+                                     weightStride: n, terms: terms,
+                                     output: output + row, accumulator: accumulator, accumulate: accumulate)
                 }
             }
         }
     }
 
-    /// One boundary row (`count` contiguous outputs) with absolute source rows.
+    /// Boundary rule `r` on `row` (`inner` contiguous outputs).
     @inline(__always)
-    static func applyRule<T: BinaryFloatingPoint, W: BinaryFloatingPoint>(
-        _ rule: AxisStencil<W>.RowRule, count: Int, input: UnsafePointer<T>, inner: Int,
-        output: UnsafeMutablePointer<T>, accumulator: UnsafeMutablePointer<W>, accumulate: Bool
+    func applyRule<T: BinaryFloatingPoint>(
+        _ r: Int, row: Int, input: UnsafePointer<T>, output: UnsafeMutablePointer<T>,
+        accumulator: UnsafeMutablePointer<W>, accumulate: Bool
     ) {
-        switch rule {
-        case let .quotient(plus, minus, divisor):
-            quotient(count: count, plus: input + plus * inner, minus: input + minus * inner, divisor: divisor,
-                     output: output, accumulate: accumulate)
-        case let .weighted(rows, weights):
-            weightedSum(count: count, base: input, shifts: rows.map { $0 * inner }, weights: weights,
-                        output: output, accumulator: accumulator, accumulate: accumulate)
+        let start = ruleTermStart[r]
+        let shifts = UnsafePointer(ruleShifts) + start
+        if ruleIsQuotient[r] {
+            Self.quotient(count: inner, plus: input + shifts[0], minus: input + shifts[1], divisor: ruleDivisor[r],
+                          output: output + row &* inner, accumulate: accumulate)
+        } else {
+            Self.weightedSum(count: inner, base: input, shifts: shifts, weights: UnsafePointer(ruleWeights) + start,
+                             terms: ruleTermStart[r + 1] - start,
+                             output: output + row &* inner, accumulator: accumulator, accumulate: accumulate)
         }
     }
 
-    /// `output[j] = (plus[j] - minus[j]) / divisor`: the difference in `T`, the division in `W`.
+    /// `output[j] (+)= (plus[j] - minus[j]) / divisor`: the difference in `T`, the division in `W`.
     @inline(__always)
-    static func quotient<T: BinaryFloatingPoint, W: BinaryFloatingPoint>(
+    static func quotient<T: BinaryFloatingPoint>(
         count: Int, plus: UnsafePointer<T>, minus: UnsafePointer<T>, divisor: W, output: UnsafeMutablePointer<T>,
         accumulate: Bool
     ) {
@@ -153,60 +242,76 @@ enum AxisKernel {
         }
     }
 
-    /// `output[j] = Σ_k weights[k] · base[j + shifts[k]]`, summed left to right in `W`.
+    /// `output[j] (+)= Σ_k weights[k · weightStride] · base[j + shifts[k]]`, summed left to right in `W`.
     @inline(__always)
-    static func weightedSum<T: BinaryFloatingPoint, W: BinaryFloatingPoint>(
-        count: Int, base: UnsafePointer<T>, shifts: [Int], weights: [W],
+    static func weightedSum<T: BinaryFloatingPoint>(
+        count: Int, base: UnsafePointer<T>, shifts: UnsafePointer<Int>, weights: UnsafePointer<W>,
+        weightStride: Int = 1, terms: Int,
         output: UnsafeMutablePointer<T>, accumulator acc: UnsafeMutablePointer<W>, accumulate: Bool
     ) {
-        let terms = shifts.count
         var j0 = 0
         while j0 < count {
-            let m = min(blockSize, count &- j0)
+            let m = min(AxisKernel.blockSize, count &- j0)
             let s0 = base + (j0 &+ shifts[0])
             let w0 = weights[0]
             for j in 0..<m { acc[j] = w0 * W(s0[j]) }
-            for k in 1..<terms {
+            var k = 1
+            while k < terms {
                 let s = base + (j0 &+ shifts[k])
-                let w = weights[k]
+                let w = weights[k &* weightStride]
                 for j in 0..<m { acc[j] += w * W(s[j]) }
+                k &+= 1
             }
-            let out = output + j0
-            if accumulate {
-                for j in 0..<m { out[j] += T(acc[j]) }
-            } else {
-                for j in 0..<m { out[j] = T(acc[j]) }
-            }
+            store(acc, count: m, to: output + j0, accumulate: accumulate)
             j0 &+= m
         }
     }
 
-    /// Like ``weightedSum(count:base:shifts:weights:output:accumulator:)`` with a weight per output:
-    /// term `k`'s weight for output `j` is `weights[k * weightStride + j]`.
+    /// Like ``weightedSum(count:base:shifts:weights:weightStride:terms:output:accumulator:accumulate:)``
+    /// with a weight per output: term `k`'s weight for output `j` is `weights[k * weightStride + j]`.
     @inline(__always)
-    static func varyingWeightedSum<T: BinaryFloatingPoint, W: BinaryFloatingPoint>(
-        count: Int, base: UnsafePointer<T>, shifts: [Int], weights: UnsafePointer<W>, weightStride: Int,
+    static func varyingWeightedSum<T: BinaryFloatingPoint>(
+        count: Int, base: UnsafePointer<T>, shifts: UnsafePointer<Int>, terms: Int,
+        weights: UnsafePointer<W>, weightStride: Int,
         output: UnsafeMutablePointer<T>, accumulator acc: UnsafeMutablePointer<W>, accumulate: Bool
     ) {
-        let terms = shifts.count
         var j0 = 0
         while j0 < count {
-            let m = min(blockSize, count &- j0)
+            let m = min(AxisKernel.blockSize, count &- j0)
             let s0 = base + (j0 &+ shifts[0])
             let w0 = weights + j0
             for j in 0..<m { acc[j] = w0[j] * W(s0[j]) }
-            for k in 1..<terms {
+            var k = 1
+            while k < terms {
                 let s = base + (j0 &+ shifts[k])
                 let w = weights + (k &* weightStride &+ j0)
                 for j in 0..<m { acc[j] += w[j] * W(s[j]) }
+                k &+= 1
             }
-            let out = output + j0
-            if accumulate {
-                for j in 0..<m { out[j] += T(acc[j]) }
-            } else {
-                for j in 0..<m { out[j] = T(acc[j]) }
-            }
+            store(acc, count: m, to: output + j0, accumulate: accumulate)
             j0 &+= m
         }
+    }
+
+    /// `output[j] (+)= T(acc[j])`.
+    @inline(__always)
+    static func store<T: BinaryFloatingPoint>(_ acc: UnsafeMutablePointer<W>, count m: Int, to out: UnsafeMutablePointer<T>, accumulate: Bool) {
+        if accumulate {
+            for j in 0..<m { out[j] += T(acc[j]) }
+        } else {
+            for j in 0..<m { out[j] = T(acc[j]) }
+        }
+    }
+}
+
+extension UnsafeMutablePointer {
+    /// A new allocation holding a copy of `elements` (at least one slot, so it is never empty); the caller
+    /// deallocates it.
+    static func copy(_ elements: [Pointee]) -> UnsafeMutablePointer {
+        let pointer = UnsafeMutablePointer.allocate(capacity: Swift.max(1, elements.count))
+        elements.withUnsafeBufferPointer { source in
+            if let base = source.baseAddress { pointer.initialize(from: base, count: source.count) }
+        }
+        return pointer
     }
 }

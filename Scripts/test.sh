@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs Nabla's test suite on a fresh Debian machine with Swift: installs missing system packages, then
+# builds and runs every test (Swift Testing). This is the README's test command and what CI runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+Scripts/install-deps.sh
+swift build --build-tests
+swift test --skip-build --disable-xctest

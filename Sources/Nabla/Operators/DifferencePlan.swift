@@ -1,0 +1,120 @@
+/// Checked arguments of a finite-difference operator: the selected axes, their spacings, periodicity
+/// and the scheme, turned into one stencil per axis on request.
+///
+/// Every operator (gradient, derivative, Laplacian, divergence, curl, Jacobian, Hessian) validates its
+/// arguments here, so they all fail the same way on the same bad input.
+struct DifferencePlan: Sendable {
+    let shape: [Int]
+    /// Selected axes, non-negative, in the caller's order.
+    let axes: [Int]
+    /// One per selected axis.
+    let spacings: [ResolvedSpacing]
+    /// One per selected axis.
+    let periodic: [Bool]
+    let edgeOrder: Int
+    let accuracy: Int
+    /// The derivative order of the single-axis stencils.
+    let derivative: Int
+
+    /// - Parameters:
+    ///   - derivatives: other derivative orders the caller will ask ``stencil(at:derivative:)`` for
+    ///     (checked for axis length too).
+    init(shape: [Int], spacing: [Spacing], axes requested: [Int]?, edgeOrder: Int, accuracy: Int,
+         derivatives: [Int]?, derivative: Int, periodicAxes: [Int]) throws(NablaError) {
+        guard !shape.isEmpty else {
+            throw .invalidShape("cannot differentiate a 0-D array (a single number); the field needs at least one axis")
+        }
+        guard edgeOrder == 1 || edgeOrder == 2 else {
+            throw .invalidArgument("edge order \(edgeOrder) is not supported; use 1 or 2")
+        }
+        let orders = derivatives ?? [derivative]
+        for m in orders { try FiniteDifference.validate(derivative: m, accuracy: accuracy) }
+        let axes = try normalizedAxes(requested, rank: shape.count)
+        let periodicSet = Set(try normalizedAxes(periodicAxes, rank: shape.count))
+        let given: [Spacing]
+        switch spacing.count {
+        case 0:
+            given = Array(repeating: .uniform(1), count: axes.count)
+        case 1 where axes.count != 1:
+            guard case .uniform = spacing[0] else {
+                throw .invalidSpacing("one coordinate array was given for \(axes.count) axes; give one spacing per selected axis, or a single number for all")
+            }
+            given = Array(repeating: spacing[0], count: axes.count)
+        case axes.count:
+            given = spacing
+        default:
+            throw .invalidSpacing("\(spacing.count) spacings were given for \(axes.count) selected ax\(axes.count == 1 ? "is" : "es"); give none, one number for all, or one per selected axis")
+        }
+        var spacings: [ResolvedSpacing] = []
+        for (axis, s) in zip(axes, given) {
+            let length = shape[axis]
+            let isPeriodic = periodicSet.contains(axis)
+            let needed = orders.map { m in
+                Self.usesNumpyScheme(derivative: m, accuracy: accuracy, periodic: isPeriodic)
+                    ? edgeOrder + 1
+                    : FiniteDifference.minimumLength(derivative: m, accuracy: accuracy, periodic: isPeriodic)
+            }.max() ?? 1
+            guard length >= needed else {
+                let what = accuracy == 2 && orders == [1] && !isPeriodic
+                    ? "(edge order + 1) are required to compute a gradient with edge order \(edgeOrder)"
+                    : "are required for derivative order \(orders.max() ?? 1) at accuracy \(accuracy)"
+                throw .axisTooShort("axis \(axis) has \(length) point\(length == 1 ? "" : "s"); at least \(needed) \(what)")
+            }
+            let resolved = try ResolvedSpacing.resolve(s, length: length, axis: axis)
+            if isPeriodic, resolved.step == nil {
+                throw .invalidSpacing("axis \(axis) is periodic but its coordinates are not uniformly spaced; a periodic axis needs a uniform step")
+            }
+            spacings.append(resolved)
+        }
+        self.shape = shape
+        self.axes = axes
+        self.spacings = spacings
+        self.periodic = axes.map { periodicSet.contains($0) }
+        self.edgeOrder = edgeOrder
+        self.accuracy = accuracy
+        self.derivative = derivative
+    }
+
+    /// numpy.gradient's scheme applies: first derivative, accuracy 2, bounded axis.
+    static func usesNumpyScheme(derivative m: Int, accuracy p: Int, periodic: Bool) -> Bool {
+        m == 1 && p == 2 && !periodic
+    }
+
+    /// The stencil of `derivative` (default: the plan's) along `axes[position]`.
+    func stencil<T: FieldScalar>(at position: Int, derivative m: Int? = nil) -> BuiltStencil<T> {
+        let m = m ?? derivative
+        let n = shape[axes[position]]
+        let isPeriodic = periodic[position]
+        let spacing = spacings[position]
+        if Self.usesNumpyScheme(derivative: m, accuracy: accuracy, periodic: isPeriodic) {
+            return NumpyStencils.stencil(length: n, spacing: spacing, edgeOrder: edgeOrder)
+        }
+        switch spacing {
+        case let .weakStep(h):
+            return .native(FiniteDifference.uniform(length: n, step: h, derivative: m, accuracy: accuracy,
+                                                    periodic: isPeriodic, as: T.self))
+        case let .strongStep(h):
+            return .inDouble(FiniteDifference.uniform(length: n, step: h, derivative: m, accuracy: accuracy,
+                                                      periodic: isPeriodic, as: Double.self))
+        case let .steps(_, x):
+            return .inDouble(FiniteDifference.nonUniform(coordinates: x, derivative: m, accuracy: accuracy))
+        }
+    }
+}
+
+/// Axis indices in `-rank..<rank`, made non-negative, without repeats; `nil` means all axes.
+func normalizedAxes(_ axes: [Int]?, rank: Int) throws(NablaError) -> [Int] {
+    guard let axes else { return Array(0..<rank) }
+    var result: [Int] = []
+    for a in axes {
+        guard a >= -rank && a < rank else {
+            throw .invalidAxis("axis \(a) is out of bounds for an array of dimension \(rank) (valid: \(-rank) to \(rank - 1))")
+        }
+        let k = a < 0 ? a + rank : a
+        guard !result.contains(k) else {
+            throw .invalidAxis("axis \(a) is repeated in \(axes)")
+        }
+        result.append(k)
+    }
+    return result
+}

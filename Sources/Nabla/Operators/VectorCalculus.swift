@@ -1,0 +1,167 @@
+// Vector calculus on sampled fields: Laplacian, divergence, curl, Jacobian, Hessian and mixed partials.
+// Each is a sum of single-axis stencils applied by the same engine as `gradient`, accumulating into one
+// output array (no temporaries, except the intermediate of a mixed partial).
+//
+// `spacing` follows numpy.gradient's varargs over ALL axes: empty (step 1), one number for every axis,
+// or one entry per axis (a step or coordinates).
+
+/// The Laplacian `∇²f = Σ_k ∂²f/∂x_k²`, built from true second-derivative stencils of accuracy `p`.
+///
+/// ```
+/// uniform, p = 2:  ∂²f/∂x² ≈ (f[i-1] - 2 f[i] + f[i+1]) / h²        O(h²)
+/// ```
+/// Unlike the divergence of numpy's gradient (which applies the first-derivative stencil twice and so
+/// spans 5 points with half the resolution), this is the compact 3-point stencil, and its edges are
+/// one-sided stencils of the same order `p`.
+public func laplacian<T: FieldScalar>(
+    of f: NDArray<T>, spacing: [Spacing] = [], accuracy: Int = 2, periodicAxes: [Int] = []
+) throws(NablaError) -> NDArray<T> {
+    let plan = try DifferencePlan(shape: f.shape, spacing: spacing, axes: nil, edgeOrder: 1, accuracy: accuracy,
+                                  derivatives: nil, derivative: 2, periodicAxes: periodicAxes)
+    var result = NDArray<T>.uninitialized(shape: f.shape)
+    for position in plan.axes.indices {
+        result.apply(plan.stencil(at: position), along: plan.axes[position], from: f, accumulate: position > 0)
+    }
+    return result
+}
+
+/// The divergence `∇·F = Σ_k ∂F_k/∂x_k` of a vector field given as one array per axis.
+///
+/// With the defaults each `∂F_k/∂x_k` is numpy.gradient's, so `divergence(of: gradient(of: f))` equals
+/// numpy's `sum(np.gradient(g[k], axis=k))` of `g = np.gradient(f)`.
+public func divergence<T: FieldScalar>(
+    of components: [NDArray<T>], spacing: [Spacing] = [], edgeOrder: Int = 1, accuracy: Int = 2,
+    periodicAxes: [Int] = []
+) throws(NablaError) -> NDArray<T> {
+    let shape = try vectorFieldShape(components)
+    let plan = try DifferencePlan(shape: shape, spacing: spacing, axes: nil, edgeOrder: edgeOrder, accuracy: accuracy,
+                                  derivatives: nil, derivative: 1, periodicAxes: periodicAxes)
+    var result = NDArray<T>.uninitialized(shape: shape)
+    for k in plan.axes.indices {
+        result.apply(plan.stencil(at: k), along: k, from: components[k], accumulate: k > 0)
+    }
+    return result
+}
+
+/// The curl of a 3-D vector field `(F0, F1, F2)` along axes `(x0, x1, x2)`:
+/// ```
+/// (∂F2/∂x1 - ∂F1/∂x2,  ∂F0/∂x2 - ∂F2/∂x0,  ∂F1/∂x0 - ∂F0/∂x1)
+/// ```
+/// or of a 2-D field `(F0, F1)`: the scalar `∂F1/∂x0 - ∂F0/∂x1` (one array in the result).
+public func curl<T: FieldScalar>(
+    of components: [NDArray<T>], spacing: [Spacing] = [], edgeOrder: Int = 1, accuracy: Int = 2,
+    periodicAxes: [Int] = []
+) throws(NablaError) -> [NDArray<T>] {
+    let shape = try vectorFieldShape(components)
+    guard shape.count == 2 || shape.count == 3 else {
+        throw .invalidShape("curl needs a 2-D or 3-D vector field; these components have shape \(shape)")
+    }
+    let plan = try DifferencePlan(shape: shape, spacing: spacing, axes: nil, edgeOrder: edgeOrder, accuracy: accuracy,
+                                  derivatives: nil, derivative: 1, periodicAxes: periodicAxes)
+    // Component c = ∂F[a]/∂x[b] - ∂F[b]/∂x[a] for (a, b) = (2,1), (0,2), (1,0) in 3-D; (1,0) in 2-D.
+    let pairs = shape.count == 3 ? [(2, 1), (0, 2), (1, 0)] : [(1, 0)]
+    return pairs.map { a, b in
+        var c = NDArray<T>.uninitialized(shape: shape)
+        c.apply(plan.stencil(at: b), along: b, from: components[a], accumulate: false)
+        c.apply(plan.stencil(at: a).negated, along: a, from: components[b], accumulate: true)
+        return c
+    }
+}
+
+/// The Jacobian of a vector field: `J[i][j] = ∂F_i/∂x_j`, one gradient per component.
+public func jacobian<T: FieldScalar>(
+    of components: [NDArray<T>], spacing: [Spacing] = [], edgeOrder: Int = 1, accuracy: Int = 2,
+    periodicAxes: [Int] = []
+) throws(NablaError) -> [[NDArray<T>]] {
+    _ = try vectorFieldShape(components)
+    var rows: [[NDArray<T>]] = []
+    for component in components {
+        rows.append(try gradient(of: component, spacing: spacing, edgeOrder: edgeOrder, accuracy: accuracy,
+                                 periodicAxes: periodicAxes))
+    }
+    return rows
+}
+
+/// The Hessian of a scalar field: `H[i][j] = ∂²f/∂x_i∂x_j`. Diagonal entries use second-derivative
+/// stencils of accuracy `p`; off-diagonal ones apply first-derivative stencils along `x_j` then `x_i`.
+/// `H[j][i]` shares `H[i][j]`'s storage (copy-on-write), so the matrix is exactly symmetric.
+public func hessian<T: FieldScalar>(
+    of f: NDArray<T>, spacing: [Spacing] = [], accuracy: Int = 2, periodicAxes: [Int] = []
+) throws(NablaError) -> [[NDArray<T>]] {
+    let plan = try DifferencePlan(shape: f.shape, spacing: spacing, axes: nil, edgeOrder: 2, accuracy: accuracy,
+                                  derivatives: [1, 2], derivative: 1, periodicAxes: periodicAxes)
+    let r = f.rank
+    let firsts = (0..<r).map { f.applying(plan.stencil(at: $0, derivative: 1), along: $0) }
+    var h = [[NDArray<T>]](repeating: [], count: r)
+    for i in 0..<r {
+        for j in 0..<r {
+            if i == j {
+                h[i].append(f.applying(plan.stencil(at: i, derivative: 2), along: i))
+            } else if j < i {
+                h[i].append(h[j][i])
+            } else {
+                h[i].append(firsts[j].applying(plan.stencil(at: i, derivative: 1), along: i))
+            }
+        }
+    }
+    return h
+}
+
+/// A mixed partial derivative `∂^(Σm) f / ∂x_0^m0 ∂x_1^m1 …`: `orders[k]` is the derivative order along
+/// axis `k` (0 to skip it). Applied one axis after another, each with a stencil of accuracy `p`.
+public func partialDerivative<T: FieldScalar>(
+    of f: NDArray<T>, orders: [Int], spacing: [Spacing] = [], accuracy: Int = 2, edgeOrder: Int = 1,
+    periodicAxes: [Int] = []
+) throws(NablaError) -> NDArray<T> {
+    guard orders.count == f.rank else {
+        throw .invalidArgument("\(orders.count) derivative orders were given for a \(f.rank)-D field; give one per axis (0 to skip an axis)")
+    }
+    if let bad = orders.first(where: { $0 < 0 }) {
+        throw .invalidArgument("derivative order \(bad) is negative")
+    }
+    let used = Array(Set(orders.filter { $0 > 0 })).sorted()
+    guard !used.isEmpty else { throw .invalidArgument("every derivative order is 0; nothing to differentiate") }
+    let plan = try DifferencePlan(shape: f.shape, spacing: spacing, axes: nil, edgeOrder: edgeOrder, accuracy: accuracy,
+                                  derivatives: used, derivative: used[0], periodicAxes: periodicAxes)
+    var result = f
+    for (axis, m) in orders.enumerated() where m > 0 {
+        result = result.applying(plan.stencil(at: axis, derivative: m), along: axis)
+    }
+    return result
+}
+
+/// The common shape of a vector field's components: one component per axis, all of that shape.
+func vectorFieldShape<T>(_ components: [NDArray<T>]) throws(NablaError) -> [Int] {
+    guard let shape = components.first?.shape else {
+        throw .invalidArgument("a vector field needs at least one component")
+    }
+    guard components.count == shape.count else {
+        throw .shapeMismatch(expected: shape, actual: "\(components.count) components for a \(shape.count)-D field; a vector field has one component per axis")
+    }
+    for (k, c) in components.enumerated() where c.shape != shape {
+        throw .shapeMismatch(expected: shape, actual: "component \(k) of shape \(c.shape)")
+    }
+    return shape
+}
+
+extension Grid {
+    /// The Laplacian of a field sampled on this grid (periodic axes wrap around).
+    public func laplacian<T: FieldScalar>(of f: NDArray<T>, accuracy: Int = 2) throws(NablaError) -> NDArray<T> {
+        _ = try checkedAxes(for: f, nil)
+        return try Nabla.laplacian(of: f, spacing: spacing, accuracy: accuracy, periodicAxes: periodicAxisIndices)
+    }
+
+    /// The divergence of a vector field sampled on this grid.
+    public func divergence<T: FieldScalar>(of components: [NDArray<T>], edgeOrder: Int = 1, accuracy: Int = 2) throws(NablaError) -> NDArray<T> {
+        if let first = components.first { _ = try checkedAxes(for: first, nil) }
+        return try Nabla.divergence(of: components, spacing: spacing, edgeOrder: edgeOrder, accuracy: accuracy,
+                                    periodicAxes: periodicAxisIndices)
+    }
+
+    /// The curl of a 2-D or 3-D vector field sampled on this grid.
+    public func curl<T: FieldScalar>(of components: [NDArray<T>], edgeOrder: Int = 1, accuracy: Int = 2) throws(NablaError) -> [NDArray<T>] {
+        if let first = components.first { _ = try checkedAxes(for: first, nil) }
+        return try Nabla.curl(of: components, spacing: spacing, edgeOrder: edgeOrder, accuracy: accuracy,
+                              periodicAxes: periodicAxisIndices)
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import NablaPipeline
+
+extension NablaCommand {
+    /// `nabla laplacian`.
+    struct Laplacian: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The Laplacian of an array file, from true second-derivative stencils.",
+            discussion: """
+            Sums the second derivative along every axis, each a compact centred stencil of the chosen \
+            accuracy with one-sided stencils of the same order at the edges (not the divergence of \
+            numpy's gradient, which is wider and less accurate). Writes one array.
+
+            Examples:
+              nabla laplacian V.npy --spacing 0.1 -o lapV.npy
+              nabla laplacian V.npy --spacing 0.1 --accuracy 4 --periodic -o lapV.npy
+            """
+        )
+
+        @Argument(help: "The input array: a .npy file, or a .npz archive (see --key).")
+        var input: String
+
+        @OptionGroup var scheme: SchemeOptions
+
+        @Option(name: .customLong("key"), help: ArgumentHelp("The array to read from a .npz input (default: its only array).", valueName: "NAME"))
+        var key: String?
+
+        @Option(name: .customShort("o"), help: ArgumentHelp("The output: OUT.npy (or OUT.npz, array 'laplacian').", valueName: "OUTPUT"))
+        var output: String
+
+        func run() throws {
+            try runReportingErrors {
+                try LaplacianJob(input: URL(fileURLWithPath: input), key: key, options: scheme.options(),
+                                 output: URL(fileURLWithPath: output)).run()
+            }
+        }
+    }
+
+    /// `nabla divergence`.
+    struct Divergence: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The divergence of a vector field stored as arrays axis0, axis1, … in a .npz.",
+            discussion: """
+            The component along axis k is the array named axisk, the names nabla gradient writes, so the \
+            divergence of a gradient file is a Laplacian (numpy's wide one, by default). Writes one array.
+
+            Examples:
+              nabla divergence E.npz --spacing 0.1 -o divE.npy
+              nabla gradient V.npy -o g.npz && nabla divergence g.npz -o lap.npy
+            """
+        )
+
+        @Argument(help: "The vector field: a .npz holding axis0, axis1, … of one shape.")
+        var input: String
+
+        @OptionGroup var scheme: SchemeOptions
+
+        @Option(name: .customShort("o"), help: ArgumentHelp("The output: OUT.npy (or OUT.npz, array 'divergence').", valueName: "OUTPUT"))
+        var output: String
+
+        func run() throws {
+            try runReportingErrors {
+                try VectorFieldJob(.divergence, input: URL(fileURLWithPath: input), options: scheme.options(),
+                                   output: URL(fileURLWithPath: output)).run()
+            }
+        }
+    }
+
+    /// `nabla curl`.
+    struct Curl: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The curl of a 2-D or 3-D vector field stored as arrays axis0, axis1[, axis2] in a .npz.",
+            discussion: """
+            3-D: writes axis0, axis1, axis2 = (∂F2/∂x1 - ∂F1/∂x2, ∂F0/∂x2 - ∂F2/∂x0, ∂F1/∂x0 - ∂F0/∂x1). \
+            2-D: writes one array, 'curl' = ∂F1/∂x0 - ∂F0/∂x1 (a .npy output is allowed).
+
+            Examples:
+              nabla curl B.npz --spacing 0.05 -o curlB.npz
+              nabla curl flow2d.npz --accuracy 4 -o vorticity.npy
+            """
+        )
+
+        @Argument(help: "The vector field: a .npz holding axis0, axis1[, axis2] of one shape.")
+        var input: String
+
+        @OptionGroup var scheme: SchemeOptions
+
+        @Option(name: .customShort("o"), help: ArgumentHelp("The output: OUT.npz (or OUT.npy for a 2-D field).", valueName: "OUTPUT"))
+        var output: String
+
+        func run() throws {
+            try runReportingErrors {
+                try VectorFieldJob(.curl, input: URL(fileURLWithPath: input), options: scheme.options(),
+                                   output: URL(fileURLWithPath: output)).run()
+            }
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import Nabla
+
+/// An ``NDArray`` of any numpy dtype Nabla supports, in native byte order and C (row-major) order.
+///
+/// This is what ``NPY/read(from:)`` returns when the dtype is only known at run time. Use
+/// ``asDouble()`` to compute with it (numpy's `gradient` also converts integers to float64), or
+/// ``array(of:)`` to take out an array of a known element type without converting.
+public enum AnyNDArray: Sendable, Equatable {
+    case float16(NDArray<Float16>)
+    case float32(NDArray<Float>)
+    case float64(NDArray<Double>)
+    case int8(NDArray<Int8>)
+    case int16(NDArray<Int16>)
+    case int32(NDArray<Int32>)
+    case int64(NDArray<Int64>)
+    case uint8(NDArray<UInt8>)
+    case uint16(NDArray<UInt16>)
+    case uint32(NDArray<UInt32>)
+    case uint64(NDArray<UInt64>)
+    case bool(NDArray<Bool>)
+
+    /// Wraps an array of any supported element type.
+    public init<T: NPYScalar>(_ array: NDArray<T>) { self = T.wrap(array) }
+
+    /// The length of each axis.
+    public var shape: [Int] {
+        switch self {
+        case .float16(let a): a.shape
+        case .float32(let a): a.shape
+        case .float64(let a): a.shape
+        case .int8(let a): a.shape
+        case .int16(let a): a.shape
+        case .int32(let a): a.shape
+        case .int64(let a): a.shape
+        case .uint8(let a): a.shape
+        case .uint16(let a): a.shape
+        case .uint32(let a): a.shape
+        case .uint64(let a): a.shape
+        case .bool(let a): a.shape
+        }
+    }
+
+    /// The numpy dtype of the elements.
+    public var dtype: DType {
+        switch self {
+        case .float16: .float16
+        case .float32: .float32
+        case .float64: .float64
+        case .int8: .int8
+        case .int16: .int16
+        case .int32: .int32
+        case .int64: .int64
+        case .uint8: .uint8
+        case .uint16: .uint16
+        case .uint32: .uint32
+        case .uint64: .uint64
+        case .bool: .bool
+        }
+    }
+
+    /// The number of elements.
+    public var count: Int {
+        switch self {
+        case .float16(let a): a.count
+        case .float32(let a): a.count
+        case .float64(let a): a.count
+        case .int8(let a): a.count
+        case .int16(let a): a.count
+        case .int32(let a): a.count
+        case .int64(let a): a.count
+        case .uint8(let a): a.count
+        case .uint16(let a): a.count
+        case .uint32(let a): a.count
+        case .uint64(let a): a.count
+        case .bool(let a): a.count
+        }
+    }
+
+    /// The array if its element type is exactly `T`, otherwise `nil` (no conversion).
+    public func array<T: NPYScalar>(of type: T.Type = T.self) -> NDArray<T>? { T.unwrap(self) }
+
+    /// The elements converted to `Double` as numpy's `astype(np.float64)` does: floats exactly,
+    /// integers rounded to nearest (exact up to 2^53), `false`/`true` as 0/1. A float64 array is
+    /// returned as is, without a copy.
+    public func asDouble() -> NDArray<Double> {
+        switch self {
+        case .float16(let a): a.map { Double($0) }
+        case .float32(let a): a.map { Double($0) }
+        case .float64(let a): a
+        case .int8(let a): a.map { Double($0) }
+        case .int16(let a): a.map { Double($0) }
+        case .int32(let a): a.map { Double($0) }
+        case .int64(let a): a.map { Double($0) }
+        case .uint8(let a): a.map { Double($0) }
+        case .uint16(let a): a.map { Double($0) }
+        case .uint32(let a): a.map { Double($0) }
+        case .uint64(let a): a.map { Double($0) }
+        case .bool(let a): a.map { $0 ? 1 : 0 }
+        }
+    }
+
+    /// The elements converted to `Float` (rounding to nearest), as numpy's `astype(np.float32)`.
+    /// A float32 array is returned as is.
+    public func asFloat() -> NDArray<Float> {
+        switch self {
+        case .float16(let a): a.map { Float($0) }
+        case .float32(let a): a
+        case .float64(let a): a.map { Float($0) }
+        case .int8(let a): a.map { Float($0) }
+        case .int16(let a): a.map { Float($0) }
+        case .int32(let a): a.map { Float($0) }
+        case .int64(let a): a.map { Float($0) }
+        case .uint8(let a): a.map { Float($0) }
+        case .uint16(let a): a.map { Float($0) }
+        case .uint32(let a): a.map { Float($0) }
+        case .uint64(let a): a.map { Float($0) }
+        case .bool(let a): a.map { $0 ? 1 : 0 }
+        }
+    }
+
+    /// Calls `body` with the raw bytes of the elements (native byte order, C order).
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        switch self {
+        case .float16(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
+        case .float32(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
+        case .float64(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
+        case .int8(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
+        case .int16(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
+        case .int32(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
+        case .int64(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
+        case .uint8(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
+        case .uint16(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
+        case .uint32(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
+        case .uint64(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
+        case .bool(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
+        }
+    }
+}
+
+extension AnyNDArray: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .float16(let a): "float16 \(a)"
+        case .float32(let a): "float32 \(a)"
+        case .float64(let a): "float64 \(a)"
+        case .int8(let a): "int8 \(a)"
+        case .int16(let a): "int16 \(a)"
+        case .int32(let a): "int32 \(a)"
+        case .int64(let a): "int64 \(a)"
+        case .uint8(let a): "uint8 \(a)"
+        case .uint16(let a): "uint16 \(a)"
+        case .uint32(let a): "uint32 \(a)"
+        case .uint64(let a): "uint64 \(a)"
+        case .bool(let a): "bool \(a)"
+        }
+    }
+}

@@ -1,0 +1,101 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Random read access to the bytes of a file or an in-memory buffer.
+protocol ByteSource {
+    /// The total number of bytes.
+    var size: Int { get }
+    /// Fills `buffer` with the bytes at `offset..<offset + buffer.count`, which the caller keeps inside `0..<size`.
+    func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws
+}
+
+extension ByteSource {
+    /// The bytes at `offset..<offset + count` as an array (for small reads: headers, ZIP records).
+    func bytes(at offset: Int, count: Int) throws -> [UInt8] {
+        try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            try read(at: offset, into: UnsafeMutableRawBufferPointer(buffer))
+            initialized = count
+        }
+    }
+}
+
+/// An in-memory buffer.
+struct DataSource: ByteSource {
+    let data: Data
+    var size: Int { data.count }
+
+    func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws {
+        guard buffer.count > 0 else { return }
+        let start = data.startIndex + offset
+        data.copyBytes(to: buffer, from: start..<start + buffer.count)
+    }
+}
+
+/// A regular file opened read-only; the descriptor is closed when the source is released.
+///
+/// Reads use `pread(2)` straight into the caller's buffer, so a large array is read with no
+/// intermediate copy.
+final class FileSource: ByteSource {
+    let descriptor: Int32
+    let size: Int
+    let context: ErrorContext
+
+    init(url: URL, context: ErrorContext) throws(FormatError) {
+        self.context = context
+        let fd = url.withUnsafeFileSystemRepresentation { path -> Int32 in
+            guard let path else { return -1 }
+            return open(path, O_RDONLY | O_CLOEXEC)
+        }
+        guard fd >= 0 else { throw context.error(.io, "cannot open for reading: \(String(cString: strerror(errno)))") }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let message = String(cString: strerror(errno))
+            close(fd)
+            throw context.error(.io, "cannot stat: \(message)")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw context.error(.io, "not a regular file (a directory, pipe or device cannot be read)")
+        }
+        descriptor = fd
+        size = Int(info.st_size)
+    }
+
+    deinit { close(descriptor) }
+
+    func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws {
+        guard let base = buffer.baseAddress else { return }
+        var done = 0
+        while done < buffer.count {
+            // Linux transfers at most 0x7ffff000 bytes per call; ask for at most 1 GiB at a time.
+            let chunk = min(buffer.count - done, 1 << 30)
+            let n = pread(descriptor, base + done, chunk, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw context.error(.io, "read failed at byte \(offset + done): \(String(cString: strerror(errno)))")
+            }
+            if n == 0 {
+                throw context.error(.sizeMismatch,
+                    "the file ended at byte \(offset + done) while reading; it was \(size) bytes when opened (changed while reading?)")
+            }
+            done += n
+        }
+    }
+}
+
+/// A window `offset..<offset + size` of another source.
+struct SliceSource: ByteSource {
+    let base: any ByteSource
+    let offset: Int
+    let size: Int
+
+    func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws {
+        try base.read(at: self.offset + offset, into: buffer)
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import Nabla
+
+/// Reading and writing numpy's `.npy` format (versions 1.0, 2.0 and 3.0).
+///
+/// A `.npy` file is a 6-byte magic string `\x93NUMPY`, a version, a little-endian header length, a
+/// header that is the text of a Python dict, then the raw elements:
+/// ```
+/// \x93NUMPY \x01 \x00  <uint16 hlen>  {'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }    \n  <data>
+/// ```
+/// (version 2.0 and 3.0 use a `uint32` length; 3.0 encodes the header in UTF-8 instead of latin-1).
+///
+/// Reading accepts every dtype in ``DType``, both byte orders (converted to native), C and Fortran order
+/// (Fortran data is transposed into C order), and 0-D to 64-D shapes. The header is parsed, never
+/// evaluated, and the data must be exactly `product(shape) × itemsize` bytes: a header that claims more
+/// data than the file holds is refused before anything is allocated. The common case (native byte order,
+/// C order) is read with `pread(2)` straight into the array's storage, with no intermediate copy.
+///
+/// Writing produces exactly the bytes `np.save` writes for the same array: version 1.0 (2.0 if the
+/// header needs it), native byte order, C order, header padded with spaces to a multiple of 64 bytes and
+/// ending in `\n`. Files are written atomically (see ``AtomicFile``).
+public enum NPY {
+    // MARK: Reading
+
+    /// Reads an array of any supported dtype from a `.npy` file.
+    public static func read(from url: URL) throws(FormatError) -> AnyNDArray {
+        let context = ErrorContext(file: url.path)
+        let source = try FileSource(url: url, context: context)
+        return try withFormatErrors(context) { try decode(source, context: context) }
+    }
+
+    /// Reads a `.npy` file whose dtype must be exactly `T` (no conversion).
+    ///
+    /// - Throws: ``FormatError`` of kind ``FormatError/Kind/unsupportedDType`` if the file holds another dtype;
+    ///   use `NPY.read(from:).asDouble()` to convert instead.
+    public static func read<T: NPYScalar>(_ type: T.Type, from url: URL) throws(FormatError) -> NDArray<T> {
+        let any = try read(from: url)
+        guard let array = T.unwrap(any) else {
+            throw FormatError(.unsupportedDType, file: url.path,
+                "holds \(any.dtype.name) elements, expected \(T.dtype.name); use NPY.read(from:).asDouble() to convert")
+        }
+        return array
+    }
+
+    /// Reads a `.npy` image held in memory. `name` labels error messages.
+    public static func read(data: Data, name: String = "<data>") throws(FormatError) -> AnyNDArray {
+        let context = ErrorContext(file: name)
+        return try withFormatErrors(context) { try decode(DataSource(data: data), context: context) }
+    }
+
+    /// Reads and checks only the header of a `.npy` file: the dtype, shape and order of its array, and that
+    /// the file holds exactly the data the header declares.
+    public static func readHeader(from url: URL) throws(FormatError) -> NPYHeader {
+        let context = ErrorContext(file: url.path)
+        let source = try FileSource(url: url, context: context)
+        return try withFormatErrors(context) {
+            let header = try NPYFormat.readHeader(totalSize: source.size, context: context) { try source.bytes(at: 0, count: $0) }
+            try NPYFormat.checkPayload(header, available: source.size - header.dataOffset, context: context)
+            return header
+        }
+    }
+
+    // MARK: Writing
+
+    /// The bytes of a `.npy` file holding `array`, exactly as `np.save` writes them.
+    public static func encode(_ array: AnyNDArray) -> Data {
+        let header = NPYFormat.headerBytes(dtype: array.dtype, shape: array.shape)
+        var data = Data(capacity: header.count + array.count * array.dtype.itemSize)
+        data.append(contentsOf: header)
+        array.withUnsafeBytes { data.append(contentsOf: $0) }
+        return data
+    }
+
+    /// The bytes of a `.npy` file holding `array`.
+    public static func encode<T: NPYScalar>(_ array: NDArray<T>) -> Data { encode(T.wrap(array)) }
+
+    /// Writes `array` to a `.npy` file atomically (the bytes `np.save` would write).
+    public static func write(_ array: AnyNDArray, to url: URL) throws(FormatError) {
+        let header = NPYFormat.headerBytes(dtype: array.dtype, shape: array.shape)
+        try AtomicFile.write(to: url) { (writer: AtomicFile.Writer) throws(FormatError) in
+            try writer.write(header)
+            let failure: FormatError? = array.withUnsafeBytes { raw in
+                do throws(FormatError) { try writer.write(raw) } catch { return error }
+                return nil
+            }
+            if let failure { throw failure }
+        }
+    }
+
+    /// Writes `array` to a `.npy` file atomically.
+    public static func write<T: NPYScalar>(_ array: NDArray<T>, to url: URL) throws(FormatError) {
+        try write(T.wrap(array), to: url)
+    }
+
+    // MARK: Decoding
+
+    static func decode(_ source: some ByteSource, context: ErrorContext) throws -> AnyNDArray {
+        let header = try NPYFormat.readHeader(totalSize: source.size, context: context) { try source.bytes(at: 0, count: $0) }
+        try NPYFormat.checkPayload(header, available: source.size - header.dataOffset, context: context)
+        return try materialize(header, context: context) { raw in try source.read(at: header.dataOffset, into: raw) }
+    }
+
+    /// Allocates the array a validated header describes, lets `fill` write its `header.byteCount` raw bytes,
+    /// then converts them to native byte order and C order.
+    static func materialize(_ header: NPYHeader, context: ErrorContext,
+                            fill: (UnsafeMutableRawBufferPointer) throws -> Void) throws -> AnyNDArray {
+        switch header.dtype {
+        case .float16: .float16(try makeArray(header, context, fill))
+        case .float32: .float32(try makeArray(header, context, fill))
+        case .float64: .float64(try makeArray(header, context, fill))
+        case .int8: .int8(try makeArray(header, context, fill))
+        case .int16: .int16(try makeArray(header, context, fill))
+        case .int32: .int32(try makeArray(header, context, fill))
+        case .int64: .int64(try makeArray(header, context, fill))
+        case .uint8: .uint8(try makeArray(header, context, fill))
+        case .uint16: .uint16(try makeArray(header, context, fill))
+        case .uint32: .uint32(try makeArray(header, context, fill))
+        case .uint64: .uint64(try makeArray(header, context, fill))
+        case .bool: .bool(try makeArray(header, context, fill))
+        }
+    }
+
+    private static func makeArray<T: NPYScalar>(_ header: NPYHeader, _ context: ErrorContext,
+                                               _ fill: (UnsafeMutableRawBufferPointer) throws -> Void) throws -> NDArray<T> {
+        assert(MemoryLayout<T>.stride == header.dtype.itemSize && T.dtype == header.dtype)
+        let scalars = try [T](unsafeUninitializedCapacity: header.count) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[0..<header.byteCount])
+            try fill(raw)
+            if header.byteOrder != .native { swapBytes(raw, itemSize: header.dtype.itemSize) }
+            if T.self == Bool.self {
+                // numpy treats any nonzero byte as True; a Swift Bool must be exactly 0 or 1.
+                for k in 0..<raw.count where raw[k] > 1 { raw[k] = 1 }
+            }
+            initialized = header.count
+        }
+        do {
+            if header.fortranOrder && header.shape.count > 1 {
+                // Fortran order is C order of the reversed shape; reversing the axes again gives C order.
+                return try NDArray(shape: header.shape.reversed(), scalars: scalars).transposed()
+            }
+            return try NDArray(shape: header.shape, scalars: scalars)
+        } catch {
+            throw context.error(.invalidShape, error.description)
+        }
+    }
+
+    /// Reverses the bytes of each `itemSize`-byte element in place.
+    static func swapBytes(_ raw: UnsafeMutableRawBufferPointer, itemSize: Int) {
+        guard let base = raw.baseAddress else { return }
+        let n = raw.count / itemSize
+        switch itemSize {
+        case 2:
+            for i in 0..<n {
+                let v = base.loadUnaligned(fromByteOffset: 2 &* i, as: UInt16.self)
+                base.storeBytes(of: v.byteSwapped, toByteOffset: 2 &* i, as: UInt16.self)
+            }
+        case 4:
+            for i in 0..<n {
+                let v = base.loadUnaligned(fromByteOffset: 4 &* i, as: UInt32.self)
+                base.storeBytes(of: v.byteSwapped, toByteOffset: 4 &* i, as: UInt32.self)
+            }
+        case 8:
+            for i in 0..<n {
+                let v = base.loadUnaligned(fromByteOffset: 8 &* i, as: UInt64.self)
+                base.storeBytes(of: v.byteSwapped, toByteOffset: 8 &* i, as: UInt64.self)
+            }
+        default:
+            break
+        }
+    }
+}

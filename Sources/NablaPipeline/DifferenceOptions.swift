@@ -1,0 +1,61 @@
+import Nabla
+
+/// Which axes are periodic (their samples are one period; stencils wrap around).
+public enum PeriodicAxes: Sendable, Equatable {
+    /// No axis is periodic.
+    case none
+    /// Every differentiated axis is periodic.
+    case all
+    /// These axes (negative counts from the end).
+    case axes([Int])
+
+    /// The periodic axes of a rank-`rank` field whose selected axes are `selected`.
+    func indices(selected: [Int]?, rank: Int) -> [Int] {
+        switch self {
+        case .none: []
+        case .all: selected ?? Array(0..<rank)
+        case let .axes(list): list
+        }
+    }
+}
+
+/// The finite-difference scheme of a job: numpy's by default.
+public struct DifferenceOptions: Sendable, Equatable {
+    /// Spacing arguments, numpy's varargs (none, one for all, or one per axis).
+    public var spacing: [SpacingArgument]
+    /// Accuracy order at the edges of numpy's scheme (accuracy 2, first derivative): 1 or 2.
+    public var edgeOrder: Int
+    /// The order of accuracy: an even number; 2 is numpy's.
+    public var accuracy: Int
+    /// The derivative order along each differentiated axis.
+    public var derivative: Int
+    /// Periodic axes.
+    public var periodic: PeriodicAxes
+
+    public init(spacing: [SpacingArgument] = [], edgeOrder: Int = 1, accuracy: Int = 2, derivative: Int = 1,
+                periodic: PeriodicAxes = .none) {
+        self.spacing = spacing
+        self.edgeOrder = edgeOrder
+        self.accuracy = accuracy
+        self.derivative = derivative
+        self.periodic = periodic
+    }
+
+    /// Checks that need no data, so that a bad call reads nothing.
+    func validate() throws(PipelineError) {
+        guard edgeOrder == 1 || edgeOrder == 2 else {
+            throw PipelineError("edge order \(edgeOrder) is not supported; use 1 or 2")
+        }
+        guard accuracy >= 2, accuracy % 2 == 0, accuracy <= 16 else {
+            throw PipelineError("accuracy \(accuracy) is not supported; use an even number from 2 to 16")
+        }
+        guard derivative >= 1 else {
+            throw PipelineError("derivative order \(derivative) is not supported; use 1 or more")
+        }
+    }
+
+    /// The spacing arguments resolved (coordinate files read).
+    func resolvedSpacing() throws(PipelineError) -> [Spacing] {
+        try spacing.map { s throws(PipelineError) in try s.resolve() }
+    }
+}

@@ -1,0 +1,37 @@
+import Nabla
+import NablaFormats
+
+/// An operation on one or more fields of the same floating-point type, written once, generically.
+///
+/// ``FieldDispatch`` calls it with the element type of the file's data, so `Float` stays `Float` and
+/// integers are differentiated as `Double`, as numpy does.
+public protocol FieldOperation {
+    func apply<T: FieldScalar>(_ fields: [NDArray<T>]) throws(NablaError) -> [NDArray<T>]
+}
+
+/// Runs a ``FieldOperation`` on arrays read from files, choosing the element type from their dtypes.
+public enum FieldDispatch {
+    /// The element type an operation on these dtypes is computed in: a floating type is kept when all
+    /// arrays share it; integers, and mixed types, are computed in float64. Booleans are refused.
+    public static func run<Op: FieldOperation>(_ op: Op, on fields: [AnyNDArray], file: String) throws(PipelineError) -> [AnyNDArray] {
+        if fields.contains(where: { $0.dtype == .bool }) {
+            throw PipelineError("\(file): boolean arrays cannot be differentiated; convert the data to a number type")
+        }
+        if let bad = fields.first(where: { $0.shape.isEmpty }) {
+            _ = bad
+            throw PipelineError("\(file): the array is 0-D (a single number); a derivative needs at least one axis")
+        }
+        do {
+            let dtypes = Set(fields.map(\.dtype))
+            if dtypes == [.float32] {
+                return try op.apply(fields.compactMap { $0.array(of: Float.self) }).map(AnyNDArray.init)
+            }
+            if dtypes == [.float16] {
+                return try op.apply(fields.compactMap { $0.array(of: Float16.self) }).map(AnyNDArray.init)
+            }
+            return try op.apply(fields.map { $0.asDouble() }).map(AnyNDArray.init)
+        } catch {
+            throw PipelineError.wrap(error, file: file)
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Nabla
+import NablaFormats
+
+/// `nabla laplacian`: the Laplacian of one array file, from true second-derivative stencils.
+public struct LaplacianJob: Sendable {
+    public var input: URL
+    public var key: String?
+    public var options: DifferenceOptions
+    public var output: URL
+
+    public init(input: URL, key: String? = nil, options: DifferenceOptions = .init(), output: URL) {
+        self.input = input
+        self.key = key
+        self.options = options
+        self.output = output
+    }
+
+    /// Reads, computes and writes one array named `laplacian`.
+    public func run() throws(PipelineError) {
+        _ = try FieldFiles.Format(of: output)
+        try options.validate()
+        struct Op: FieldOperation {
+            let options: DifferenceOptions, spacing: [Spacing], rank: Int
+            func apply<T: FieldScalar>(_ fields: [NDArray<T>]) throws(NablaError) -> [NDArray<T>] {
+                [try Nabla.laplacian(of: fields[0], spacing: spacing, accuracy: options.accuracy,
+                                     periodicAxes: options.periodic.indices(selected: nil, rank: rank))]
+            }
+        }
+        let field = try FieldFiles.read(input, key: key)
+        let result = try FieldDispatch.run(Op(options: options, spacing: options.resolvedSpacing(), rank: field.shape.count),
+                                           on: [field], file: input.path)
+        try FieldFiles.write([("laplacian", result[0])], to: output)
+    }
+}
+
+/// The components of a vector field stored as `axis0`, `axis1`, … in a `.npz` (the names
+/// `nabla gradient` writes).
+func readVectorField(_ url: URL) throws(PipelineError) -> [AnyNDArray] {
+    let members = try FieldFiles.readAll(url)
+    guard let first = members.first else {
+        throw PipelineError("\(url.path): the archive holds no arrays; a vector field needs arrays axis0, axis1, …")
+    }
+    let rank = first.array.shape.count
+    guard rank > 0 else {
+        throw PipelineError("\(url.path): '\(first.name)' is 0-D; vector field components must be N-D arrays")
+    }
+    var components: [AnyNDArray] = []
+    for k in 0..<rank {
+        guard let member = members.first(where: { $0.name == "axis\(k)" }) else {
+            throw PipelineError("\(url.path): a \(rank)-D vector field needs arrays axis0…axis\(rank - 1); 'axis\(k)' is missing (the archive holds \(FieldFiles.names(members)))")
+        }
+        guard member.array.shape == first.array.shape else {
+            throw PipelineError("\(url.path): 'axis\(k)' has shape \(member.array.shape) but '\(first.name)' has shape \(first.array.shape); components must share one shape")
+        }
+        components.append(member.array)
+    }
+    return components
+}
+
+/// `nabla divergence` and `nabla curl`: operators on a vector field read from a `.npz` of components.
+public struct VectorFieldJob: Sendable {
+    public enum Operator: String, Sendable { case divergence, curl }
+
+    public var operation: Operator
+    public var input: URL
+    public var options: DifferenceOptions
+    public var output: URL
+
+    public init(_ operation: Operator, input: URL, options: DifferenceOptions = .init(), output: URL) {
+        self.operation = operation
+        self.input = input
+        self.options = options
+        self.output = output
+    }
+
+    /// Reads, computes and writes: the divergence as one array `divergence`; the curl of a 3-D field as
+    /// `axis0`, `axis1`, `axis2`, of a 2-D field as one array `curl`.
+    @discardableResult
+    public func run() throws(PipelineError) -> [String] {
+        let format = try FieldFiles.Format(of: output)
+        try options.validate()
+        struct Op: FieldOperation {
+            let operation: Operator, options: DifferenceOptions, spacing: [Spacing], rank: Int
+            func apply<T: FieldScalar>(_ fields: [NDArray<T>]) throws(NablaError) -> [NDArray<T>] {
+                let periodic = options.periodic.indices(selected: nil, rank: rank)
+                switch operation {
+                case .divergence:
+                    return [try Nabla.divergence(of: fields, spacing: spacing, edgeOrder: options.edgeOrder,
+                                                 accuracy: options.accuracy, periodicAxes: periodic)]
+                case .curl:
+                    return try Nabla.curl(of: fields, spacing: spacing, edgeOrder: options.edgeOrder,
+                                          accuracy: options.accuracy, periodicAxes: periodic)
+                }
+            }
+        }
+        let components = try readVectorField(input)
+        let rank = components.count
+        if operation == .curl && rank != 2 && rank != 3 {
+            throw PipelineError("\(input.path): curl needs a 2-D or 3-D vector field; these components are \(rank)-D")
+        }
+        let results = try FieldDispatch.run(Op(operation: operation, options: options, spacing: options.resolvedSpacing(), rank: rank),
+                                            on: components, file: input.path)
+        let named: [(name: String, array: AnyNDArray)]
+        switch (operation, results.count) {
+        case (.divergence, _): named = [("divergence", results[0])]
+        case (.curl, 1): named = [("curl", results[0])]
+        default: named = results.enumerated().map { ("axis\($0.offset)", $0.element) }
+        }
+        if format == .npy && named.count != 1 {
+            throw PipelineError("\(output.path): a .npy output holds one array, but the curl of a 3-D field has 3 components; write a .npz")
+        }
+        try FieldFiles.write(named, to: output)
+        return named.map(\.name)
+    }
+}
