@@ -10,9 +10,13 @@ import Foundation
 /// Writes files so that the target name only ever holds a complete file.
 ///
 /// The content goes to a hidden temporary file in the target's directory (`.name.tmp-<random>`, so
-/// the final `rename(2)` stays on one file system and is atomic), which is flushed with `fsync(2)` and
-/// then renamed over the target. If anything fails, the temporary file is removed and the error is
-/// rethrown: a reader of the target sees either the old file or the new one, never a partial file.
+/// the final `rename(2)` stays on one file system and is atomic), then renamed over the target. If
+/// anything fails, the temporary file is removed and the error is rethrown: a reader of the target sees
+/// either the old file or the new one, never a partial file, even if the process is killed at any point.
+///
+/// Like numpy, it does not force the data to disk by default (`fsync(2)` costs seconds on large files);
+/// set the environment variable `NABLA_FSYNC=1` to flush file and directory around the rename, for
+/// durability across power failures.
 public enum AtomicFile {
     /// Sequential writes to the temporary file, valid only inside the `write(to:_:)` closure.
     public final class Writer {
@@ -125,7 +129,7 @@ public enum AtomicFile {
 
     /// fsync, close and rename. Always closes `descriptor`; on failure removes the temporary file.
     private static func finish(descriptor: Int32, temporary: URL, target: URL, context: ErrorContext) throws(FormatError) {
-        while fsync(descriptor) != 0 {
+        while durable && fsync(descriptor) != 0 {
             if errno == EINTR { continue }
             let message = String(cString: strerror(errno))
             close(descriptor)
@@ -149,11 +153,16 @@ public enum AtomicFile {
             throw context.error(.io, "cannot rename the temporary file over the target: \(message)")
         }
         // Make the rename itself durable; failure here does not undo a complete file.
+        guard durable else { return }
         let dir = target.deletingLastPathComponent().withUnsafeFileSystemRepresentation { path in
             path.map { open($0, O_RDONLY | O_CLOEXEC) } ?? -1
         }
         if dir >= 0 { _ = fsync(dir); close(dir) }
     }
+
+    /// Whether to `fsync` (environment variable `NABLA_FSYNC=1`).
+    static let durable: Bool = ProcessInfo.processInfo.environment["NABLA_FSYNC"] == "1"
+
 
     private static func unlinkQuietly(_ url: URL) {
         _ = url.withUnsafeFileSystemRepresentation { path in path.map { unlink($0) } ?? -1 }

@@ -44,7 +44,7 @@ public func gradient<T: FieldScalar>(
 ) throws(NablaError) -> [NDArray<T>] {
     let plan = try DifferencePlan(shape: f.shape, spacing: spacing, axes: axes, edgeOrder: edgeOrder,
                                   accuracy: accuracy, derivatives: nil, derivative: derivative, periodicAxes: periodicAxes)
-    return plan.axes.indices.map { f.applying(plan.stencil(at: $0), along: plan.axes[$0]) }
+    return f.applying(plan.axes.indices.map { plan.stencil(at: $0) }, along: plan.axes)
 }
 
 /// The gradient written into caller-supplied arrays, so pipelines reuse memory (numpy has no `out=`).
@@ -62,8 +62,8 @@ public func gradient<T: FieldScalar>(
     for position in plan.axes.indices {
         if position == outputs.count { outputs.append(NDArray<T>.uninitialized(shape: f.shape)) }
         if outputs[position].shape != f.shape { outputs[position] = NDArray<T>.uninitialized(shape: f.shape) }
-        outputs[position].apply(plan.stencil(at: position), along: plan.axes[position], from: f, accumulate: false)
     }
+    f.apply(plan.axes.indices.map { plan.stencil(at: $0) }, along: plan.axes, into: &outputs)
 }
 
 /// The derivative along one axis: numpy's `gradient(f, spacing, axis=axis, edge_order=edgeOrder)` by

@@ -315,3 +315,102 @@ extension UnsafeMutablePointer {
         return pointer
     }
 }
+
+// MARK: Several axes at once
+
+/// A compiled stencil in the precision it computes in.
+enum CompiledAnyStencil<T: FieldScalar>: @unchecked Sendable {
+    case native(CompiledStencil<T>)
+    case inDouble(CompiledStencil<Double>)
+
+    init(_ stencil: BuiltStencil<T>, inner: Int) {
+        switch stencil {
+        case let .native(s): self = .native(CompiledStencil(s, inner: inner))
+        case let .inDouble(s): self = .inDouble(CompiledStencil(s, inner: inner))
+        }
+    }
+
+    var termCount: Int {
+        switch self {
+        case let .native(c): c.termCount
+        case let .inDouble(c): c.termCount
+        }
+    }
+
+    func deallocate() {
+        switch self {
+        case let .native(c): c.deallocate()
+        case let .inDouble(c): c.deallocate()
+        }
+    }
+
+    @inline(__always)
+    func applySegment(rows: Range<Int>, input: UnsafePointer<T>, output: UnsafeMutablePointer<T>,
+                      nativeAccumulator: UnsafeMutablePointer<T>, doubleAccumulator: UnsafeMutablePointer<Double>) {
+        switch self {
+        case let .native(c):
+            c.applySegment(rows: rows, input: input, output: output, accumulator: nativeAccumulator, accumulate: false)
+        case let .inDouble(c):
+            c.applySegment(rows: rows, input: input, output: output, accumulator: doubleAccumulator, accumulate: false)
+        }
+    }
+}
+
+extension AxisKernel {
+    /// Derivatives along several axes in one pass over the input: `outputs[k] = stencils[k]` along
+    /// `axes[k]`.
+    ///
+    /// The array is processed plane by plane along axis 0 (each worker takes consecutive planes). For
+    /// plane `i`, the axes other than 0 are applied within the plane, then axis 0's row `i` (which reads
+    /// planes `i ± 1`), so each input plane is fetched from memory about once instead of once per axis.
+    /// Every output element is computed by exactly the operations of ``apply(_:to:shape:axis:into:accumulate:)``.
+    static func applyFused<T: FieldScalar>(
+        _ stencils: [BuiltStencil<T>], axes: [Int], to input: UnsafeBufferPointer<T>, shape: [Int],
+        into outputs: [UnsafeMutablePointer<T>]
+    ) {
+        precondition(shape.count >= 2 && stencils.count == axes.count && outputs.count == axes.count)
+        guard input.count > 0, let inBase = input.baseAddress else { return }
+        let planeSize = shape[1...].reduce(1, *)
+        let compiled = zip(stencils, axes).map { stencil, axis in
+            CompiledAnyStencil(stencil, inner: shape[(axis + 1)...].reduce(1, *))
+        }
+        defer { compiled.forEach { $0.deallocate() } }
+        // Per axis: (lines per plane, line length in elements), and the output pointers.
+        let geometry = axes.map { axis in (shape[1..<max(1, axis)].reduce(1, *), shape[axis...].reduce(1, *)) }
+        let work = SendableFusedWork(compiled: compiled, axes: axes, geometry: geometry,
+                                     outputs: outputs.map { SendablePointer(base: $0) }, input: SendableReadPointer(base: inBase))
+        let terms = compiled.map(\.termCount).reduce(0, +)
+        Parallel.forEachChunk(count: shape[0], costPerItem: planeSize * terms) { planes in
+            let nativeAccumulator = UnsafeMutablePointer<T>.allocate(capacity: blockSize)
+            let doubleAccumulator = UnsafeMutablePointer<Double>.allocate(capacity: blockSize)
+            defer { nativeAccumulator.deallocate(); doubleAccumulator.deallocate() }
+            for plane in planes {
+                let planeStart = plane * planeSize
+                for k in work.axes.indices where work.axes[k] != 0 {
+                    let (lines, lineLength) = work.geometry[k]
+                    let n = shape[work.axes[k]]
+                    for line in 0..<lines {
+                        let start = planeStart + line * lineLength
+                        work.compiled[k].applySegment(rows: 0..<n, input: work.input.base + start,
+                                                      output: work.outputs[k].base + start,
+                                                      nativeAccumulator: nativeAccumulator, doubleAccumulator: doubleAccumulator)
+                    }
+                }
+                for k in work.axes.indices where work.axes[k] == 0 {
+                    work.compiled[k].applySegment(rows: plane..<(plane + 1), input: work.input.base,
+                                                  output: work.outputs[k].base,
+                                                  nativeAccumulator: nativeAccumulator, doubleAccumulator: doubleAccumulator)
+                }
+            }
+        }
+    }
+}
+
+/// What the fused workers share: compiled stencils (read-only) and disjoint output planes.
+struct SendableFusedWork<T: FieldScalar>: @unchecked Sendable {
+    let compiled: [CompiledAnyStencil<T>]
+    let axes: [Int]
+    let geometry: [(Int, Int)]
+    let outputs: [SendablePointer<T>]
+    let input: SendableReadPointer<T>
+}

@@ -11,9 +11,16 @@ public protocol FieldScalar: BinaryFloatingPoint, Sendable {
     /// Implementation detail.
     static func _applyInDouble(_ stencil: AxisStencil<Double>, to input: UnsafeBufferPointer<Self>, shape: [Int],
                                axis: Int, into output: UnsafeMutableBufferPointer<Self>, accumulate: Bool)
+    /// Applies several stencils along several axes in one pass. Implementation detail.
+    static func _applyFused(_ stencils: [BuiltStencil<Self>], axes: [Int], to input: UnsafeBufferPointer<Self>,
+                            shape: [Int], into outputs: [UnsafeMutablePointer<Self>])
 }
 
 extension Double: FieldScalar {
+    public static func _applyFused(_ stencils: [BuiltStencil<Double>], axes: [Int], to input: UnsafeBufferPointer<Double>,
+                                   shape: [Int], into outputs: [UnsafeMutablePointer<Double>]) {
+        AxisKernel.applyFused(stencils, axes: axes, to: input, shape: shape, into: outputs)
+    }
     public static func _apply(_ stencil: AxisStencil<Double>, to input: UnsafeBufferPointer<Double>, shape: [Int],
                               axis: Int, into output: UnsafeMutableBufferPointer<Double>, accumulate: Bool) {
         AxisKernel.apply(stencil, to: input, shape: shape, axis: axis, into: output, accumulate: accumulate)
@@ -25,6 +32,10 @@ extension Double: FieldScalar {
 }
 
 extension Float: FieldScalar {
+    public static func _applyFused(_ stencils: [BuiltStencil<Float>], axes: [Int], to input: UnsafeBufferPointer<Float>,
+                                   shape: [Int], into outputs: [UnsafeMutablePointer<Float>]) {
+        AxisKernel.applyFused(stencils, axes: axes, to: input, shape: shape, into: outputs)
+    }
     public static func _apply(_ stencil: AxisStencil<Float>, to input: UnsafeBufferPointer<Float>, shape: [Int],
                               axis: Int, into output: UnsafeMutableBufferPointer<Float>, accumulate: Bool) {
         AxisKernel.apply(stencil, to: input, shape: shape, axis: axis, into: output, accumulate: accumulate)
@@ -36,6 +47,10 @@ extension Float: FieldScalar {
 }
 
 extension Float16: FieldScalar {
+    public static func _applyFused(_ stencils: [BuiltStencil<Float16>], axes: [Int], to input: UnsafeBufferPointer<Float16>,
+                                   shape: [Int], into outputs: [UnsafeMutablePointer<Float16>]) {
+        AxisKernel.applyFused(stencils, axes: axes, to: input, shape: shape, into: outputs)
+    }
     public static func _apply(_ stencil: AxisStencil<Float16>, to input: UnsafeBufferPointer<Float16>, shape: [Int],
                               axis: Int, into output: UnsafeMutableBufferPointer<Float16>, accumulate: Bool) {
         AxisKernel.apply(stencil, to: input, shape: shape, axis: axis, into: output, accumulate: accumulate)
