@@ -68,6 +68,7 @@ struct VectorCalculusTests {
     @Test("divergence(gradient) and laplacian differ, and both converge", arguments: [2, 4])
     func divGradVersusLaplacian(p: Int) throws {
         var hs: [Double] = [], lapErrors: [Double] = [], divGradErrors: [Double] = [], differences: [Double] = []
+        var lapInteriorErrors: [Double] = []
         var table = "[div grad vs laplacian] p=\(p)\n      N   laplacian err   div∘grad err (interior)   |difference|\n"
         for n in [32, 64, 128, 256] {
             let grid = Grid(.linspace(-1, 2, count: n), .linspace(0, 1, count: n))
@@ -76,17 +77,19 @@ struct VectorCalculusTests {
             let lap = try grid.laplacian(of: f, accuracy: p)
             let divGrad = try grid.divergence(of: try grid.gradient(of: f, edgeOrder: 2, accuracy: p), edgeOrder: 2, accuracy: p)
             let margin = 2 * Stencil.centralHalfWidth(derivative: 1, accuracy: p)
-            var eLap = 0.0, eDivGrad = 0.0, diff = 0.0
+            var eLap = 0.0, eLapInterior = 0.0, eDivGrad = 0.0, diff = 0.0
             for i in 0..<n {
                 for j in 0..<n {
                     eLap = max(eLap, abs(lap[i, j] - exact[i, j]))
                     if i >= margin && i < n - margin && j >= margin && j < n - margin {
                         eDivGrad = max(eDivGrad, abs(divGrad[i, j] - exact[i, j]))
+                        eLapInterior = max(eLapInterior, abs(lap[i, j] - exact[i, j]))
                         diff = max(diff, abs(divGrad[i, j] - lap[i, j]))
                     }
                 }
             }
-            hs.append(3.0 / Double(n - 1)); lapErrors.append(eLap); divGradErrors.append(eDivGrad); differences.append(diff)
+            hs.append(3.0 / Double(n - 1)); lapErrors.append(eLap); divGradErrors.append(eDivGrad)
+            differences.append(diff); lapInteriorErrors.append(eLapInterior)
             table += String(format: "  %5d   %.3e       %.3e                 %.3e\n", n, eLap, eDivGrad, diff)
         }
         let oLap = observedOrder(h: hs, error: lapErrors), oDivGrad = observedOrder(h: hs, error: divGradErrors)
@@ -94,8 +97,10 @@ struct VectorCalculusTests {
         print(table)
         #expect(oLap >= Double(p) - 0.2, "laplacian order \(oLap)")
         #expect(oDivGrad >= Double(p) - 0.2, "div∘grad interior order \(oDivGrad)")
-        // They are different discretisations: the difference is of the size of the truncation error.
-        for (d, e) in zip(differences, lapErrors) { #expect(d > 0.1 * e, "div∘grad and laplacian agree too closely: \(d) vs \(e)") }
+        // Different discretisations: in the interior they differ by as much as their truncation errors.
+        for (d, e) in zip(differences, lapInteriorErrors) {
+            #expect(d > 0.1 * e, "div∘grad and laplacian agree too closely: \(d) vs interior laplacian error \(e)")
+        }
     }
 
     // MARK: Exactness on polynomials
@@ -222,7 +227,8 @@ struct VectorCalculusTests {
     func mixedPartial(p: Int) throws {
         var hs: [Double] = [], errors: [Double] = []
         var table = "[mixed partial] p=\(p)\n      N   max err   |partialDerivative − hessian[0][1]|\n"
-        for n in [16, 32, 64, 128] {
+        // p = 6 reaches the rounding floor (≈ eps·(Σ|w|)²/h²) near N = 128.
+        for n in p >= 6 ? [16, 24, 32, 48, 64] : [16, 32, 64, 128] {
             let grid = Grid(.linspace(0, 2, count: n), .linspace(-1, 1, count: n))
             let f: NDArray<Double> = grid.sample { x, y in sin(x) * cos(y) }
             let exact: NDArray<Double> = grid.sample { x, y in -cos(x) * sin(y) }

@@ -2,7 +2,7 @@
 // in one process, and prints one JSON object.
 //
 //   NablaBench SHAPE DTYPE SPACING ACCURACY OP [REPEATS]
-//   SHAPE: 256x256x256 · DTYPE: f64|f32 · SPACING: uniform|coords · ACCURACY: 2|4|6|8 · OP: gradient|laplacian
+//   SHAPE: 256x256x256 · DTYPE: f64|f32 · SPACING: uniform|coords · ACCURACY: 2|4|6|8 · OP: gradient|laplacian|memory
 //
 // Timings are the minimum over REPEATS runs (default 5), in milliseconds:
 //   gradient_ms        — outputs supplied by the caller (`into:`), no allocation
@@ -49,6 +49,16 @@ struct NablaBench {
             coords ? .coordinates((0..<n).map { Double($0) * 0.1 + 0.01 * sin(Double($0)) }) : .uniform(0.1)
         }
         let outputsCount = op == "laplacian" || axisOnly != nil ? 1 : shape.count
+        if op == "memory" {
+            // Peak resident memory of one gradient (fresh outputs) next to the bytes of input + outputs.
+            let results = try gradient(of: f, spacing: spacing, axes: axes, edgeOrder: 2, accuracy: accuracy)
+            var usage = rusage()
+            getrusage(RUSAGE_SELF, &usage)
+            let dataMB = Double(count * MemoryLayout<T>.stride * (1 + results.count)) / 1048576
+            // `f` shares the generator's storage (copy-on-write), so input + outputs is all the data.
+            print("{\"peak_rss_mb\": \(Double(usage.ru_maxrss) / 1024), \"input_outputs_mb\": \(dataMB)}")
+            return
+        }
 
         // Plain copy limit.
         var copies = (0..<outputsCount).map { _ in [T](repeating: 0, count: count) }
