@@ -9,6 +9,13 @@ let package = Package(
         .library(name: "Nabla", targets: ["Nabla"]),
         /// .npy / .npz files (numpy's formats) for Nabla arrays.
         .library(name: "NablaFormats", targets: ["NablaFormats"]),
+        /// Spectral (FFT) derivatives of periodic fields through FFTW; a separate product so that core
+        /// users never link FFTW.
+        .library(name: "NablaSpectral", targets: ["NablaSpectral"]),
+        /// Verification: score fields against references, convergence studies, gradient checks.
+        .library(name: "NablaVerification", targets: ["NablaVerification"]),
+        /// Pictures: colour maps of field slices with arrows, convergence plots, as PNG (libpng).
+        .library(name: "NablaPictures", targets: ["NablaPictures"]),
         /// File-level jobs (differentiate a file into a file) that the `nabla` tool runs.
         .library(name: "NablaPipeline", targets: ["NablaPipeline"]),
         /// The `nabla` command-line tool.
@@ -17,6 +24,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        // Documentation only: `swift package generate-documentation` (Scripts/docs.sh).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // MARK: Public API
@@ -26,13 +35,45 @@ let package = Package(
         ),
         .target(
             name: "NablaFormats",
-            dependencies: ["Nabla", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["Nabla", "_CHDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
+            name: "NablaSpectral",
+            dependencies: ["Nabla", "_CFFTW"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
+            name: "NablaVerification",
+            dependencies: ["Nabla"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
+            name: "NablaPictures",
+            dependencies: ["Nabla", "_CPNG"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(
             name: "NablaPipeline",
-            dependencies: ["Nabla", "NablaFormats"],
+            dependencies: ["Nabla", "NablaFormats", "NablaVerification"],
             swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        // MARK: Implementation details (no stable API)
+        .systemLibrary(
+            name: "_CFFTW",
+            path: "Sources/_CFFTW",
+            providers: [.apt(["libfftw3-dev"])]
+        ),
+        .systemLibrary(
+            name: "_CHDF5",
+            path: "Sources/_CHDF5",
+            pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"])]
+        ),
+        .systemLibrary(
+            name: "_CPNG",
+            path: "Sources/_CPNG",
+            providers: [.apt(["libpng-dev"])]
         ),
         // MARK: Command-line tool
         .executableTarget(
@@ -54,13 +95,25 @@ let package = Package(
             dependencies: ["Nabla"]
         ),
         .testTarget(
+            name: "NablaVerificationTests",
+            dependencies: ["Nabla", "NablaVerification"]
+        ),
+        .testTarget(
+            name: "NablaPicturesTests",
+            dependencies: ["Nabla", "NablaPictures"]
+        ),
+        .testTarget(
+            name: "NablaSpectralTests",
+            dependencies: ["Nabla", "NablaSpectral"]
+        ),
+        .testTarget(
             name: "NablaFormatsTests",
             dependencies: ["Nabla", "NablaFormats"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "NablaCLITests",
-            dependencies: ["Nabla", "NablaFormats", "NablaPipeline"]
+            dependencies: ["Nabla", "NablaFormats", "NablaPipeline", "NablaVerification"]
         ),
     ]
 )
