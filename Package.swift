@@ -104,12 +104,21 @@ let package = Package(
         ),
         .testTarget(
             name: "NablaSpectralTests",
-            dependencies: ["Nabla", "NablaSpectral"]
+            dependencies: ["Nabla", "NablaSpectral"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "NablaFormatsTests",
             dependencies: ["Nabla", "NablaFormats"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "NablaBatchTests",
+            dependencies: ["Nabla", "NablaFormats", "NablaPipeline"]
+        ),
+        .testTarget(
+            name: "NablaPipelineTests",
+            dependencies: ["Nabla", "NablaFormats", "NablaPipeline"]
         ),
         .testTarget(
             name: "NablaCLITests",

@@ -21,6 +21,17 @@ let package = Package(
             path: "Benchmarks/GradientBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // MARK: spectral timing tool used by spectral_compare.py
+        .executableTarget(
+            name: "SpectralBench",
+            dependencies: [
+                .product(name: "Nabla", package: "Nabla"),
+                .product(name: "NablaSpectral", package: "Nabla"),
+                "SpectralBenchFFTW",
+            ],
+            path: "Sources/SpectralBench/Main"
+        ),
+        .systemLibrary(name: "SpectralBenchFFTW", path: "Sources/SpectralBench/FFTW"),
         // MARK: timing tool used by compare.py
         .executableTarget(
             name: "NablaBench",

@@ -63,10 +63,48 @@ def raw_npy(name, header, payload, version=(1, 0)):
         f.write(b"\x93NUMPY" + bytes(version) + len(text).to_bytes(2, "little") + text + payload)
 
 
+# The arrays of the written_by_nabla*.npz fixtures, in member order. Keep in sync with `WrittenByNabla`
+# in the tests (StoredZIPWriterTests.swift).
+def nabla_written_arrays():
+    members = {f"m_{name}": sample(name) for name in VALUES}
+    members["zero_d"] = np.array(7.0)
+    members["empty"] = np.zeros((0, 3), dtype=np.int8)
+    members["ramp"] = ramp((2, 3, 4, 5))
+    members["große Ω"] = ramp((3,))
+    return members
+
+
+def check_written_by_nabla():
+    """numpy must read the archives Swift's stored .npz writer produced (plain and forced ZIP64).
+
+    The Swift test `StoredZIPWriterTests.goldenBytes` checks that the writer still produces exactly these
+    bytes; regenerate them with
+        NABLA_WRITE_FIXTURES=$PWD/Tests/NablaFormatsTests/Fixtures swift test --filter StoredZIPWriterTests
+    and then run this script to check them with numpy and zipfile.
+    """
+    expected = nabla_written_arrays()
+    for name in ("written_by_nabla.npz", "written_by_nabla_zip64.npz"):
+        path = os.path.join(OUT, name)
+        if not os.path.exists(path):
+            print(f"note: {name} missing; generate it with the Swift test (see check_written_by_nabla)")
+            continue
+        with zipfile.ZipFile(path) as z:
+            assert z.testzip() is None, f"{name}: CRC-32 or header check failed"
+            assert [i.compress_type for i in z.infolist()] == [zipfile.ZIP_STORED] * len(expected)
+        with np.load(path) as npz:
+            assert list(npz.keys()) == list(expected.keys()), (name, list(npz.keys()))
+            for key, value in expected.items():
+                got = npz[key]
+                assert got.dtype == value.dtype and got.shape == value.shape, (name, key, got.dtype, got.shape)
+                assert got.tobytes() == value.astype(value.dtype.newbyteorder("<")).tobytes(), (name, key)
+        print(f"numpy reads {name}: ok")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for old in os.listdir(OUT):
-        if old.endswith((".npy", ".npz")):
+        # The written_by_nabla* archives are Swift's output, only checked here (see check_written_by_nabla).
+        if old.endswith((".npy", ".npz")) and not old.startswith("written_by_nabla"):
             os.remove(os.path.join(OUT, old))
 
     # Every dtype, little and big endian (one file for single-byte dtypes). np.save's bytes are also the
@@ -156,6 +194,8 @@ def main():
     # A zip whose member is not .npy.
     with zipfile.ZipFile(os.path.join(OUT, "foreign_member.npz"), "w") as z:
         z.writestr("readme.txt", "hello")
+
+    check_written_by_nabla()
 
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
     print(f"wrote {len(os.listdir(OUT))} fixtures, {total} bytes, to {os.path.normpath(OUT)}")

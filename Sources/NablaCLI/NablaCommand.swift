@@ -14,7 +14,7 @@ struct NablaCommand: ParsableCommand {
           nabla gradient data.npz --key V --axis -1 --spacing x.npy -o dVdx.npy
         """,
         version: "0.1.0",
-        subcommands: [Gradient.self, Laplacian.self, Divergence.self, Curl.self]
+        subcommands: [Gradient.self, Laplacian.self, Divergence.self, Curl.self, Score.self, Batch.self]
     )
 }
 

@@ -45,6 +45,74 @@ public enum AtomicFile {
             bytesWritten += done
         }
 
+        /// Appends several buffers in order with as few `writev(2)` calls as possible (one, below 2 GiB),
+        /// straight from the caller's memory.
+        public func write(_ parts: [UnsafeRawBufferPointer]) throws(FormatError) {
+            let pending = parts.filter { $0.count > 0 }
+            var index = 0, skip = 0  // the first unwritten byte is pending[index][skip]
+            while index < pending.count {
+                var vectors: [iovec] = []
+                for k in index..<min(pending.count, index + 256) {
+                    let start = k == index ? skip : 0
+                    vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: pending[k].baseAddress! + start),
+                                         iov_len: pending[k].count - start))
+                }
+                let n = vectors.withUnsafeBufferPointer { writev(descriptor, $0.baseAddress, Int32($0.count)) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw context.error(.io, "write failed after \(bytesWritten) bytes: \(String(cString: strerror(errno)))")
+                }
+                if n == 0 { throw context.error(.io, "write made no progress after \(bytesWritten) bytes") }
+                bytesWritten += n
+                var left = n
+                while left > 0 {
+                    let available = pending[index].count - skip
+                    if left >= available { left -= available; index += 1; skip = 0 } else { skip += left; left = 0 }
+                }
+            }
+        }
+
+        /// Overwrites bytes already written at `offset` (`pwrite(2)`); `bytesWritten` is unchanged.
+        func overwrite(_ bytes: [UInt8], at offset: Int) throws(FormatError) {
+            precondition(offset >= 0 && offset + bytes.count <= bytesWritten, "overwrite outside the written bytes")
+            let failure: FormatError? = bytes.withUnsafeBytes { raw in
+                var done = 0
+                while done < raw.count {
+                    let n = pwrite(descriptor, raw.baseAddress! + done, raw.count - done, off_t(offset + done))
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        return context.error(.io, "write failed at byte \(offset + done): \(String(cString: strerror(errno)))")
+                    }
+                    done += n
+                }
+                return nil
+            }
+            if let failure { throw failure }
+        }
+
+        /// Tells the file system the file will be `size` bytes (`fallocate(2)`), which makes the following
+        /// writes about a third faster on ext4 here. Advice only: where unsupported nothing happens (no
+        /// zero-filling emulation). Callers must then write exactly `size` bytes; ``AtomicFile`` cuts the
+        /// file to the bytes written if they fall short.
+        func preallocate(_ size: Int) {
+            #if os(Linux)
+            guard size > 1 << 20, let fallocate = Self.fallocate else { return }
+            if fallocate(descriptor, 0, 0, Int64(size)) == 0 { preallocated = size }
+            #endif
+        }
+
+        /// The size reserved by ``preallocate(_:)``, if any.
+        var preallocated = 0
+
+        #if os(Linux)
+        private typealias Fallocate = @convention(c) (Int32, Int32, Int64, Int64) -> Int32
+        /// glibc's `fallocate` (the plain system call; `posix_fallocate` would emulate it by writing).
+        private static let fallocate: Fallocate? = {
+            guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "fallocate") else { return nil }
+            return unsafeBitCast(symbol, to: Fallocate.self)
+        }()
+        #endif
+
         /// Appends the bytes of an array.
         public func write(_ bytes: [UInt8]) throws(FormatError) {
             let failure: FormatError? = bytes.withUnsafeBytes { raw in
@@ -75,14 +143,17 @@ public enum AtomicFile {
     public static func write(to url: URL, _ body: (Writer) throws(FormatError) -> Void) throws(FormatError) {
         let context = ErrorContext(file: url.path)
         let (temporary, descriptor) = try createTemporary(for: url, context: context)
+        let writer = Writer(descriptor: descriptor, context: context)
         do {
-            try body(Writer(descriptor: descriptor, context: context))
+            try body(writer)
         } catch {
             close(descriptor)
             unlinkQuietly(temporary)
             throw error
         }
-        try finish(descriptor: descriptor, temporary: temporary, target: url, context: context)
+        // A preallocated file longer than what was written would end in zeros: cut it.
+        let cut = writer.preallocated > writer.bytesWritten ? writer.bytesWritten : nil
+        try finish(descriptor: descriptor, temporary: temporary, target: url, context: context, truncatingTo: cut)
     }
 
     /// Reserves a temporary name next to `url`, lets `body` create and fill a file at that URL (for
@@ -128,7 +199,14 @@ public enum AtomicFile {
     }
 
     /// fsync, close and rename. Always closes `descriptor`; on failure removes the temporary file.
-    private static func finish(descriptor: Int32, temporary: URL, target: URL, context: ErrorContext) throws(FormatError) {
+    private static func finish(descriptor: Int32, temporary: URL, target: URL, context: ErrorContext,
+                               truncatingTo length: Int? = nil) throws(FormatError) {
+        if let length, ftruncate(descriptor, off_t(length)) != 0 {
+            let message = String(cString: strerror(errno))
+            close(descriptor)
+            unlinkQuietly(temporary)
+            throw context.error(.io, "cannot set the file size: \(message)")
+        }
         while durable && fsync(descriptor) != 0 {
             if errno == EINTR { continue }
             let message = String(cString: strerror(errno))

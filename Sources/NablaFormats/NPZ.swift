@@ -13,7 +13,10 @@ import ZIPFoundation
 /// decompression stops as soon as a member inflates past its declared size. So a small hostile archive
 /// can never make the reader allocate much more than its own size, and every member's CRC-32 is checked.
 ///
-/// Writing produces a stored (or, on request, deflated) archive through ZIPFoundation, atomically.
+/// Writing is atomic (see ``AtomicFile``). Stored archives (the default, like `np.savez`) are written by
+/// ``StoredZIPWriter``: one `writev(2)` per member straight from the array's storage, CRC-32s computed
+/// on the other cores meanwhile, ZIP64 records where Python's `zipfile` would use them. Deflated
+/// archives (`np.savez_compressed`) go through ZIPFoundation.
 public enum NPZ {
     /// The members of an `.npz` archive, in archive order, names without `.npy`.
     public static func read(from url: URL) throws(FormatError) -> [(name: String, array: AnyNDArray)] {
@@ -44,13 +47,19 @@ public enum NPZ {
                 throw context.error(.invalidName, "the name '\(name)' appears twice; member names must be unique")
             }
         }
+        if !compressed {
+            try AtomicFile.write(to: url) { (writer: AtomicFile.Writer) throws(FormatError) in
+                try StoredZIPWriter.write(arrays, to: writer)
+            }
+            return
+        }
         try AtomicFile.write(to: url, creatingWith: { temporary in
             let archive = try Archive(url: temporary, accessMode: .create)
             for (name, array) in arrays {
                 let header = NPYFormat.headerBytes(dtype: array.dtype, shape: array.shape)
                 let total = header.count + array.count * array.dtype.itemSize
                 try archive.addEntry(with: name + ".npy", type: .file, uncompressedSize: Int64(total),
-                                     compressionMethod: compressed ? .deflate : .none,
+                                     compressionMethod: .deflate,
                                      bufferSize: 1 << 20) { position, size in
                     chunk(header: header, array: array, from: Int(position), count: size)
                 }
@@ -140,10 +149,10 @@ public enum NPZ {
             try NPYFormat.checkPayload(header, available: compressed.size - header.dataOffset, context: context, noun: "member")
             return try NPY.materialize(header, context: context) { raw in
                 try compressed.read(at: header.dataOffset, into: raw)
-                var crc = CRC32Accumulator()
-                crc.update(try compressed.bytes(at: 0, count: header.dataOffset))
-                crc.update(UnsafeRawBufferPointer(raw))
-                try checkCRC(crc.value, member, context)
+                var head = CRC32Accumulator()
+                head.update(try compressed.bytes(at: 0, count: header.dataOffset))
+                let crc = CRC32.checksum(UnsafeRawBufferPointer(raw), startingWith: head.value)
+                try checkCRC(crc, member, context)
             }
         case 8:
             // Deflate cannot expand data by more than 1032:1 (a 258-byte match per ~2 bits).
@@ -184,58 +193,6 @@ public enum NPZ {
     static func hex(_ v: UInt32) -> String {
         let s = String(v, radix: 16)
         return "0x" + String(repeating: "0", count: max(0, 8 - s.count)) + s
-    }
-}
-
-// MARK: - CRC-32
-
-/// Incremental CRC-32 (the ZIP/zlib polynomial, reflected 0xEDB88320), slicing-by-8: about 8× faster
-/// than the byte-at-a-time table ZIPFoundation falls back to on Linux, which matters for large members.
-struct CRC32Accumulator {
-    private(set) var value: UInt32 = 0
-
-    /// `table[256 k + b]` is the CRC register after byte `b` followed by `k` zero bytes.
-    private static let table: [UInt32] = {
-        var t = [UInt32](repeating: 0, count: 8 * 256)
-        for b in 0..<256 {
-            var c = UInt32(b)
-            for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-            t[b] = c
-        }
-        for k in 1..<8 {
-            for b in 0..<256 {
-                let previous = t[256 * (k - 1) + b]
-                t[256 * k + b] = (previous >> 8) ^ t[Int(previous & 0xFF)]
-            }
-        }
-        return t
-    }()
-
-    mutating func update(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { update($0) }
-    }
-
-    mutating func update(_ raw: UnsafeRawBufferPointer) {
-        guard let base = raw.baseAddress else { return }
-        let n = raw.count
-        value = Self.table.withUnsafeBufferPointer { t in
-            var crc = ~value
-            var i = 0
-            while i &+ 8 <= n {
-                let lo = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self)) ^ crc
-                let hi = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i &+ 4, as: UInt32.self))
-                crc = t[1792 | Int(lo & 0xFF)] ^ t[1536 | Int((lo >> 8) & 0xFF)]
-                    ^ t[1280 | Int((lo >> 16) & 0xFF)] ^ t[1024 | Int(lo >> 24)]
-                    ^ t[768 | Int(hi & 0xFF)] ^ t[512 | Int((hi >> 8) & 0xFF)]
-                    ^ t[256 | Int((hi >> 16) & 0xFF)] ^ t[Int(hi >> 24)]
-                i &+= 8
-            }
-            while i < n {
-                crc = t[Int((crc ^ UInt32(base.load(fromByteOffset: i, as: UInt8.self))) & 0xFF)] ^ (crc >> 8)
-                i &+= 1
-            }
-            return ~crc
-        }
     }
 }
 

@@ -58,4 +58,17 @@ public struct DifferenceOptions: Sendable, Equatable {
     func resolvedSpacing() throws(PipelineError) -> [Spacing] {
         try spacing.map { s throws(PipelineError) in try s.resolve() }
     }
+
+    /// Checks that each coordinate file has the length of the axis it is given for, so that the error names
+    /// the coordinate file rather than the field's file.
+    func checkCoordinateFiles(_ spacing: [Spacing], shape: [Int], axes: [Int]?, input: String) throws(PipelineError) {
+        let rank = shape.count
+        let selected = (axes ?? Array(0..<rank)).map { $0 < 0 ? $0 + rank : $0 }
+        guard spacing.count == selected.count, spacing.count == self.spacing.count else { return }
+        for ((argument, resolved), axis) in zip(zip(self.spacing, spacing), selected) {
+            guard case let .coordinates(url) = argument, case let .coordinates(x) = resolved,
+                  axis >= 0, axis < rank, x.count != shape[axis] else { continue }
+            throw PipelineError("\(url.path): \(x.count) coordinates were given for axis \(axis) of \(input), which has length \(shape[axis]); coordinates must match the length of their axis")
+        }
+    }
 }

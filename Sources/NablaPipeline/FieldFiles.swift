@@ -3,69 +3,172 @@ import Nabla
 import NablaFormats
 
 /// Reading and writing named arrays in the formats Nabla knows, chosen by the file's extension.
+///
+/// | extension        | reads                                   | writes                          |
+/// |------------------|-----------------------------------------|---------------------------------|
+/// | `.npy`           | its one array                           | exactly one array               |
+/// | `.npz`           | all members, or the one named by `key`  | any number of arrays            |
+/// | `.csv`, `.tsv`   | the 2-D grid, or one `column:` (1-D)    | exactly one 1-D or 2-D array    |
+/// | `.h5`, `.hdf5`   | all datasets, or the one named by `key` | any number of arrays (datasets) |
+///
+/// An HDF5 dataset can also be named in the path itself: `field.h5:/run1/pressure`. The path is split at
+/// a `:` only when the part before it names an existing `.h5`/`.hdf5` file (and the whole path does not
+/// name a file), so ordinary file names containing `:` keep working. For output, `out.h5:/group` writes
+/// the datasets under `/group`.
 public enum FieldFiles {
     /// A file format, chosen from a path's extension.
     public enum Format: String, Sendable, CaseIterable {
-        case npy, npz
+        case npy, npz, csv, tsv, h5, hdf5
 
-        /// The format of `url` from its extension, or an error naming the extension and the choices.
+        /// The format of `url` from its extension (after removing any `:/dataset` suffix of an HDF5
+        /// path), or an error naming the extension and the choices.
         public init(of url: URL) throws(PipelineError) {
-            let ext = url.pathExtension.lowercased()
+            let file = FieldFiles.location(of: url).file
+            let ext = file.pathExtension.lowercased()
             guard let format = Format(rawValue: ext) else {
-                throw PipelineError("\(url.path): unsupported file extension '\(ext.isEmpty ? "(none)" : "." + ext)'; expected .npy or .npz")
+                let choices = Format.allCases.map { "." + $0.rawValue }
+                throw PipelineError("\(file.path): unsupported file extension '\(ext.isEmpty ? "(none)" : "." + ext)'; expected \(choices.dropLast().joined(separator: ", ")) or \(choices.last!)")
             }
             self = format
         }
+
+        /// Whether the format is HDF5 (`.h5` or `.hdf5`).
+        public var isHDF5: Bool { self == .h5 || self == .hdf5 }
+        /// Whether the format is a text table (`.csv` or `.tsv`).
+        public var isTable: Bool { self == .csv || self == .tsv }
+        /// Whether a file of this format can hold several arrays.
+        public var holdsSeveralArrays: Bool { self == .npz || isHDF5 }
     }
 
-    /// Reads every array of a file: one, named after the file's stem, for `.npy`; all members for `.npz`.
+    // MARK: HDF5 paths
+
+    /// Splits `FILE.h5:/group/dataset` into the file and the dataset path.
+    ///
+    /// The split happens at a `:` (the last one first) only when the text before it names an existing
+    /// `.h5` or `.hdf5` file and the whole path does not name an existing file; otherwise the whole path is
+    /// the file and the dataset is `nil`.
+    public static func splitDatasetPath(_ path: String) -> (file: String, dataset: String?) {
+        let manager = FileManager.default
+        guard path.contains(":"), !isRegularFile(path, manager) else { return (path, nil) }
+        var index = path.endIndex
+        while let colon = path[..<index].lastIndex(of: ":") {
+            let file = String(path[..<colon])
+            let dataset = String(path[path.index(after: colon)...])
+            if HDF5.fileExtensions.contains((file as NSString).pathExtension.lowercased()), isRegularFile(file, manager) {
+                return (file, dataset)
+            }
+            index = colon
+        }
+        return (path, nil)
+    }
+
+    /// The file and HDF5 dataset (or group) a URL names: `FILE.h5:/path` for an existing file (see
+    /// ``splitDatasetPath(_:)``), or, for a file still to be written, any `NAME.h5:/group` whose suffix
+    /// starts with `/`.
+    public static func location(of url: URL) -> (file: URL, dataset: String?) {
+        let path = url.path
+        guard path.contains(":") else { return (url, nil) }
+        let (file, dataset) = splitDatasetPath(path)
+        if let dataset { return (URL(fileURLWithPath: file), dataset) }
+        // Output paths: the file need not exist yet.
+        if !isRegularFile(path, .default), let range = path.range(of: ":/", options: .backwards) {
+            let file = String(path[..<range.lowerBound])
+            if HDF5.fileExtensions.contains((file as NSString).pathExtension.lowercased()) {
+                return (URL(fileURLWithPath: file), String(path[path.index(after: range.lowerBound)...]))
+            }
+        }
+        return (url, nil)
+    }
+
+    private static func isRegularFile(_ path: String, _ manager: FileManager) -> Bool {
+        var directory: ObjCBool = false
+        return manager.fileExists(atPath: path, isDirectory: &directory) && !directory.boolValue
+    }
+
+    // MARK: Reading
+
+    /// Reads every array of a file: one, named after the file's stem, for `.npy`, `.csv` and `.tsv`; all
+    /// members for `.npz`; all datasets for HDF5 (named by their paths without the leading `/`, or
+    /// relative to the group in `FILE.h5:/group`).
     public static func readAll(_ url: URL) throws(PipelineError) -> [(name: String, array: AnyNDArray)] {
+        let (file, dataset) = location(of: url)
         let format = try Format(of: url)
         do {
             switch format {
-            case .npy: return [(url.deletingPathExtension().lastPathComponent, try NPY.read(from: url))]
-            case .npz: return try NPZ.read(from: url)
+            case .npy: return [(file.deletingPathExtension().lastPathComponent, try NPY.read(from: file))]
+            case .npz: return try NPZ.read(from: file)
+            case .csv, .tsv: return [(file.deletingPathExtension().lastPathComponent, .float64(try CSV.read(from: file)))]
+            case .h5, .hdf5: return try HDF5.readAll(from: file, group: dataset)
             }
         } catch {
-            throw PipelineError.wrap(error, file: url.path)
+            throw PipelineError.wrap(error, file: file.path)
         }
     }
 
-    /// Reads one array: the only one in the file, or the `.npz` member named `key`.
-    public static func read(_ url: URL, key: String? = nil) throws(PipelineError) -> AnyNDArray {
+    /// Reads one array: the only one in the file, the `.npz` member or HDF5 dataset named `key` (or by a
+    /// `FILE.h5:/dataset` path), or, for `.csv`/`.tsv`, the grid or the column with the header `column`.
+    public static func read(_ url: URL, key: String? = nil, column: String? = nil) throws(PipelineError) -> AnyNDArray {
+        let (file, dataset) = location(of: url)
         let format = try Format(of: url)
-        if format == .npy {
-            if let key { throw PipelineError("\(url.path): --key '\(key)' applies to .npz archives only") }
-            do { return try NPY.read(from: url) } catch { throw PipelineError.wrap(error, file: url.path) }
+        if column != nil && !format.isTable {
+            throw PipelineError("\(file.path): --column applies to .csv and .tsv tables only; use --key to choose an array")
         }
-        let members = try readAll(url)
+        switch format {
+        case .npy, .csv, .tsv:
+            if let key { throw PipelineError("\(file.path): --key '\(key)' applies to .npz archives and HDF5 files only") }
+            do {
+                if format == .npy { return try NPY.read(from: file) }
+                return .float64(try CSV.read(from: file, column: column))
+            } catch {
+                throw PipelineError.wrap(error, file: file.path)
+            }
+        case .h5, .hdf5:
+            if let key, let dataset, key.trimmingPrefix("/") != dataset.trimmingPrefix("/") {
+                throw PipelineError("\(file.path): the path names dataset '\(dataset)' but --key names '\(key)'; give one")
+            }
+            do { return try HDF5.read(from: file, dataset: key ?? dataset) } catch { throw PipelineError.wrap(error, file: file.path) }
+        case .npz:
+            break
+        }
+        let members = try readAll(file)
         if let key {
             guard let match = members.first(where: { $0.name == key }) else {
-                throw PipelineError("\(url.path): no array named '\(key)'; the archive holds \(names(members))")
+                throw PipelineError("\(file.path): no array named '\(key)'; the archive holds \(names(members))")
             }
             return match.array
         }
         guard members.count == 1 else {
-            throw PipelineError("\(url.path): the archive holds \(members.count) arrays (\(names(members))); choose one with --key NAME")
+            throw PipelineError("\(file.path): the archive holds \(members.count) arrays (\(names(members))); choose one with --key NAME")
         }
         return members[0].array
     }
 
-    /// Writes arrays to `url` atomically (temporary file, then rename): a `.npy` holds exactly one array.
+    // MARK: Writing
+
+    /// Writes arrays to `url` atomically (temporary file, then rename). A `.npy`, `.csv` or `.tsv` file
+    /// holds exactly one array (for CSV/TSV a 1-D or 2-D one); `out.h5:/group` puts the datasets under
+    /// `/group`.
     public static func write(_ arrays: [(name: String, array: AnyNDArray)], to url: URL) throws(PipelineError) {
+        let (file, group) = location(of: url)
         let format = try Format(of: url)
         do {
             switch format {
-            case .npy:
+            case .npy, .csv, .tsv:
                 guard arrays.count == 1 else {
-                    throw PipelineError("\(url.path): a .npy file holds one array, but there are \(arrays.count) results (\(names(arrays))); write a .npz instead")
+                    throw PipelineError("\(file.path): a .\(format.rawValue) file holds one array, but there are \(arrays.count) results (\(names(arrays))); write a .npz or .h5 file instead")
                 }
-                try NPY.write(arrays[0].array, to: url)
+                if format == .npy {
+                    try NPY.write(arrays[0].array, to: file)
+                } else {
+                    try CSV.write(arrays[0].array, to: file, delimiter: format == .tsv ? .tab : .comma)
+                }
             case .npz:
-                try NPZ.write(arrays, to: url)
+                try NPZ.write(arrays, to: file)
+            case .h5, .hdf5:
+                try HDF5.write(arrays, to: file, group: group)
             }
         } catch {
-            throw PipelineError.wrap(error, file: url.path)
+            throw PipelineError.wrap(error, file: file.path)
         }
     }
 

@@ -28,7 +28,9 @@ public struct GradientJob: Sendable {
         let outputFormat = try FieldFiles.Format(of: output)
         try options.validate()
         let field = try FieldFiles.read(input, key: key)
-        let results = try Self.gradient(of: field, axes: axes, options: options, spacing: options.resolvedSpacing(), file: input.path)
+        let spacing = try options.resolvedSpacing()
+        try options.checkCoordinateFiles(spacing, shape: field.shape, axes: axes, input: input.path)
+        let results = try Self.gradient(of: field, axes: axes, options: options, spacing: spacing, file: input.path)
         if outputFormat == .npy && results.count != 1 {
             throw PipelineError("\(output.path): a .npy output holds one array, but \(results.count) axes are selected; select one with --axis N or write a .npz")
         }

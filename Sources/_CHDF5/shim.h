@@ -1,10 +1,128 @@
 #pragma once
 #include <hdf5.h>
+#include <stdio.h>
+#include <string.h>
+
+// Everything below is compiled against the installed <hdf5.h>, so HDF5's version-dependent macros
+// (H5Lvisit / H5L_info_t, the H5F_ACC_* flags, the native type identifiers) resolve here, in C, and
+// Swift only sees plain functions. Only NablaFormats/HDF5.swift uses this module; it calls every
+// function below while holding its process-wide HDF5 lock.
 
 // HDF5's native type identifiers are macros over global variables that need H5open(); Swift cannot
 // import them, so these functions hand them over.
 static inline hid_t nabla_h5t_native_double(void) { return H5T_NATIVE_DOUBLE; }
 static inline hid_t nabla_h5t_native_float(void) { return H5T_NATIVE_FLOAT; }
+static inline hid_t nabla_h5t_native_int8(void) { return H5T_NATIVE_INT8; }
+static inline hid_t nabla_h5t_native_int16(void) { return H5T_NATIVE_INT16; }
+static inline hid_t nabla_h5t_native_int32(void) { return H5T_NATIVE_INT32; }
 static inline hid_t nabla_h5t_native_int64(void) { return H5T_NATIVE_INT64; }
+static inline hid_t nabla_h5t_native_uint8(void) { return H5T_NATIVE_UINT8; }
+static inline hid_t nabla_h5t_native_uint16(void) { return H5T_NATIVE_UINT16; }
+static inline hid_t nabla_h5t_native_uint32(void) { return H5T_NATIVE_UINT32; }
+static inline hid_t nabla_h5t_native_uint64(void) { return H5T_NATIVE_UINT64; }
 static inline hid_t nabla_h5p_default(void) { return H5P_DEFAULT; }
 static inline hid_t nabla_h5s_all(void) { return H5S_ALL; }
+static inline hid_t nabla_h5e_default(void) { return H5E_DEFAULT; }
+static inline hid_t nabla_h5p_link_create(void) { return H5P_LINK_CREATE; }
+static inline unsigned nabla_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
+static inline unsigned nabla_h5f_acc_excl(void) { return H5F_ACC_EXCL; }
+
+/// A new IEEE 754 binary16 type in native byte order (as h5py defines numpy's float16); close it
+/// with H5Tclose. Negative on failure.
+static inline hid_t nabla_h5t_create_float16(void) {
+    hid_t t = H5Tcopy(H5T_NATIVE_FLOAT);
+    if (t < 0) return t;
+    if (H5Tset_fields(t, 15, 10, 5, 0, 10) < 0 || H5Tset_size(t, 2) < 0 || H5Tset_ebias(t, 15) < 0) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+/// A new enum type over int8 with FALSE = 0 and TRUE = 1: how h5py stores numpy's bool.
+static inline hid_t nabla_h5t_create_bool(void) {
+    hid_t t = H5Tenum_create(H5T_NATIVE_INT8);
+    if (t < 0) return t;
+    signed char no = 0, yes = 1;
+    if (H5Tenum_insert(t, "FALSE", &no) < 0 || H5Tenum_insert(t, "TRUE", &yes) < 0) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+/// 1 if `t` is an enum over a 1-byte integer whose only members are FALSE = 0 and TRUE = 1 (h5py's bool).
+static inline int nabla_h5t_is_bool(hid_t t) {
+    if (H5Tget_class(t) != H5T_ENUM || H5Tget_size(t) != 1 || H5Tget_nmembers(t) != 2) return 0;
+    signed char value = -1;
+    int matched = 0;
+    for (unsigned i = 0; i < 2; i++) {
+        char *name = H5Tget_member_name(t, i);
+        if (!name) return 0;
+        if (H5Tget_member_value(t, i, &value) >= 0) {
+            if ((strcmp(name, "FALSE") == 0 && value == 0) || (strcmp(name, "TRUE") == 0 && value == 1)) matched++;
+        }
+        H5free_memory(name);
+    }
+    return matched == 2;
+}
+
+typedef void (*nabla_h5_name_callback)(const char *name, void *context);
+
+struct nabla_h5_visit_state {
+    nabla_h5_name_callback callback;
+    void *context;
+};
+
+static inline herr_t nabla_h5_visit_link(hid_t group, const char *name, const H5L_info_t *info, void *data) {
+    struct nabla_h5_visit_state *state = (struct nabla_h5_visit_state *)data;
+    // Hard links only: soft links may dangle, external links would open other files.
+    if (info->type != H5L_TYPE_HARD) return 0;
+    hid_t object = H5Oopen(group, name, H5P_DEFAULT);
+    if (object < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return 0;
+    }
+    H5I_type_t type = H5Iget_type(object);
+    H5Oclose(object);
+    if (type == H5I_DATASET) state->callback(name, state->context);
+    return 0;
+}
+
+/// Calls `callback` with the path (relative to `group`, e.g. "g/d") of every dataset reachable from
+/// `group` through hard links, in name order. Negative on failure.
+static inline herr_t nabla_h5_visit_datasets(hid_t group, nabla_h5_name_callback callback, void *context) {
+    struct nabla_h5_visit_state state = {callback, context};
+    return H5Lvisit(group, H5_INDEX_NAME, H5_ITER_INC, nabla_h5_visit_link, &state);
+}
+
+struct nabla_h5_error_state {
+    char *buffer;
+    size_t size;
+    unsigned count;
+};
+
+static inline herr_t nabla_h5_error_walk(unsigned n, const H5E_error2_t *error, void *data) {
+    struct nabla_h5_error_state *state = (struct nabla_h5_error_state *)data;
+    (void)n;
+    if (!error || !error->desc || !error->desc[0] || state->count >= 3) return 0;
+    size_t used = strlen(state->buffer);
+    if (used + 3 >= state->size) return 0;
+    if (used > 0) {
+        snprintf(state->buffer + used, state->size - used, "; ");
+        used += 2;
+    }
+    snprintf(state->buffer + used, state->size - used, "%s", error->desc);
+    state->count++;
+    return 0;
+}
+
+/// Writes the descriptions on the current error stack into `buffer` (most specific first, at most three,
+/// separated by "; "), then clears the stack. `buffer` is always NUL-terminated.
+static inline void nabla_h5_take_error_message(char *buffer, size_t size) {
+    if (size == 0) return;
+    buffer[0] = 0;
+    struct nabla_h5_error_state state = {buffer, size, 0};
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, nabla_h5_error_walk, &state);
+    H5Eclear2(H5E_DEFAULT);
+}

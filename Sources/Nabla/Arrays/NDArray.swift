@@ -150,6 +150,77 @@ public struct NDArray<Element>: Sendable where Element: Sendable {
         if count == 0 { return NDArray(uncheckedShape: newShape, scalars: []) }
         let oldStrides = strides
         let sourceStrides = perm.map { oldStrides[$0] }
+        /// Copies the words of `source` into `destination` in C order of `shape`, where output multi-index `i`
+        /// reads source word `Σ i[k] · sourceStrides[k]` (a permutation of a contiguous array's strides).
+        ///
+        /// The output's last axis and the axis that is contiguous in the source are walked in 32 × 32 tiles,
+        /// so both the reads and the writes of a tile stay in cache; the other axes are an odometer.
+        func permute<W>(_ source: UnsafeRawBufferPointer, _ destination: UnsafeMutableRawBufferPointer,
+                                       as _: W.Type, shape: [Int], sourceStrides: [Int]) {
+            let src = source.baseAddress!.assumingMemoryBound(to: W.self)
+            let dst = destination.baseAddress!.assumingMemoryBound(to: W.self)
+            let rank = shape.count
+            let q = rank - 1
+            let outStrides = Self.strides(for: shape)
+            // The output axis that is contiguous in the source (the one with source stride 1).
+            let p = sourceStrides.firstIndex(of: 1).flatMap { shape[$0] > 1 ? $0 : nil } ?? q
+            let others = (0..<rank).filter { $0 != p && $0 != q }
+            var index = [Int](repeating: 0, count: others.count)
+            let outerCount = others.reduce(1) { $0 * shape[$1] }
+            let lengthQ = shape[q], strideQ = sourceStrides[q]
+            let block = 32
+            for _ in 0..<outerCount {
+                var srcBase = 0, dstBase = 0
+                for (j, axis) in others.enumerated() {
+                    srcBase &+= index[j] &* sourceStrides[axis]
+                    dstBase &+= index[j] &* outStrides[axis]
+                }
+                if p == q {
+                    for b in 0..<lengthQ { dst[dstBase &+ b] = src[srcBase &+ b &* strideQ] }
+                } else {
+                    let lengthP = shape[p], strideP = sourceStrides[p], outP = outStrides[p]
+                    for a0 in stride(from: 0, to: lengthP, by: block) {
+                        let a1 = min(lengthP, a0 &+ block)
+                        for b0 in stride(from: 0, to: lengthQ, by: block) {
+                            let b1 = min(lengthQ, b0 &+ block)
+                            for a in a0..<a1 {
+                                let s = srcBase &+ a &* strideP, d = dstBase &+ a &* outP
+                                for b in b0..<b1 { dst[d &+ b] = src[s &+ b &* strideQ] }
+                            }
+                        }
+                    }
+                }
+                // Advance the odometer over the other axes (last fastest).
+                var j = others.count - 1
+                while j >= 0 {
+                    index[j] += 1
+                    if index[j] < shape[others[j]] { break }
+                    index[j] = 0
+                    j -= 1
+                }
+            }
+        }
+
+        // Plain-data elements of 1, 2, 4 or 8 bytes: a cache-blocked copy of fixed-width words, into
+        // fresh storage advised to use huge pages (e.g. Fortran-order .npy files are read this way).
+        let width = MemoryLayout<Element>.stride
+        if rank >= 2, _isPOD(Element.self), width == MemoryLayout<Element>.size, [1, 2, 4, 8].contains(width) {
+            let total = count
+            let result = [Element](unsafeUninitializedCapacity: total) { buffer, initialized in
+                let destination = UnsafeMutableRawBufferPointer(buffer)
+                Memory.adviseHugePages(destination)
+                scalars.withUnsafeBytes { source in
+                    switch width {
+                    case 1: permute(source, destination, as: UInt8.self, shape: newShape, sourceStrides: sourceStrides)
+                    case 2: permute(source, destination, as: UInt16.self, shape: newShape, sourceStrides: sourceStrides)
+                    case 4: permute(source, destination, as: UInt32.self, shape: newShape, sourceStrides: sourceStrides)
+                    default: permute(source, destination, as: UInt64.self, shape: newShape, sourceStrides: sourceStrides)
+                    }
+                }
+                initialized = total
+            }
+            return NDArray(uncheckedShape: newShape, scalars: result)
+        }
         var result: [Element] = []
         result.reserveCapacity(count)
         var index = [Int](repeating: 0, count: rank)

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""`nabla batch` against a Python loop of np.load / np.gradient / np.savez, on the same files, in one run.
+
+    swift build -c release --product nabla      # first
+    python3 Benchmarks/batch_compare.py [--files 200] [--n 64] [--jobs 2] [--big-gib 1.0]
+
+Prints the throughput of both and their ratio (target: nabla >= 4x), then the peak resident memory of
+`nabla batch` on one large float64 file against the file's size (/usr/bin/time -f %M; target < 2.2x).
+"""
+import argparse, os, shutil, subprocess, sys, tempfile, time
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NABLA = os.environ.get("NABLA_EXECUTABLE", os.path.join(ROOT, ".build", "release", "nabla"))
+
+
+def python_loop(files, out):
+    os.makedirs(out, exist_ok=True)
+    for f in files:
+        a = np.load(f)
+        g = np.gradient(a)
+        np.savez(os.path.join(out, os.path.splitext(os.path.basename(f))[0] + ".npz"),
+                 **{f"axis{k}": x for k, x in enumerate(g)})
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--files", type=int, default=200)
+    p.add_argument("--n", type=int, default=64)
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--big-gib", type=float, default=1.0, help="size of the single large file (0 to skip)")
+    args = p.parse_args()
+    if not os.access(NABLA, os.X_OK):
+        sys.exit(f"{NABLA} not found: run `swift build -c release --product nabla` first")
+
+    tmp = tempfile.mkdtemp(prefix="nabla-batch-bench-")
+    try:
+        src = os.path.join(tmp, "in")
+        os.makedirs(src)
+        rng = np.random.default_rng(0)
+        files = []
+        for k in range(args.files):
+            f = os.path.join(src, f"f{k:04d}.npy")
+            np.save(f, rng.standard_normal((args.n,) * 3))
+            files.append(f)
+        total = sum(os.path.getsize(f) for f in files)
+
+        t = time.perf_counter()
+        python_loop(files, os.path.join(tmp, "py"))
+        py = time.perf_counter() - t
+
+        t = time.perf_counter()
+        subprocess.run([NABLA, "batch", src, "-o", os.path.join(tmp, "nabla"), "--jobs", str(args.jobs), "--quiet"], check=True)
+        nb = time.perf_counter() - t
+
+        # Same results (numpy.gradient semantics, bitwise).
+        for f in files[:: max(1, len(files) // 10)]:
+            stem = os.path.splitext(os.path.basename(f))[0]
+            a, b = np.load(os.path.join(tmp, "py", stem + ".npz")), np.load(os.path.join(tmp, "nabla", stem + ".npz"))
+            assert all(np.array_equal(a[k], b[k]) for k in a.files), stem
+
+        mib = total / 2**20
+        print(f"{args.files} files of {args.n}^3 float64 ({mib:.0f} MiB in, {3 * mib:.0f} MiB out)")
+        print(f"  python loop (np.load/np.gradient/np.savez): {py:7.2f} s  {mib / py:8.1f} MiB/s  {args.files / py:7.1f} files/s")
+        print(f"  nabla batch --jobs {args.jobs}:                    {nb:7.2f} s  {mib / nb:8.1f} MiB/s  {args.files / nb:7.1f} files/s")
+        print(f"  ratio: {py / nb:.2f}x (target >= 4x)")
+        shutil.rmtree(os.path.join(tmp, "py"))
+        shutil.rmtree(os.path.join(tmp, "nabla"))
+        shutil.rmtree(src)
+
+        if args.big_gib > 0:
+            n = int(round((args.big_gib * 2**30 / 8) ** (1 / 3)))
+            big = os.path.join(tmp, "big.npy")
+            a = np.lib.format.open_memmap(big, mode="w+", dtype=np.float64, shape=(n, n, n))
+            for i in range(n):
+                a[i] = rng.standard_normal((n, n))
+            del a
+            size = os.path.getsize(big)
+            r = subprocess.run(["/usr/bin/time", "-f", "%M %e", NABLA, "batch", big, "-o", os.path.join(tmp, "bigout"), "--quiet"],
+                               stderr=subprocess.PIPE, text=True, check=True)
+            kib, seconds = r.stderr.strip().splitlines()[-1].split()
+            peak = int(kib) * 1024
+            print(f"one {n}^3 float64 file ({size / 2**30:.2f} GiB): peak RSS {peak / 2**30:.2f} GiB = {peak / size:.2f}x the file "
+                  f"(target < 2.2x), {float(seconds):.1f} s")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import Foundation
+import NablaPipeline
+
+extension NablaCommand {
+    /// `nabla batch`: `nabla gradient` over folders of files, in parallel, resumable.
+    struct Batch: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Differentiate many array files (files and folders) into OUTDIR, in parallel, within a memory budget.",
+            discussion: """
+            Each input file becomes OUTDIR/<path relative to the folder given>/<stem>.npz holding axis0, axis1, … \
+            exactly as `nabla gradient` writes them (a file named directly goes to OUTDIR/<stem>.npz). A folder \
+            means every supported file in it (--recursive: in its subfolders too); hidden files are skipped. Two \
+            inputs that would write the same output are refused before any work.
+
+            Files run in parallel (--jobs), never holding more data than --memory at once (estimated from each \
+            file's header: input × (1 + number of axes)); a file larger than the budget runs alone. A bad file \
+            is reported and skipped; the others go on. Outputs appear only when complete (temporary file, then \
+            rename), so after a crash or kill `--resume` finishes the work, keeping every complete output that \
+            is newer than its input, and removes the temporaries of the killed run.
+
+            Progress goes to stderr: a live bar on a terminal, a line every 2 s otherwise, and a summary at the \
+            end. --quiet drops progress and summary; failed files are still reported, one `nabla: error:` line \
+            each. --log writes one JSON line per file (input, output, status ok/failed/skipped, shape, dtype, \
+            seconds, bytes, nonfinite_input, nonfinite_output, error, note).
+
+            Exit status: 0 when every file succeeded (or was kept by --resume), 1 when any file failed or the \
+            output folder is unusable, 2 for usage errors (bad option values, no inputs, duplicate outputs).
+
+            Examples:
+              nabla batch runs/ -o grads/ --recursive --spacing 0.1
+              nabla batch a.npy b.npy c/ -o out/ --jobs 4 --memory 8G --log batch.jsonl
+              nabla batch runs/ -o grads/ --recursive --resume        # after a crash: finish the rest
+              nabla batch fields/ -o d2/ --key V --axis -1 --derivative 2 --accuracy 4 --quiet
+            """
+        )
+
+        @Argument(help: ArgumentHelp("Input files (.npy, .npz, and the other formats nabla reads) and folders.", valueName: "INPUT"))
+        var inputs: [String] = []
+
+        @Option(name: .customShort("o"), help: ArgumentHelp("The output folder (created if missing).", valueName: "OUTDIR"))
+        var output: String
+
+        @Option(name: .customLong("axis"), parsing: .unconditionalSingleValue,
+                help: ArgumentHelp("An axis to differentiate along (repeatable, in output order; negative counts from the end). Default: every axis.", valueName: "N"))
+        var axis: [Int] = []
+
+        @OptionGroup var scheme: SchemeOptions
+
+        @Option(name: .customLong("derivative"), help: ArgumentHelp("The order of the derivative along each axis (1 = first derivative).", valueName: "M"))
+        var derivative: Int = 1
+
+        @Option(name: .customLong("key"), help: ArgumentHelp("The array to read from .npz inputs (default: their only array).", valueName: "NAME"))
+        var key: String?
+
+        @Flag(name: .customLong("recursive"), help: "Also take the files in subfolders of folder inputs.")
+        var recursive = false
+
+        @Option(name: .customLong("jobs"), parsing: .unconditional, help: ArgumentHelp("Files processed at once (default: the number of cores).", valueName: "N"))
+        var jobs: String?
+
+        @Option(name: .customLong("memory"), parsing: .unconditional,
+                help: ArgumentHelp("The most data held in memory at once, e.g. 4G, 512M (default: half the physical memory).", valueName: "SIZE"))
+        var memory: String?
+
+        @Flag(name: .customLong("quiet"), help: "No progress and no summary on stderr (failed files are still reported).")
+        var quiet = false
+
+        @Option(name: .customLong("log"), help: ArgumentHelp("Write one JSON line per file to this file.", valueName: "FILE.jsonl"))
+        var log: String?
+
+        @Flag(name: .customLong("resume"), help: "Keep outputs that are complete and newer than their input; do the rest.")
+        var resume = false
+
+        @Option(name: .customLong("format"), help: ArgumentHelp("The output format: npz (the only one so far).", valueName: "npz"))
+        var format: String = "npz"
+
+        func run() throws {
+            let jobCount: Int
+            if let jobs {
+                guard let n = Int(jobs), n >= 1 else { throw usageError("--jobs '\(jobs)' is not allowed; give a whole number of at least 1") }
+                jobCount = n
+            } else {
+                jobCount = ProcessInfo.processInfo.activeProcessorCount
+            }
+            var budget: ByteSize?
+            if let memory {
+                guard let size = ByteSize(parsing: memory) else {
+                    throw usageError("--memory '\(memory)' is not a size; write e.g. 4G, 512M or 1.5GiB")
+                }
+                budget = size
+            }
+            guard format.lowercased() == "npz" else {
+                throw usageError("--format '\(format)' is not supported; batch writes npz (one array per axis)")
+            }
+            // A write past RLIMIT_FSIZE must fail with EFBIG (the file reported failed), not kill the batch.
+            signal(SIGXFSZ, SIG_IGN)
+            let job = BatchJob(inputs: inputs, outputDirectory: URL(fileURLWithPath: output, isDirectory: true),
+                               recursive: recursive, key: key, axes: axis.isEmpty ? nil : axis,
+                               options: scheme.options(derivative: derivative), jobs: jobCount, memory: budget,
+                               resume: resume, log: log.map { URL(fileURLWithPath: $0) })
+            let summary: BatchSummary
+            do {
+                summary = try job.run(progress: .automatic(quiet: quiet))
+            } catch {
+                printError(error.description)
+                throw ExitCode(error.kind == .usage ? 2 : 1)
+            }
+            if summary.failed > 0 { throw ExitCode(1) }
+        }
+
+        private func usageError(_ message: String) -> ExitCode {
+            printError(message)
+            return ExitCode(2)
+        }
+
+        private func printError(_ message: String) {
+            FileHandle.standardError.write(Data("nabla: error: \(message.replacingOccurrences(of: "\n", with: " "))\n".utf8))
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import NablaPipeline
+
+extension NablaCommand {
+    /// `nabla score`: how far a computed array is from a reference.
+    struct Score: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Score a computed array file against a reference: errors, where they are, pass or fail.",
+            discussion: """
+            Reports the max absolute error and its index, the max relative error |a-b| / max(|a|+|b|, 1e-8) \
+            (Theano's), the relative L2 error ||a-b|| / ||b||, the RMS error, the number of points outside \
+            atol + rtol*|reference| (numpy.allclose's band), NaN/Inf mismatches (NaN against NaN, or the same \
+            infinity, is a match), for all points, the interior and the edge (points next to a boundary). \
+            Two .npz archives are paired by array name; a .npy and a .npz with one array are compared directly. \
+            Every dtype is converted to float64.
+
+            Exit status: 0 when every point passes, 1 when some do not, 2 on bad input (unreadable file, \
+            shapes or array names that differ, invalid tolerance).
+
+            --json prints one JSON object: max_abs_error, max_rel_error, rel_l2_error, rms_error, argmax, \
+            mismatched, nan_mismatches, passed, … at the top level, "interior" and "edge" objects, and for \
+            archives an "arrays" object with one such object per name. NaN and infinities, which JSON \
+            numbers cannot hold, are the strings "NaN", "Infinity", "-Infinity"; a missing index is null.
+
+            Examples:
+              nabla score dVdx.npy dVdx_exact.npy
+              nabla score grad.npz exact.npz --atol 1e-6 --rtol 0
+              nabla score grad.npz exact.npz --json | jq .max_abs_error
+            """
+        )
+
+        @Argument(help: "The computed array: a .npy file or a .npz archive.")
+        var computed: String
+
+        @Argument(help: "The reference array: a .npy file or a .npz archive.")
+        var reference: String
+
+        @Option(name: .customLong("atol"), help: ArgumentHelp("Absolute tolerance of the band atol + rtol*|reference| (numpy.allclose's default).", valueName: "A"))
+        var atol: Double = 1e-8
+
+        @Option(name: .customLong("rtol"), help: ArgumentHelp("Relative tolerance of the band (numpy.allclose's default).", valueName: "R"))
+        var rtol: Double = 1e-5
+
+        @Option(name: .customLong("edge-width"), help: ArgumentHelp("Points within this many points of a boundary count as edge points.", valueName: "W"))
+        var edgeWidth: Int = 1
+
+        @Flag(name: .customLong("json"), help: "Print one JSON object instead of the table.")
+        var json = false
+
+        func run() throws {
+            let output: String
+            let passed: Bool
+            do {
+                let result = try ScoreJob(computed: URL(fileURLWithPath: computed), reference: URL(fileURLWithPath: reference),
+                                          absoluteTolerance: atol, relativeTolerance: rtol, edgeWidth: edgeWidth).run()
+                output = json ? try result.json() : result.description
+                passed = result.passed
+            } catch {
+                let line = "\(error)".replacingOccurrences(of: "\n", with: " ")
+                FileHandle.standardError.write(Data("nabla: error: \(line)\n".utf8))
+                throw ExitCode(2)
+            }
+            print(output)
+            if !passed { throw ExitCode(1) }
+        }
+    }
+}

@@ -1,0 +1,500 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Nabla
+internal import _CHDF5
+
+/// Reading and writing datasets of HDF5 files (`.h5`, `.hdf5`) through the system HDF5 library.
+///
+/// A dataset is named by its path inside the file, `/group/dataset`; on the command line it is written
+/// after the file name, `field.h5:/run1/pressure`.
+///
+/// Reading accepts float (16, 32 and 64 bit), signed and unsigned integer (8 to 64 bit) datasets in
+/// either byte order (HDF5 converts them to native order), h5py's bool (an enum FALSE = 0 / TRUE = 1),
+/// any rank, and a scalar dataspace as a 0-D array. Compound, string, array, variable-length, opaque,
+/// reference and other enum types are refused with a ``FormatError`` of kind
+/// ``FormatError/Kind/unsupportedDType``. Sizes are checked before anything is allocated: the element
+/// count is overflow-checked, an uncompressed contiguous dataset must fit in the file, and a chunked or
+/// filtered one may expand to at most `max(256 MiB, 1100 × file size)` (deflate cannot compress more than
+/// about 1032:1) and never more than the machine's physical memory.
+///
+/// Writing puts each array in its own contiguous dataset, with native element types (`float16` as
+/// h5py's IEEE half type, `bool` as h5py's enum), at the root or under a group. Files are written
+/// atomically: HDF5 creates a hidden temporary file in the target's directory, which is then renamed
+/// over the target (see ``AtomicFile``).
+///
+/// Every failing HDF5 call becomes a ``FormatError`` naming the file and the dataset (as the error's
+/// `member`), with the HDF5 error stack's own description; the library's automatic printing of error
+/// stacks to stderr is switched off.
+///
+/// ## Thread safety
+///
+/// The Debian/Ubuntu `libhdf5` is the serial build, which is not thread-safe: two threads inside the
+/// library at once corrupt its global state. Every HDF5 call made by this type therefore runs while
+/// holding one process-wide lock, so `HDF5` may be used from any number of threads (the calls simply take
+/// turns). Code elsewhere in the process that calls libhdf5 directly bypasses this lock and must not run
+/// concurrently with it.
+public enum HDF5 {
+    /// The file extensions of HDF5 files, lowercase, without the dot.
+    public static let fileExtensions: Set<String> = ["h5", "hdf5"]
+
+    // MARK: Reading
+
+    /// The paths (`/group/dataset`) of all datasets reachable through hard links, in name order.
+    public static func datasets(in url: URL) throws(FormatError) -> [String] {
+        let context = ErrorContext(file: url.path)
+        return try locked { () throws(FormatError) -> [String] in
+            let (file, _) = try openFile(url, context: context)
+            defer { H5Fclose(file) }
+            return try datasetPaths(in: file, under: "/", context: context)
+        }
+    }
+
+    /// Reads one dataset: the one at `dataset` (`"/group/name"`; the leading `/` is optional), or, if
+    /// `dataset` is `nil` or names a group, the only dataset in the file or group.
+    ///
+    /// - Throws: ``FormatError``: of kind ``FormatError/Kind/invalidName`` when the dataset does not exist or
+    ///   `dataset` is `nil` and the file holds several (the message lists them), ``FormatError/Kind/badMagic``
+    ///   for a file that is not HDF5, ``FormatError/Kind/unsupportedDType``, ``FormatError/Kind/invalidShape``,
+    ///   ``FormatError/Kind/sizeMismatch`` or ``FormatError/Kind/io``.
+    public static func read(from url: URL, dataset: String? = nil) throws(FormatError) -> AnyNDArray {
+        let context = ErrorContext(file: url.path)
+        return try locked { () throws(FormatError) -> AnyNDArray in
+            let (file, fileSize) = try openFile(url, context: context)
+            defer { H5Fclose(file) }
+            var path = try dataset.map { (d: String) throws(FormatError) -> String in try normalised(d, context: context) } ?? "/"
+            switch try objectType(file, path) {
+            case H5I_DATASET:
+                break
+            case H5I_GROUP:
+                // A group (the root by default) holding exactly one dataset stands for it.
+                let all = try datasetPaths(in: file, under: path, context: context)
+                let holder = path == "/" ? "the file" : "the group '\(path)'"
+                guard all.count == 1 else {
+                    if all.isEmpty { throw context.error(.invalidName, "\(holder) holds no datasets") }
+                    throw context.error(.invalidName,
+                        "\(holder) holds \(all.count) datasets (\(listing(all))); choose one as FILE:/path/to/dataset")
+                }
+                path = all[0]
+            default:
+                throw try missing(path, in: file, context: context)
+            }
+            return try readDataset(file, path: path, fileSize: fileSize,
+                                   context: ErrorContext(file: url.path, member: path))
+        }
+    }
+
+    /// Reads every dataset under `group` (default: the whole file), named by their paths relative to
+    /// `group` without a leading `/` (`"axis0"`, `"run1/pressure"`), in name order. If `group` names a
+    /// dataset, that dataset alone is returned, named by its last path component.
+    public static func readAll(from url: URL, group: String? = nil) throws(FormatError) -> [(name: String, array: AnyNDArray)] {
+        let context = ErrorContext(file: url.path)
+        return try locked { () throws(FormatError) -> [(name: String, array: AnyNDArray)] in
+            let (file, fileSize) = try openFile(url, context: context)
+            defer { H5Fclose(file) }
+            let base = try group.map { (g: String) throws(FormatError) -> String in try normalised(g, context: context) } ?? "/"
+            switch try objectType(file, base) {
+            case H5I_DATASET:
+                let name = String(base.split(separator: "/").last ?? Substring(base))
+                return [(name, try readDataset(file, path: base, fileSize: fileSize,
+                                               context: ErrorContext(file: url.path, member: base)))]
+            case H5I_GROUP:
+                let relative = try datasetPaths(in: file, under: base, context: context, relative: true)
+                var result: [(name: String, array: AnyNDArray)] = []
+                for name in relative {
+                    let path = base == "/" ? "/" + name : base + "/" + name
+                    result.append((name, try readDataset(file, path: path, fileSize: fileSize,
+                                                         context: ErrorContext(file: url.path, member: path))))
+                }
+                return result
+            default:
+                throw try missing(base, in: file, context: context)
+            }
+        }
+    }
+
+    /// Whether `url` names a readable file with an HDF5 signature.
+    public static func isHDF5(_ url: URL) -> Bool {
+        (try? locked { () throws(FormatError) -> Bool in
+            url.path.withCString { H5Fis_hdf5($0) } > 0
+        }) ?? false
+    }
+
+    // MARK: Writing
+
+    /// Writes arrays as datasets of a new HDF5 file, atomically, replacing any file at `url`.
+    ///
+    /// - Parameters:
+    ///   - arrays: dataset names (`"axis0"`, or paths such as `"run1/axis0"`; groups are created as needed)
+    ///     and arrays.
+    ///   - group: a group (`"/results"`) to put every dataset under; by default the root.
+    /// - Throws: ``FormatError`` of kind ``FormatError/Kind/invalidName`` for an empty, duplicate or malformed
+    ///   name, ``FormatError/Kind/invalidShape`` for more than 32 axes, or ``FormatError/Kind/io``.
+    public static func write(_ arrays: [(name: String, array: AnyNDArray)], to url: URL,
+                             group: String? = nil) throws(FormatError) {
+        let context = ErrorContext(file: url.path)
+        let prefix = try group.map { (g: String) throws(FormatError) -> String in try normalised(g, context: context) } ?? "/"
+        var seen = Set<String>()
+        var paths: [String] = []
+        for (name, array) in arrays {
+            let path = try normalised(prefix == "/" ? name : prefix + "/" + name, context: context)
+            guard seen.insert(path).inserted else {
+                throw context.error(.invalidName, "the dataset '\(path)' appears twice; dataset names must be unique")
+            }
+            guard array.shape.count <= 32 else {
+                throw ErrorContext(file: url.path, member: path).error(.invalidShape,
+                    "\(array.shape.count) axes; HDF5 datasets have at most 32")
+            }
+            paths.append(path)
+        }
+        // A dataset cannot also be a group on the way to another dataset.
+        for path in paths where seen.contains(where: { $0.hasPrefix(path + "/") }) {
+            throw context.error(.invalidName, "'\(path)' is both a dataset and a group of another dataset")
+        }
+        try AtomicFile.write(to: url, creatingWith: { temporary in
+            try locked { () throws(FormatError) in
+                try writeFile(zip(paths, arrays.map(\.array)).map { ($0, $1) }, at: temporary.path, context: context)
+            }
+        })
+    }
+
+    /// Writes arrays of one element type as datasets of a new HDF5 file, atomically.
+    public static func write<T: NPYScalar>(_ arrays: [(name: String, array: NDArray<T>)], to url: URL,
+                                           group: String? = nil) throws(FormatError) {
+        try write(arrays.map { (name: $0.name, array: T.wrap($0.array)) }, to: url, group: group)
+    }
+}
+
+// MARK: - Implementation
+
+/// The lock that serialises every call into the (serial, not thread-safe) HDF5 library.
+private let hdf5Lock = NSLock()
+/// Whether automatic error printing is off yet; guarded by `hdf5Lock`.
+nonisolated(unsafe) private var hdf5Configured = false
+
+extension HDF5 {
+    /// Runs `body` holding the process-wide HDF5 lock; the first call switches off HDF5's printing of
+    /// error stacks (the messages are taken from the stack and thrown instead).
+    static func locked<R>(_ body: () throws(FormatError) -> R) throws(FormatError) -> R {
+        hdf5Lock.lock()
+        defer { hdf5Lock.unlock() }
+        if !hdf5Configured {
+            H5Eset_auto2(nabla_h5e_default(), nil, nil)
+            hdf5Configured = true
+        }
+        return try body()
+    }
+
+    /// The error for a failed HDF5 call: `what` plus the descriptions on HDF5's error stack (then cleared).
+    static func failure(_ what: String, _ context: ErrorContext, kind: FormatError.Kind = .io) -> FormatError {
+        var buffer = [CChar](repeating: 0, count: 1024)
+        buffer.withUnsafeMutableBufferPointer { nabla_h5_take_error_message($0.baseAddress, $0.count) }
+        let detail = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        return context.error(kind, detail.isEmpty ? "\(what) failed" : "\(what) failed: \(detail)")
+    }
+
+    @discardableResult
+    static func check(_ id: hid_t, _ what: @autoclosure () -> String, _ context: ErrorContext) throws(FormatError) -> hid_t {
+        if id < 0 { throw failure(what(), context) }
+        return id
+    }
+
+    static func check(_ status: herr_t, _ what: @autoclosure () -> String, _ context: ErrorContext) throws(FormatError) {
+        if status < 0 { throw failure(what(), context) }
+    }
+
+    /// `"/a/b"` from `"a/b"`, `"/a//b/"`; refuses empty, `.` and `..` components and NUL.
+    static func normalised(_ path: String, context: ErrorContext) throws(FormatError) -> String {
+        let shown = "'\(path.prefix(200))'"
+        guard !path.utf8.contains(0) else { throw context.error(.invalidName, "the dataset path \(shown) contains NUL") }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        if parts.isEmpty {
+            if path.hasPrefix("/") { return "/" }
+            throw context.error(.invalidName, "dataset names must not be empty")
+        }
+        if let bad = parts.first(where: { $0 == "." || $0 == ".." }) {
+            throw context.error(.invalidName, "the dataset path \(shown) contains '\(bad)'; use plain names like /group/data")
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    /// Opens an existing HDF5 file read-only; returns the handle and the file's size in bytes.
+    static func openFile(_ url: URL, context: ErrorContext) throws(FormatError) -> (hid_t, Int) {
+        var info = stat()
+        guard stat(url.path, &info) == 0 else {
+            throw context.error(.io, "cannot open: \(String(cString: strerror(errno)))")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw context.error(.io, "not a regular file") }
+        let signature = url.path.withCString { H5Fis_hdf5($0) }
+        guard signature > 0 else {
+            if signature < 0 { throw failure("checking for an HDF5 signature", context, kind: .badMagic) }
+            throw context.error(.badMagic, "not an HDF5 file (no HDF5 signature found)")
+        }
+        let file = try check(url.path.withCString { H5Fopen($0, nabla_h5f_acc_rdonly(), nabla_h5p_default()) },
+                             "opening the file", context)
+        return (file, Int(info.st_size))
+    }
+
+    /// The HDF5 type of the object at `path`, or `H5I_BADID` when there is none.
+    static func objectType(_ file: hid_t, _ path: String) throws(FormatError) -> H5I_type_t {
+        if path == "/" { return H5I_GROUP }
+        // Check each link on the way, so that a missing parent is not an error on HDF5's stack.
+        var prefix = ""
+        for part in path.split(separator: "/") {
+            prefix += "/" + part
+            let exists = prefix.withCString { H5Lexists(file, $0, nabla_h5p_default()) }
+            if exists <= 0 {
+                var scratch = [CChar](repeating: 0, count: 8)
+                nabla_h5_take_error_message(&scratch, scratch.count)
+                return H5I_BADID
+            }
+        }
+        let object = path.withCString { H5Oopen(file, $0, nabla_h5p_default()) }
+        guard object >= 0 else {
+            var scratch = [CChar](repeating: 0, count: 8)
+            nabla_h5_take_error_message(&scratch, scratch.count)
+            return H5I_BADID
+        }
+        defer { H5Oclose(object) }
+        return H5Iget_type(object)
+    }
+
+    /// The error for a dataset path that does not name a dataset, listing those that exist.
+    static func missing(_ path: String, in file: hid_t, context: ErrorContext) throws(FormatError) -> FormatError {
+        let all = try datasetPaths(in: file, under: "/", context: context)
+        let holds = all.isEmpty ? "the file holds no datasets" : "the file holds \(listing(all))"
+        return context.error(.invalidName, "no dataset '\(path)'; \(holds)")
+    }
+
+    /// `'/a', '/b', … and 3 more`.
+    static func listing(_ names: [String]) -> String {
+        let shown = names.prefix(20).map { "'\($0)'" }.joined(separator: ", ")
+        return names.count > 20 ? "\(shown) and \(names.count - 20) more" : shown
+    }
+
+    /// Paths of the datasets under the group `base`: absolute (`/g/d`), or relative to `base` (`g/d`).
+    static func datasetPaths(in file: hid_t, under base: String, context: ErrorContext,
+                             relative: Bool = false) throws(FormatError) -> [String] {
+        final class Names { var list: [String] = [] }
+        let names = Names()
+        let group = try check(base.withCString { H5Gopen2(file, $0, nabla_h5p_default()) }, "opening group '\(base)'", context)
+        defer { H5Gclose(group) }
+        let status = withExtendedLifetime(names) {
+            nabla_h5_visit_datasets(group, { name, box in
+                guard let name, let box else { return }
+                Unmanaged<Names>.fromOpaque(box).takeUnretainedValue().list.append(String(cString: name))
+            }, Unmanaged.passUnretained(names).toOpaque())
+        }
+        try check(status, "listing the datasets", context)
+        if relative { return names.list }
+        return names.list.map { base == "/" ? "/" + $0 : base + "/" + $0 }
+    }
+
+    /// The ``DType`` an HDF5 file type is read as.
+    static func dtype(of type: hid_t, context: ErrorContext) throws(FormatError) -> DType {
+        let size = H5Tget_size(type)
+        let typeClass = H5Tget_class(type)
+        switch typeClass {
+        case H5T_FLOAT:
+            switch size {
+            case 2: return .float16
+            case 4: return .float32
+            case 8: return .float64
+            default: throw context.error(.unsupportedDType, "\(size * 8)-bit floats are not supported; expected 16, 32 or 64 bits")
+            }
+        case H5T_INTEGER:
+            let signed = H5Tget_sign(type) == H5T_SGN_2
+            switch (size, signed) {
+            case (1, true): return .int8
+            case (2, true): return .int16
+            case (4, true): return .int32
+            case (8, true): return .int64
+            case (1, false): return .uint8
+            case (2, false): return .uint16
+            case (4, false): return .uint32
+            case (8, false): return .uint64
+            default: throw context.error(.unsupportedDType, "\(size * 8)-bit integers are not supported; expected 8 to 64 bits")
+            }
+        case H5T_ENUM where nabla_h5t_is_bool(type) != 0:
+            return .bool
+        default:
+            let what = switch typeClass {
+            case H5T_COMPOUND: "a compound (struct) type; store each field as its own dataset"
+            case H5T_STRING: "a string type"
+            case H5T_ENUM: "an enum type (only h5py's bool enum is read)"
+            case H5T_ARRAY: "an array element type; store it as extra axes of the dataset instead"
+            case H5T_VLEN: "a variable-length type"
+            case H5T_OPAQUE: "an opaque type"
+            case H5T_REFERENCE: "a reference type"
+            case H5T_BITFIELD: "a bitfield type"
+            case H5T_TIME: "a time type"
+            default: "an unknown type (class \(typeClass.rawValue))"
+            }
+            throw context.error(.unsupportedDType,
+                "holds \(what), which is not supported; expected float16/32/64, int8..64, uint8..64 or bool")
+        }
+    }
+
+    /// A new memory type for `dtype` that the caller must close, or a library-owned native type.
+    static func memoryType(_ dtype: DType) -> (type: hid_t, owned: Bool) {
+        switch dtype {
+        case .float16: (nabla_h5t_create_float16(), true)
+        case .float32: (nabla_h5t_native_float(), false)
+        case .float64: (nabla_h5t_native_double(), false)
+        case .int8: (nabla_h5t_native_int8(), false)
+        case .int16: (nabla_h5t_native_int16(), false)
+        case .int32: (nabla_h5t_native_int32(), false)
+        case .int64: (nabla_h5t_native_int64(), false)
+        case .uint8: (nabla_h5t_native_uint8(), false)
+        case .uint16: (nabla_h5t_native_uint16(), false)
+        case .uint32: (nabla_h5t_native_uint32(), false)
+        case .uint64: (nabla_h5t_native_uint64(), false)
+        case .bool: (nabla_h5t_create_bool(), true)
+        }
+    }
+
+    static func readDataset(_ file: hid_t, path: String, fileSize: Int, context: ErrorContext) throws(FormatError) -> AnyNDArray {
+        let dataset = try check(path.withCString { H5Dopen2(file, $0, nabla_h5p_default()) }, "opening the dataset", context)
+        defer { H5Dclose(dataset) }
+        let fileType = try check(H5Dget_type(dataset), "reading the element type", context)
+        defer { H5Tclose(fileType) }
+        let dtype = try self.dtype(of: fileType, context: context)
+
+        // Shape.
+        let space = try check(H5Dget_space(dataset), "reading the dataspace", context)
+        defer { H5Sclose(space) }
+        var shape: [Int] = []
+        switch H5Sget_simple_extent_type(space) {
+        case H5S_SCALAR:
+            break
+        case H5S_SIMPLE:
+            let rank = H5Sget_simple_extent_ndims(space)
+            guard rank >= 0 else { throw failure("reading the dataspace rank", context) }
+            guard rank <= 32 else { throw context.error(.invalidShape, "declares \(rank) axes; HDF5 allows at most 32") }
+            var dims = [hsize_t](repeating: 0, count: Int(rank))
+            if rank > 0 { try check(H5Sget_simple_extent_dims(space, &dims, nil), "reading the dataspace", context) }
+            for d in dims {
+                guard d <= UInt64(Int.max) else { throw context.error(.invalidShape, "declares an axis of length \(d)") }
+                shape.append(Int(d))
+            }
+        case H5S_NULL:
+            throw context.error(.invalidShape, "has an empty (null) dataspace: it holds no array")
+        default:
+            throw failure("reading the dataspace", context, kind: .invalidShape)
+        }
+
+        // Sizes, overflow-checked, before allocating.
+        let shown = "(\(shape.map(String.init).joined(separator: ", ")))"
+        var count = 1
+        for d in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow else { throw context.error(.invalidShape, "shape \(shown) has more elements than can be addressed") }
+            count = product
+        }
+        let fileItemSize = H5Tget_size(fileType)
+        let (memoryBytes, o1) = count.multipliedReportingOverflow(by: dtype.itemSize)
+        let (storedBytes, o2) = count.multipliedReportingOverflow(by: max(fileItemSize, 1))
+        guard !o1, !o2 else { throw context.error(.invalidShape, "shape \(shown) has more bytes than can be addressed") }
+        let plist = try check(H5Dget_create_plist(dataset), "reading the dataset layout", context)
+        let layout = H5Pget_layout(plist)
+        let filters = H5Pget_nfilters(plist)
+        H5Pclose(plist)
+        let declared = "shape \(shown) = \(count) \(dtype.name) elements (\(storedBytes) bytes)"
+        if layout != H5D_CHUNKED && layout != H5D_VIRTUAL && filters == 0 {
+            guard storedBytes <= fileSize else {
+                throw context.error(.sizeMismatch, "declares \(declared) but the file holds only \(fileSize) bytes")
+            }
+        } else {
+            let (ratioCap, o3) = fileSize.multipliedReportingOverflow(by: 1100)
+            let cap = o3 ? Int.max : max(256 << 20, ratioCap)
+            guard memoryBytes <= cap else {
+                throw context.error(.sizeMismatch,
+                    "declares \(declared) in a \(fileSize)-byte file; more than 1100 times the file size is refused as implausible")
+            }
+        }
+        guard UInt64(memoryBytes) <= ProcessInfo.processInfo.physicalMemory else {
+            throw context.error(.sizeMismatch, "declares \(declared), more than this machine's memory")
+        }
+
+        let (memoryType, owned) = memoryType(dtype)
+        guard memoryType >= 0 else { throw failure("creating the memory type", context) }
+        defer { if owned { H5Tclose(memoryType) } }
+
+        func elements<T>(_: T.Type) throws(FormatError) -> NDArray<T> {
+            var status: herr_t = 0
+            let scalars = [T](unsafeUninitializedCapacity: count) { buffer, initialised in
+                if count > 0 {
+                    status = H5Dread(dataset, memoryType, nabla_h5s_all(), nabla_h5s_all(), nabla_h5p_default(), buffer.baseAddress)
+                }
+                initialised = status < 0 ? 0 : count
+            }
+            try check(status, "reading the data", context)
+            do {
+                return try NDArray(shape: shape, scalars: scalars)
+            } catch {
+                throw context.error(.invalidShape, "\(error)")
+            }
+        }
+        switch dtype {
+        case .float16: return .float16(try elements(Float16.self))
+        case .float32: return .float32(try elements(Float.self))
+        case .float64: return .float64(try elements(Double.self))
+        case .int8: return .int8(try elements(Int8.self))
+        case .int16: return .int16(try elements(Int16.self))
+        case .int32: return .int32(try elements(Int32.self))
+        case .int64: return .int64(try elements(Int64.self))
+        case .uint8: return .uint8(try elements(UInt8.self))
+        case .uint16: return .uint16(try elements(UInt16.self))
+        case .uint32: return .uint32(try elements(UInt32.self))
+        case .uint64: return .uint64(try elements(UInt64.self))
+        case .bool:
+            // Read the raw enum bytes and map them: a byte other than 0 or 1 must not become a Bool.
+            let bytes = try elements(UInt8.self)
+            return .bool(bytes.map { $0 != 0 })
+        }
+    }
+
+    /// Creates the file at `path` (which must not exist) and writes each array to its dataset path.
+    static func writeFile(_ items: [(path: String, array: AnyNDArray)], at path: String,
+                          context: ErrorContext) throws(FormatError) {
+        let file = try check(path.withCString { H5Fcreate($0, nabla_h5f_acc_excl(), nabla_h5p_default(), nabla_h5p_default()) },
+                             "creating the file", context)
+        var open = true
+        defer { if open { H5Fclose(file) } }
+        let linkCreation = try check(H5Pcreate(nabla_h5p_link_create()), "creating a link property list", context)
+        defer { H5Pclose(linkCreation) }
+        try check(H5Pset_create_intermediate_group(linkCreation, 1), "configuring group creation", context)
+
+        for (datasetPath, array) in items {
+            let context = ErrorContext(file: context.file, member: datasetPath)
+            let space: hid_t
+            if array.shape.isEmpty {
+                space = try check(H5Screate(H5S_SCALAR), "creating the dataspace", context)
+            } else {
+                let dims = array.shape.map { hsize_t($0) }
+                space = try check(H5Screate_simple(Int32(dims.count), dims, nil), "creating the dataspace", context)
+            }
+            defer { H5Sclose(space) }
+            let (type, owned) = memoryType(array.dtype)
+            guard type >= 0 else { throw failure("creating the element type", context) }
+            defer { if owned { H5Tclose(type) } }
+            let dataset = try check(datasetPath.withCString {
+                H5Dcreate2(file, $0, type, space, linkCreation, nabla_h5p_default(), nabla_h5p_default())
+            }, "creating the dataset", context)
+            defer { H5Dclose(dataset) }
+            if array.count > 0 {
+                let status = array.withUnsafeBytes { raw in
+                    H5Dwrite(dataset, type, nabla_h5s_all(), nabla_h5s_all(), nabla_h5p_default(), raw.baseAddress)
+                }
+                try check(status, "writing the data", context)
+            }
+        }
+        open = false
+        try check(H5Fclose(file), "closing the file", context)
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import Nabla
+
+/// `nabla batch`: the gradient of many files, in parallel, within a memory budget, resumable.
+///
+/// ## Parallelism
+/// `jobs` worker threads take files in order. Before loading a file a worker reserves the file's estimated
+/// need (from its header, see ``GradientFileTask``) from a ``MemoryBudget``; a file needing more than the
+/// whole budget waits until nothing else runs, then runs alone. Each file's stencils run on the library's
+/// multi-threaded kernels, which split large arrays with `DispatchQueue.concurrentPerform`; those calls share
+/// one system-wide pool of about one thread per core, whatever the number of jobs. So at most
+/// `jobs + cores` threads compute at once: with the default `jobs = cores` a file's single-threaded parts
+/// (reading, writing, CRC of small files) overlap the kernels of the others, and large files still use every
+/// core. No per-file tasks are spawned: the workers are a fixed set of threads.
+///
+/// ## Crash safety
+/// Outputs are written by ``FieldFiles/write(_:to:)``, to a hidden temporary name then renamed: an output
+/// name only ever holds a complete archive. A rerun removes the temporaries of the outputs it plans
+/// (`.<name>.npz.tmp-*`) left by a killed run, and with `resume` keeps every output that is complete and
+/// at least as new as its input.
+public struct BatchJob: Sendable {
+    public var inputs: [String]
+    public var outputDirectory: URL
+    public var recursive: Bool
+    public var key: String?
+    public var axes: [Int]?
+    public var options: DifferenceOptions
+    public var jobs: Int
+    /// The memory budget; nil: half of physical memory.
+    public var memory: ByteSize?
+    public var resume: Bool
+    public var log: URL?
+
+    public init(inputs: [String], outputDirectory: URL, recursive: Bool = false, key: String? = nil, axes: [Int]? = nil,
+                options: DifferenceOptions = .init(), jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
+                memory: ByteSize? = nil, resume: Bool = false, log: URL? = nil) {
+        self.inputs = inputs
+        self.outputDirectory = outputDirectory
+        self.recursive = recursive
+        self.key = key
+        self.axes = axes
+        self.options = options
+        self.jobs = jobs
+        self.memory = memory
+        self.resume = resume
+        self.log = log
+    }
+
+    /// Plans, then processes every file. Throws only before any file is read (usage errors, an unusable
+    /// output folder or log); a file that fails is reported through `progress`, logged and counted.
+    public func run(progress: BatchProgress) throws(BatchError) -> BatchSummary {
+        guard jobs >= 1 else { throw BatchError("--jobs \(jobs) is not allowed; use 1 or more") }
+        do { try options.validate() } catch { throw BatchError(error.description) }
+        let spacing: [Spacing]
+        do { spacing = try options.resolvedSpacing() } catch { throw BatchError(error.description) }
+        let items = try BatchPlan.items(inputs: inputs, outputDirectory: outputDirectory, recursive: recursive)
+        try prepareOutputDirectory()
+        let log = try self.log.map { url throws(BatchError) in try BatchLog(url: url, append: resume) }
+        removeLeftoverTemporaries(of: items)
+
+        let task = GradientFileTask(key: key, axes: axes, options: options, spacing: spacing)
+        let budget = MemoryBudget(total: (memory ?? .defaultBudget).bytes)
+
+        // Header probes and resume checks: cheap, done first so that progress totals are honest.
+        var pending: [(BatchItem, Result<GradientFileTask.Probe, PipelineError>)] = []
+        var skipped: [BatchRecord] = []
+        for item in items {
+            let probe = Result { () throws(PipelineError) in try task.probe(item) }
+            if resume, task.outputIsComplete(item, probe: try? probe.get()) {
+                skipped.append(BatchRecord(input: item.input.path, output: item.output.path, status: .skipped, shape: nil,
+                                           dtype: nil, seconds: 0, bytes: item.fileBytes,
+                                           note: "resume: the output is complete and newer than the input"))
+            } else {
+                pending.append((item, probe))
+            }
+        }
+
+        progress.begin(files: items.count, bytes: items.reduce(0) { $0 + $1.fileBytes })
+        for record in skipped {
+            log?.append(record)
+            progress.finished(record)
+        }
+        let work = pending
+        let queue = WorkQueue(count: work.count)
+        let group = DispatchGroup()
+        for _ in 0..<min(jobs, max(work.count, 1)) {
+            group.enter()
+            let worker = Thread {
+                while let index = queue.next() {
+                    let (item, probe) = work[index]
+                    let record = Self.process(item, probe: probe, task: task, budget: budget)
+                    log?.append(record)
+                    progress.finished(record)
+                }
+                group.leave()
+            }
+            worker.stackSize = 8 << 20
+            worker.start()
+        }
+        group.wait()
+        return progress.end()
+    }
+
+    /// One file, start to finish: never throws; a failure becomes a `failed` record.
+    static func process(_ item: BatchItem, probe: Result<GradientFileTask.Probe, PipelineError>, task: GradientFileTask,
+                        budget: MemoryBudget) -> BatchRecord {
+        let start = Date()
+        var record = BatchRecord(input: item.input.path, output: item.output.path, status: .failed, seconds: 0, bytes: item.fileBytes)
+        do throws(PipelineError) {
+            let probe = try probe.get()
+            record.dtype = probe.dtype?.name
+            record.shape = probe.shape
+            let need = task.memoryNeed(probe)
+            let grant = budget.reserve(need)
+            defer { budget.release(grant) }
+            if grant.alone {
+                record.note = "needs about \(ByteSize(bytes: need)), more than the \(ByteSize(bytes: budget.total)) memory budget: ran alone"
+            }
+            let outcome = try task.run(item)
+            record.status = .ok
+            record.dtype = outcome.dtype.name
+            record.shape = outcome.shape
+            record.nonFiniteInput = outcome.nonFiniteInput
+            record.nonFiniteOutput = outcome.nonFiniteOutput
+        } catch {
+            record.status = .failed
+            // Name the input even when the failure was in writing the output (a full disk, say).
+            record.error = error.description.contains(item.input.path) ? error.description : "\(item.input.path): \(error.description)"
+        }
+        record.seconds = Date().timeIntervalSince(start)
+        return record
+    }
+
+    /// Creates the output folder and checks that a file can be created in it, so that an unusable folder is
+    /// one clear error instead of one per file.
+    private func prepareOutputDirectory() throws(BatchError) {
+        let fm = FileManager.default
+        do {
+            try fm.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw BatchError("\(outputDirectory.path): cannot create the output folder: \((error as NSError).localizedDescription)", kind: .environment)
+        }
+        let probe = outputDirectory.appendingPathComponent(".nabla-batch.tmp-\(UInt64.random(in: 0...UInt64.max))")
+        guard fm.createFile(atPath: probe.path, contents: nil) else {
+            throw BatchError("\(outputDirectory.path): cannot write to the output folder (\(String(cString: strerror(errno))))", kind: .environment)
+        }
+        try? fm.removeItem(at: probe)
+    }
+
+    /// Removes `.<output name>.tmp-*` files (temporaries of a killed run) next to the planned outputs.
+    private func removeLeftoverTemporaries(of items: [BatchItem]) {
+        let fm = FileManager.default
+        var namesByFolder: [URL: Set<String>] = [:]
+        for item in items {
+            namesByFolder[item.output.deletingLastPathComponent().standardizedFileURL, default: []].insert(item.output.lastPathComponent)
+        }
+        for (folder, names) in namesByFolder {
+            guard let entries = try? fm.contentsOfDirectory(atPath: folder.path) else { continue }
+            for entry in entries where entry.hasPrefix(".") {
+                guard let range = entry.range(of: ".tmp-", options: .backwards) else { continue }
+                let target = String(entry[entry.index(after: entry.startIndex)..<range.lowerBound])
+                if names.contains(target) || entry.hasPrefix(".nabla-batch.tmp-") {
+                    try? fm.removeItem(at: folder.appendingPathComponent(entry))
+                }
+            }
+        }
+    }
+}
+
+/// Hands out the indices `0..<count` once each, to any number of threads.
+final class WorkQueue: @unchecked Sendable {  // `next` guarded by `lock`
+    private let count: Int
+    private var next_ = 0
+    private let lock = NSLock()
+
+    init(count: Int) { self.count = count }
+
+    func next() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard next_ < count else { return nil }
+        next_ += 1
+        return next_ - 1
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import Nabla
+import NablaFormats
+
+/// One file of `nabla batch`: estimate its memory from its header, then read, differentiate (exactly as
+/// `nabla gradient`, through ``GradientJob/gradient(of:axes:options:spacing:file:)``) and write it.
+///
+/// The memory estimate and the compute-then-write step live together here because they must agree:
+/// today every axis's result is held until ``FieldFiles/write(_:to:)`` writes the archive, so a file needs
+/// `input × (1 + axes)`. With a streaming NPZ writer (compute axis k, append it, free it) only
+/// ``outputsHeldAtOnce(axisCount:)`` and ``computeAndWrite(_:to:)`` change, and the need drops to `input × 2`.
+struct GradientFileTask: Sendable {
+    var key: String?
+    var axes: [Int]?
+    var options: DifferenceOptions
+    var spacing: [Spacing]
+
+    /// How many result arrays are in memory at once while one file is written.
+    static func outputsHeldAtOnce(axisCount: Int) -> Int { axisCount }
+
+    // MARK: Estimating
+
+    /// What a file's header says, read without loading the data.
+    struct Probe {
+        /// The array to differentiate, when the header identifies it (nil: the format has no cheap header,
+        /// a deflated member, or a key that will be refused when the file is read).
+        var dtype: DType?
+        var shape: [Int]?
+        /// The bytes reading the file holds in memory (an archive's members are all read).
+        var heldBytes: Int
+    }
+
+    func probe(_ item: BatchItem) throws(PipelineError) -> Probe {
+        let format = try FieldFiles.Format(of: item.input)
+        let headers: ArchiveHeaders
+        if format == .npy {
+            headers = try ArchiveHeaders.npy(item.input)
+        } else if format == .npz {
+            headers = try ArchiveHeaders.npz(item.input)
+        } else {
+            // Text and other formats: the file's size, at least the size of the numbers it holds.
+            return Probe(dtype: nil, shape: nil, heldBytes: item.fileBytes)
+        }
+        let held = headers.entries.reduce(0) { $0 + $1.byteCount }
+        let chosen = key.map { k in headers.entries.first { $0.name == k } } ?? (headers.entries.count == 1 ? headers.entries.first : nil)
+        guard let chosen, chosen.complete else { return Probe(dtype: nil, shape: nil, heldBytes: held) }
+        return Probe(dtype: chosen.dtype, shape: chosen.shape, heldBytes: held)
+    }
+
+    /// The axes differentiated in a rank-`rank` array, non-negative, in output order (nil if out of range:
+    /// the computation reports it).
+    func selectedAxes(rank: Int) -> [Int]? {
+        let list = (axes ?? Array(0..<rank)).map { $0 < 0 ? $0 + rank : $0 }
+        return list.allSatisfy { (0..<rank).contains($0) } ? list : nil
+    }
+
+    /// The bytes in memory at once while the file is processed: the arrays read, a float64 copy of an
+    /// integer array, and the results held before writing.
+    func memoryNeed(_ probe: Probe) -> Int {
+        guard let dtype = probe.dtype, let shape = probe.shape else {
+            return probe.heldBytes * (1 + Self.outputsHeldAtOnce(axisCount: axes?.count ?? 3))
+        }
+        let count = shape.reduce(1, *)
+        let isFloat = dtype.kindCharacter == "f"
+        let computeSize = isFloat ? dtype.itemSize : 8
+        let outputs = Self.outputsHeldAtOnce(axisCount: axes?.count ?? shape.count)
+        return probe.heldBytes + (isFloat ? 0 : count * 8) + outputs * count * computeSize
+    }
+
+    /// The arrays a complete output holds: names, dtype and shape (nil when the header did not say).
+    func expectedOutputs(_ probe: Probe) -> [ArchiveHeaders.Entry]? {
+        guard let dtype = probe.dtype, let shape = probe.shape, let selected = selectedAxes(rank: shape.count) else { return nil }
+        let outputType: DType = dtype.kindCharacter == "f" ? dtype : .float64
+        return selected.map { ArchiveHeaders.Entry(name: "axis\($0)", dtype: outputType, shape: shape, complete: true) }
+    }
+
+    // MARK: Running
+
+    /// What processing one file found.
+    struct Outcome {
+        var dtype: DType
+        var shape: [Int]
+        var nonFiniteInput: Int
+        var nonFiniteOutput: Int
+    }
+
+    /// Reads, differentiates and writes one file; the output appears only when complete.
+    func run(_ item: BatchItem) throws(PipelineError) -> Outcome {
+        let field = try FieldFiles.read(item.input, key: key)
+        let nonFiniteInput = field.nonFiniteCount
+        let directory = item.output.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw PipelineError("\(item.output.path): cannot create the folder \(directory.path): \((error as NSError).localizedDescription)")
+        }
+        let nonFiniteOutput = try computeAndWrite(field, file: item.input.path, to: item.output)
+        return Outcome(dtype: field.dtype, shape: field.shape, nonFiniteInput: nonFiniteInput, nonFiniteOutput: nonFiniteOutput)
+    }
+
+    /// Computes every selected axis and writes the archive (atomically); returns the non-finite results.
+    private func computeAndWrite(_ field: AnyNDArray, file: String, to output: URL) throws(PipelineError) -> Int {
+        let results = try GradientJob.gradient(of: field, axes: axes, options: options, spacing: spacing, file: file)
+        let nonFinite = results.reduce(0) { $0 + $1.array.nonFiniteCount }
+        try FieldFiles.write(results, to: output)
+        return nonFinite
+    }
+
+    // MARK: Resuming
+
+    /// Whether `item`'s output can be kept by `--resume`: it exists, is at least as new as the input, and is a
+    /// complete archive holding the expected arrays (checked from its central directory and member headers;
+    /// when the input's header did not say, any non-empty set of `axisK` members of one shape).
+    func outputIsComplete(_ item: BatchItem, probe: Probe?) -> Bool {
+        let fm = FileManager.default
+        guard let outputDate = (try? fm.attributesOfItem(atPath: item.output.path))?[.modificationDate] as? Date,
+              let inputDate = (try? fm.attributesOfItem(atPath: item.input.path))?[.modificationDate] as? Date,
+              outputDate >= inputDate,
+              let found = try? ArchiveHeaders.npz(item.output).entries,
+              found.allSatisfy(\.complete) else { return false }
+        if let probe, let expected = expectedOutputs(probe) { return found == expected }
+        guard let first = found.first else { return false }
+        return found.allSatisfy { $0.name.hasPrefix("axis") && Int($0.name.dropFirst(4)) != nil && $0.shape == first.shape && $0.dtype == first.dtype }
+    }
+}

@@ -1,0 +1,24 @@
+import Nabla
+import NablaFormats
+
+extension AnyNDArray {
+    /// The number of NaN and ±infinity elements (0 for integer and boolean arrays).
+    var nonFiniteCount: Int {
+        switch self {
+        case let .float16(a): a.nonFiniteCount
+        case let .float32(a): a.nonFiniteCount
+        case let .float64(a): a.nonFiniteCount
+        default: 0
+        }
+    }
+}
+
+extension NDArray where Element: BinaryFloatingPoint {
+    var nonFiniteCount: Int {
+        withUnsafeBufferPointer { buffer in
+            var n = 0
+            for v in buffer where !v.isFinite { n &+= 1 }
+            return n
+        }
+    }
+}

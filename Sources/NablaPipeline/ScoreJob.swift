@@ -1,0 +1,136 @@
+import Foundation
+import Nabla
+import NablaFormats
+import NablaVerification
+
+/// `nabla score`: scores a computed array file against a reference file (``NablaVerification/score(_:against:options:grid:)``
+/// on every pair of arrays, in `Double`).
+///
+/// Pairing (files are read by ``FieldFiles``, so `.csv`/`.tsv` count as one array and `.h5` as an archive):
+/// ```
+/// A.npy  vs B.npy    the two arrays
+/// A.npz  vs B.npz    arrays paired by name; the two archives must hold the same names
+/// A.npy  vs B.npz    (or the other way) the archive's only array, or its array named after the .npy's stem
+/// ```
+/// Every dtype is converted to float64 first (numpy's `astype(np.float64)`; booleans are 0 and 1).
+public struct ScoreJob: Sendable {
+    /// The computed array file (`a`).
+    public var computed: URL
+    /// The reference array file (`b`; the band is `atol + rtol·|b|`).
+    public var reference: URL
+    /// The scoring options: tolerances, relative-error floor, edge width.
+    public var options: ScoreOptions
+
+    /// A job with numpy.allclose's tolerances by default.
+    public init(computed: URL, reference: URL, absoluteTolerance: Double = 1e-8, relativeTolerance: Double = 1e-5,
+                edgeWidth: Int = 1) {
+        self.computed = computed
+        self.reference = reference
+        self.options = ScoreOptions(absoluteTolerance: absoluteTolerance, relativeTolerance: relativeTolerance,
+                                    edgeWidth: edgeWidth)
+    }
+
+    /// A job with explicit options.
+    public init(computed: URL, reference: URL, options: ScoreOptions) {
+        self.computed = computed
+        self.reference = reference
+        self.options = options
+    }
+
+    /// Reads both files and scores them.
+    ///
+    /// - Throws: ``PipelineError`` for invalid options, unreadable files, archives whose names differ (naming
+    ///   the arrays missing on each side) and shapes that differ (naming the array and both shapes).
+    public func run() throws(PipelineError) -> ScoreResult {
+        do { try options.validate() } catch { throw PipelineError("\(error)") }
+        let a = try FieldFiles.readAll(computed)
+        let b = try FieldFiles.readAll(reference)
+        let aSeveral = try FieldFiles.Format(of: computed).holdsSeveralArrays
+        let bSeveral = try FieldFiles.Format(of: reference).holdsSeveralArrays
+        switch (aSeveral, bSeveral) {
+        case (false, false):
+            return .single(try pair(a[0].array, b[0].array, name: nil))
+        case (true, true):
+            let aNames = a.map(\.name), bNames = Set(b.map(\.name))
+            let missingInReference = aNames.filter { !bNames.contains($0) }
+            let missingInComputed = b.map(\.name).filter { !Set(aNames).contains($0) }
+            if !missingInReference.isEmpty || !missingInComputed.isEmpty {
+                var parts: [String] = []
+                if !missingInReference.isEmpty { parts.append("\(reference.path) lacks \(quoted(missingInReference))") }
+                if !missingInComputed.isEmpty { parts.append("\(computed.path) lacks \(quoted(missingInComputed))") }
+                throw PipelineError("the archives hold different arrays: " + parts.joined(separator: "; ") + "; arrays are paired by name")
+            }
+            if a.isEmpty { throw PipelineError("\(computed.path): the archive holds no arrays; nothing to score") }
+            var named: [(name: String, score: FieldScore)] = []
+            for member in a {
+                let other = b.first { $0.name == member.name }!
+                named.append((member.name, try pair(member.array, other.array, name: member.name)))
+            }
+            return .archive(NamedFieldScores(named))
+        case (false, true):
+            return .single(try pair(a[0].array, try single(from: b, url: reference, stem: a[0].name), name: nil))
+        case (true, false):
+            return .single(try pair(try single(from: a, url: computed, stem: b[0].name), b[0].array, name: nil))
+        }
+    }
+
+    /// The array of an archive paired with a `.npy`: its only array, or the one named `stem`.
+    private func single(from members: [(name: String, array: AnyNDArray)], url: URL, stem: String) throws(PipelineError) -> AnyNDArray {
+        if members.count == 1 { return members[0].array }
+        if let match = members.first(where: { $0.name == stem }) { return match.array }
+        throw PipelineError("\(url.path): the archive holds \(members.count) arrays (\(quoted(members.map(\.name)))) and none is named '\(stem)'; compare two .npz archives, or a .npy with an archive of one array")
+    }
+
+    private func pair(_ a: AnyNDArray, _ b: AnyNDArray, name: String?) throws(PipelineError) -> FieldScore {
+        guard a.shape == b.shape else {
+            let what = name.map { "array '\($0)': " } ?? ""
+            throw PipelineError("\(what)shape mismatch: \(computed.path) has shape \(a.shape) but \(reference.path) has shape \(b.shape); the arrays must have the same shape")
+        }
+        do {
+            return try score(a.asDouble(), against: b.asDouble(), options: options)
+        } catch {
+            throw PipelineError("\(error)")
+        }
+    }
+
+    private func quoted(_ names: [String]) -> String { names.map { "'\($0)'" }.joined(separator: ", ") }
+}
+
+/// The outcome of a ``ScoreJob``: one score, or one per named array.
+public enum ScoreResult: Sendable, Hashable, Encodable, CustomStringConvertible {
+    /// Two single arrays.
+    case single(FieldScore)
+    /// Two archives, paired by name.
+    case archive(NamedFieldScores)
+
+    /// Whether every point of every array is within the band, with no NaN/Inf mismatch.
+    public var passed: Bool {
+        switch self {
+        case let .single(s): s.passed
+        case let .archive(s): s.passed
+        }
+    }
+
+    /// The aligned, human-readable report.
+    public var description: String {
+        switch self {
+        case let .single(s): s.description
+        case let .archive(s): s.description
+        }
+    }
+
+    /// One JSON object (``NablaVerification/VerificationJSON``): `max_abs_error`, `max_rel_error`,
+    /// `rel_l2_error`, `rms_error`, `argmax`, `mismatched`, `nan_mismatches`, `passed` and more at the top
+    /// level, `interior` and `edge` objects, and for archives an `arrays` object with one such object per
+    /// name. Non-finite numbers are the strings `"NaN"`, `"Infinity"`, `"-Infinity"`.
+    public func json() throws -> String {
+        try VerificationJSON.string(self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        switch self {
+        case let .single(s): try s.encode(to: encoder)
+        case let .archive(s): try s.encode(to: encoder)
+        }
+    }
+}

@@ -1,0 +1,433 @@
+// Every FFTW call of NablaSpectral lives in this file (the SPMSQLite3 pattern): it owns plans, aligned
+// buffers and wisdom, serialises the planner, and turns failures into thrown errors. The rest of the
+// module sees raw pointers and `FFTWPlan` handles only.
+//
+// FFTW facts this file relies on (FFTW 3.3 manual, §4.6 and §5):
+// - `fftw_init_threads` must run once before any other FFTW call; `plan_with_nthreads` applies to later plans.
+// - Only `fftw_execute*` is thread-safe. Planning, destroying plans and wisdom I/O are serialised here
+//   behind `plannerLock`.
+// - The new-array execute functions (`fftw_execute_dft_r2c/c2r`) may be applied to other arrays than the
+//   planning ones if they have the same sizes, strides and `fftw_alignment_of`; plans are keyed by it.
+// - MEASURE/PATIENT planning overwrites its arrays, so plans are made on private scratch buffers.
+// - r2c is planned with FFTW_PRESERVE_INPUT (the caller's array is read, never written); c2r destroys its
+//   complex input, which is always our own scratch.
+internal import _CFFTW
+import Foundation
+import Nabla
+import Synchronization
+
+/// How hard FFTW searches for a fast algorithm when it meets a new transform size (FFTW's planner flags).
+///
+/// ```
+/// estimate   FFTW_ESTIMATE  no timing, instant; 256³ transforms ~2-4x slower than measured plans
+/// measure    FFTW_MEASURE   times candidate algorithms: 0.1-3 s per new 256³ shape, then fast
+/// patient    FFTW_PATIENT   searches wider: many seconds per shape, a few % faster again
+/// ```
+/// Plans are cached per shape for the life of the process and measured results are kept as FFTW
+/// "wisdom" in a cache file (see ``SpectralFFT/wisdomDirectory``), so measuring is paid once per machine.
+public enum PlanningRigour: Int, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    case estimate, measure, patient
+
+    public var description: String {
+        switch self {
+        case .estimate: "estimate"
+        case .measure: "measure"
+        case .patient: "patient"
+        }
+    }
+}
+
+/// Errors of the FFT library itself (argument errors are ``Nabla/NablaError``).
+public enum SpectralError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// FFTW returned no plan for a transform.
+    case planFailed(String)
+
+    public var description: String {
+        switch self {
+        case let .planFailed(message): "FFTW could not plan \(message)"
+        }
+    }
+}
+
+/// Settings and statistics of NablaSpectral's FFTW layer: planning rigour, the wisdom cache file, plan
+/// counts.
+///
+/// Wisdom (FFTW's record of measured plans) is read from and written to
+/// ```
+/// $NABLA_FFTW_WISDOM                 a directory; "off" or "" disables the cache
+/// else $XDG_CACHE_HOME/nabla/        when XDG_CACHE_HOME is set
+/// else ~/.cache/nabla/
+/// ```
+/// as `fftw-wisdom` (Double) and `fftwf-wisdom` (Float). A corrupt or foreign file is ignored with a
+/// warning on standard error, and rewritten after the next measured plan.
+public enum SpectralFFT {
+    /// The rigour used when a call does not name one. Default ``PlanningRigour/measure``: with wisdom
+    /// cached, a new shape costs its measuring time once per machine, and every later transform runs at
+    /// FFTW's best speed (ESTIMATE plans for 256³ were measured 2-4x slower). Tests and one-shot tools on
+    /// ever-changing shapes may prefer ``PlanningRigour/estimate``.
+    public static var defaultRigour: PlanningRigour {
+        get { FFTW.shared.settings.withLock { $0.defaultRigour } }
+        set { FFTW.shared.settings.withLock { $0.defaultRigour = newValue } }
+    }
+
+    /// The directory holding the wisdom files, `nil` when wisdom caching is off. Setting it loads the
+    /// wisdom found there (before new plans are made).
+    public static var wisdomDirectory: String? {
+        get { FFTW.shared.settings.withLock { $0.wisdomDirectory } }
+        set {
+            FFTW.shared.settings.withLock {
+                $0.wisdomDirectory = newValue
+                $0.wisdomLoaded = [false, false]
+            }
+        }
+    }
+
+    /// The number of FFTW plans created in this process so far (cache misses).
+    public static var plansCreated: Int { FFTW.shared.cache.withLock { $0.created } }
+
+    /// The number of FFTW plans created so far for transforms of arrays of this shape; a repeated call
+    /// on the same shape must not raise it (plan reuse).
+    public static func planCount(forShape shape: [Int]) -> Int {
+        FFTW.shared.cache.withLock { $0.createdPerShape[shape, default: 0] }
+    }
+
+    /// Merges FFTW wisdom from a file into the process's wisdom (`float`: single-precision wisdom).
+    ///
+    /// - Returns: `false`, after a warning on standard error, when the file is unreadable, corrupt or
+    ///   written by another FFTW version; wisdom is then unchanged.
+    @discardableResult
+    public static func importWisdom(fromFile path: String, float: Bool = false) -> Bool {
+        FFTW.shared.importWisdom(path: path, precision: float ? .single : .double, warnIfMissing: true)
+    }
+
+    /// Frees every cached plan and pooled scratch buffer (they are rebuilt on demand).
+    public static func purgeCaches() { FFTW.shared.purge() }
+}
+
+/// Namespace and shared state of the FFTW layer.
+///
+/// `@unchecked Sendable`: every mutable field is inside a `Mutex`; plan handles are immutable after
+/// creation and FFTW documents `fftw_execute*` as thread-safe; every other FFTW call is made while
+/// holding `plannerLock`.
+final class FFTW: @unchecked Sendable {
+    enum Precision: Int, Hashable, Sendable { case double = 0, single = 1 }
+    /// The transforms the engine uses, all batched 1-D transforms along one axis (guru interface):
+    /// `r2c`/`c2r` along the LAST axis of the real array (contiguous), `forward`/`backward` complex DFTs
+    /// along another axis of the half-spectrum (strided, vectorised over the contiguous axes after it).
+    enum Direction: Hashable, Sendable { case r2c, c2r, forward, backward }
+
+    /// A batch of 1-D transforms along `axis` of a row-major array of real shape `shape`; the complex
+    /// half-spectrum has the same layout with the last axis shortened to `n/2 + 1`.
+    struct PlanKey: Hashable, Sendable {
+        var precision: Precision
+        var direction: Direction
+        var shape: [Int]
+        var axis: Int
+        var inPlace: Bool
+        var rigour: PlanningRigour
+        /// `fftw_alignment_of` the real array (0 for complex transforms: their buffers are `fftw_malloc`ed).
+        var alignment: Int
+    }
+
+    struct Settings {
+        var defaultRigour: PlanningRigour = .measure
+        var wisdomDirectory: String? = FFTW.defaultWisdomDirectory()
+        var wisdomLoaded = [false, false]
+    }
+
+    struct Cache {
+        var plans: [PlanKey: FFTWPlan] = [:]
+        var created = 0
+        var createdPerShape: [[Int]: Int] = [:]
+        var pool: [FFTWBuffer] = []
+    }
+
+    static let shared = FFTW()
+    /// The worker threads FFTW may use for one large transform: all online cores.
+    static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Scratch buffers kept for reuse, in bytes at most (two 256³ complex half-spectra).
+    static let poolLimit = 300 << 20
+
+    let settings = Mutex(Settings())
+    let cache = Mutex(Cache())
+    /// Serialises every non-execute FFTW call. Taken before `cache` when both are needed.
+    let plannerLock = Mutex(())
+
+    private init() {
+        // Before any other FFTW call (the first access of `shared` runs this exactly once).
+        fftw_init_threads()
+        fftwf_init_threads()
+    }
+
+    static func defaultWisdomDirectory() -> String? {
+        let env = ProcessInfo.processInfo.environment
+        if let explicit = env["NABLA_FFTW_WISDOM"] {
+            return explicit.isEmpty || explicit == "off" || explicit == "0" ? nil : explicit
+        }
+        if let xdg = env["XDG_CACHE_HOME"], !xdg.isEmpty { return xdg + "/nabla" }
+        if let home = env["HOME"], !home.isEmpty { return home + "/.cache/nabla" }
+        return nil
+    }
+
+    static func wisdomFile(in directory: String, _ precision: Precision) -> String {
+        directory + (precision == .double ? "/fftw-wisdom" : "/fftwf-wisdom")
+    }
+
+    static func warn(_ message: String) {
+        FileHandle.standardError.write(Data("nabla: warning: \(message)\n".utf8))
+    }
+
+    // MARK: Plans
+
+    /// The cached plan for `key`, made now (on scratch buffers, under the planner lock) on first use.
+    func plan(_ key: PlanKey) throws -> FFTWPlan {
+        if let plan = cache.withLock({ $0.plans[key] }) { return plan }
+        return try plannerLock.withLock { _ throws -> FFTWPlan in
+            if let plan = cache.withLock({ $0.plans[key] }) { return plan }
+            loadWisdomIfNeeded(key.precision)
+            let plan = try makePlan(key)
+            cache.withLock {
+                $0.plans[key] = plan
+                $0.created += 1
+                $0.createdPerShape[key.shape, default: 0] += 1
+            }
+            if key.rigour != .estimate { saveWisdom(key.precision) }
+            return plan
+        }
+    }
+
+    /// Called with `plannerLock` held.
+    private func makePlan(_ key: PlanKey) throws -> FFTWPlan {
+        let last = key.shape.count - 1
+        var complexShape = key.shape
+        complexShape[last] = key.shape[last] / 2 + 1
+        let count = key.shape.reduce(1, *)
+        let complexCount = complexShape.reduce(1, *)
+        let scalar = key.precision == .double ? 8 : 4
+
+        // Planning arrays (MEASURE overwrites them) of the alignment the plan will run on.
+        let realBytes = count * scalar + 64
+        let complexBytes = complexCount * 2 * scalar
+        guard let realBase = fftw_malloc(realBytes), let complexBase = fftw_malloc(complexBytes),
+              let complexOther = fftw_malloc(key.inPlace ? 16 : complexBytes) else {
+            throw SpectralError.planFailed("\(key.shape) along axis \(key.axis): out of memory for planning buffers")
+        }
+        defer { fftw_free(realBase); fftw_free(complexBase); fftw_free(complexOther) }
+        var real = realBase
+        while alignment(of: real, key.precision) != key.alignment { real += scalar }
+
+        var dims: fftw_iodim64_do_not_use_me
+        var loops: [fftw_iodim64_do_not_use_me] = []
+        switch key.direction {
+        case .r2c, .c2r:
+            // 1D equivalent -- y[o, :] = rfft(x[o, :]) for every row o of the last axis.
+            let n = key.shape[last], nc = n / 2 + 1, rows = count / n
+            dims = .init(n: n, is: 1, os: 1)
+            if rows > 1 { loops.append(key.direction == .r2c ? .init(n: rows, is: n, os: nc) : .init(n: rows, is: nc, os: n)) }
+        case .forward, .backward:
+            // 1D equivalent -- y[o, :, i] = fft(x[o, :, i]) for every outer index o and inner index i.
+            let n = complexShape[key.axis]
+            let outer = complexShape[..<key.axis].reduce(1, *)
+            let inner = complexShape[(key.axis + 1)...].reduce(1, *)
+            dims = .init(n: n, is: inner, os: inner)
+            if outer > 1 { loops.append(.init(n: outer, is: n * inner, os: n * inner)) }
+            if inner > 1 { loops.append(.init(n: inner, is: 1, os: 1)) }
+        }
+        var flags: UInt32
+        switch key.rigour {
+        case .estimate: flags = FFTW_ESTIMATE
+        case .measure: flags = FFTW_MEASURE
+        case .patient: flags = FFTW_PATIENT
+        }
+        // r2c reads the caller's array: it must never write it. The others work on our scratch.
+        flags |= key.direction == .r2c ? FFTW_PRESERVE_INPUT : FFTW_DESTROY_INPUT
+        let threads = Int32(count >= (1 << 15) ? Self.cores : 1)
+        let out = key.inPlace ? complexBase : complexOther
+        let sign = key.direction == .forward ? FFTW_FORWARD : FFTW_BACKWARD
+
+        let pointer: OpaquePointer? = loops.withUnsafeBufferPointer { loopDims in
+            let rank = Int32(loops.count), howmany = loopDims.baseAddress
+            switch (key.precision, key.direction) {
+            case (.double, .r2c):
+                fftw_plan_with_nthreads(threads)
+                return fftw_plan_guru64_dft_r2c(1, &dims, rank, howmany, real.assumingMemoryBound(to: Double.self),
+                                                complexBase.assumingMemoryBound(to: fftw_complex.self), flags)
+            case (.double, .c2r):
+                fftw_plan_with_nthreads(threads)
+                return fftw_plan_guru64_dft_c2r(1, &dims, rank, howmany, complexBase.assumingMemoryBound(to: fftw_complex.self),
+                                                real.assumingMemoryBound(to: Double.self), flags)
+            case (.double, _):
+                fftw_plan_with_nthreads(threads)
+                return fftw_plan_guru64_dft(1, &dims, rank, howmany, complexBase.assumingMemoryBound(to: fftw_complex.self),
+                                            out.assumingMemoryBound(to: fftw_complex.self), sign, flags)
+            case (.single, .r2c):
+                fftwf_plan_with_nthreads(threads)
+                return fftwf_plan_guru64_dft_r2c(1, &dims, rank, howmany, real.assumingMemoryBound(to: Float.self),
+                                                 complexBase.assumingMemoryBound(to: fftwf_complex.self), flags)
+            case (.single, .c2r):
+                fftwf_plan_with_nthreads(threads)
+                return fftwf_plan_guru64_dft_c2r(1, &dims, rank, howmany, complexBase.assumingMemoryBound(to: fftwf_complex.self),
+                                                 real.assumingMemoryBound(to: Float.self), flags)
+            case (.single, _):
+                fftwf_plan_with_nthreads(threads)
+                return fftwf_plan_guru64_dft(1, &dims, rank, howmany, complexBase.assumingMemoryBound(to: fftwf_complex.self),
+                                             out.assumingMemoryBound(to: fftwf_complex.self), sign, flags)
+            }
+        }
+        guard let pointer else {
+            throw SpectralError.planFailed("a \(key.direction) transform of shape \(key.shape) along axis \(key.axis) (\(key.precision), \(key.rigour))")
+        }
+        return FFTWPlan(pointer: pointer, key: key)
+    }
+
+    /// `fftw_alignment_of` a real array: plans run only on arrays of the alignment they were made for.
+    func alignment(of pointer: UnsafeMutableRawPointer, _ precision: Precision) -> Int {
+        precision == .double ? Int(fftw_alignment_of(pointer.assumingMemoryBound(to: Double.self)))
+                             : Int(fftwf_alignment_of(pointer.assumingMemoryBound(to: Float.self)))
+    }
+
+    /// Drops cached plans (destroyed when their last user lets go) and pooled buffers.
+    func purge() {
+        let dropped = cache.withLock { cache -> ([FFTWPlan], [FFTWBuffer]) in
+            defer { cache.plans = [:]; cache.pool = [] }
+            return (Array(cache.plans.values), cache.pool)
+        }
+        _ = dropped  // released here, outside the cache lock (plan deinit takes the planner lock)
+    }
+
+    // MARK: Wisdom
+
+    /// Called with `plannerLock` held.
+    private func loadWisdomIfNeeded(_ precision: Precision) {
+        let directory = settings.withLock { s -> String? in
+            guard !s.wisdomLoaded[precision.rawValue] else { return nil }
+            s.wisdomLoaded[precision.rawValue] = true
+            return s.wisdomDirectory
+        }
+        guard let directory else { return }
+        _ = importWisdomLocked(path: Self.wisdomFile(in: directory, precision), precision: precision, warnIfMissing: false)
+    }
+
+    func importWisdom(path: String, precision: Precision, warnIfMissing: Bool) -> Bool {
+        plannerLock.withLock { _ in importWisdomLocked(path: path, precision: precision, warnIfMissing: warnIfMissing) }
+    }
+
+    private func importWisdomLocked(path: String, precision: Precision, warnIfMissing: Bool) -> Bool {
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            if warnIfMissing { Self.warn("cannot read FFTW wisdom file \(path); planning without it") }
+            return false
+        }
+        let ok = precision == .double ? fftw_import_wisdom_from_filename(path) : fftwf_import_wisdom_from_filename(path)
+        if ok == 0 {
+            Self.warn("ignoring FFTW wisdom file \(path): it is corrupt or was written by another FFTW version or precision; it will be rewritten")
+            return false
+        }
+        return true
+    }
+
+    /// Writes the process's wisdom atomically (temporary file, then rename). Failures only warn.
+    /// Called with `plannerLock` held.
+    private func saveWisdom(_ precision: Precision) {
+        guard let directory = settings.withLock({ $0.wisdomDirectory }) else { return }
+        let path = Self.wisdomFile(in: directory, precision)
+        let temporary = path + ".\(ProcessInfo.processInfo.processIdentifier).tmp"
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            Self.warn("cannot create the FFTW wisdom directory \(directory): \(error.localizedDescription)")
+            return
+        }
+        let ok = precision == .double ? fftw_export_wisdom_to_filename(temporary) : fftwf_export_wisdom_to_filename(temporary)
+        if ok == 0 || rename(temporary, path) != 0 {
+            unlink(temporary)
+            Self.warn("cannot write the FFTW wisdom file \(path)")
+        }
+    }
+
+    // MARK: Scratch buffers
+
+    /// An `fftw_malloc`ed buffer of at least `bytes`, from the pool when one fits.
+    func borrowBuffer(bytes: Int) throws -> FFTWBuffer {
+        if let buffer = cache.withLock({ cache -> FFTWBuffer? in
+            guard let i = cache.pool.indices.filter({ cache.pool[$0].bytes >= bytes })
+                .min(by: { cache.pool[$0].bytes < cache.pool[$1].bytes }) else { return nil }
+            return cache.pool.remove(at: i)
+        }) { return buffer }
+        guard let base = fftw_malloc(max(bytes, 16)) else {
+            throw SpectralError.planFailed("scratch: out of memory allocating \(bytes) bytes")
+        }
+        Memory.adviseHugePages(UnsafeMutableRawBufferPointer(start: base, count: bytes))
+        return FFTWBuffer(base: base, bytes: bytes)
+    }
+
+    /// Returns a buffer to the pool, or frees it when the pool is full.
+    func returnBuffer(_ buffer: FFTWBuffer) {
+        cache.withLock { cache in
+            let held = cache.pool.reduce(0) { $0 + $1.bytes }
+            if held + buffer.bytes <= Self.poolLimit { cache.pool.append(buffer) }
+        }
+    }
+}
+
+/// An FFTW plan. Executing it (``execute(_:_:)``) is thread-safe; it is destroyed under the planner lock.
+///
+/// `@unchecked Sendable`: immutable after creation, and FFTW's execute functions are thread-safe.
+final class FFTWPlan: @unchecked Sendable {
+    let pointer: OpaquePointer
+    let key: FFTW.PlanKey
+
+    init(pointer: OpaquePointer, key: FFTW.PlanKey) {
+        self.pointer = pointer
+        self.key = key
+    }
+
+    /// Runs the plan on new arrays of the planned layout (FFTW's new-array execute functions): r2c reads
+    /// `input` (real) and writes `output` (complex); c2r reads and destroys `input` (complex) and writes
+    /// `output` (real); forward/backward map complex to complex (`input == output` for in-place plans).
+    /// The real array must have the planned `fftw_alignment_of`.
+    func execute(_ input: UnsafeMutableRawPointer, _ output: UnsafeMutableRawPointer) {
+        assert(key.inPlace == (input == output), "an in-place plan must run in place, and only it")
+        switch (key.precision, key.direction) {
+        case (.double, .r2c):
+            fftw_execute_dft_r2c(pointer, input.assumingMemoryBound(to: Double.self),
+                                 output.assumingMemoryBound(to: fftw_complex.self))
+        case (.double, .c2r):
+            fftw_execute_dft_c2r(pointer, input.assumingMemoryBound(to: fftw_complex.self),
+                                 output.assumingMemoryBound(to: Double.self))
+        case (.double, _):
+            fftw_execute_dft(pointer, input.assumingMemoryBound(to: fftw_complex.self),
+                             output.assumingMemoryBound(to: fftw_complex.self))
+        case (.single, .r2c):
+            fftwf_execute_dft_r2c(pointer, input.assumingMemoryBound(to: Float.self),
+                                  output.assumingMemoryBound(to: fftwf_complex.self))
+        case (.single, .c2r):
+            fftwf_execute_dft_c2r(pointer, input.assumingMemoryBound(to: fftwf_complex.self),
+                                  output.assumingMemoryBound(to: Float.self))
+        case (.single, _):
+            fftwf_execute_dft(pointer, input.assumingMemoryBound(to: fftwf_complex.self),
+                              output.assumingMemoryBound(to: fftwf_complex.self))
+        }
+    }
+
+    deinit {
+        let pointer = self.pointer, precision = key.precision
+        FFTW.shared.plannerLock.withLock { _ in
+            if precision == .double { fftw_destroy_plan(pointer) } else { fftwf_destroy_plan(pointer) }
+        }
+    }
+}
+
+/// Memory from `fftw_malloc` (aligned for FFTW's SIMD), freed on deinit.
+///
+/// `@unchecked Sendable`: one borrower at a time uses it (the pool hands it out under a lock).
+final class FFTWBuffer: @unchecked Sendable {
+    let base: UnsafeMutableRawPointer
+    let bytes: Int
+
+    init(base: UnsafeMutableRawPointer, bytes: Int) {
+        self.base = base
+        self.bytes = bytes
+    }
+
+    deinit { fftw_free(base) }
+}

@@ -1,0 +1,118 @@
+// Honesty about periodicity: a spectral derivative assumes the samples are one period of a periodic
+// function. Data that jumps between its last and first sample rings (Gibbs) and the error grows with N,
+// so the derivative functions report such axes.
+import Foundation
+import Nabla
+
+/// A warning that a field does not look periodic along an axis that is being differentiated spectrally.
+///
+/// ``description`` is a sentence for users (the `nabla` tool prints it after `nabla: warning: `).
+public struct SpectralWarning: Sendable, Hashable, CustomStringConvertible {
+    /// The axis (non-negative) whose samples do not look like one period.
+    public var axis: Int
+    /// `J`: the root mean square, over all lines along the axis, of the wrap-around jump `f[0] - f[N-1]`.
+    public var wrapJump: Double
+    /// `A`: the root mean square, over all lines, of `max(|f[1] - f[0]|, |f[N-1] - f[N-2]|)`.
+    public var edgeDifference: Double
+    /// `D`: the root mean square of the neighbouring differences `f[j+1] - f[j]` (over a sample of lines).
+    public var typicalDifference: Double
+
+    public var description: String {
+        let ratio = typicalDifference > 0 ? wrapJump / typicalDifference : .infinity
+        return "axis \(axis) does not look periodic: the jump from its last sample back to its first "
+            + "(RMS \(short(wrapJump))) is \(short(ratio)) times the typical difference between neighbouring samples "
+            + "(RMS \(short(typicalDifference))); spectral derivatives of such data ring (Gibbs) and get worse as N grows. "
+            + "Sample exactly one period without repeating the endpoint, or use finite differences along this axis"
+    }
+
+    private func short(_ x: Double) -> String {
+        guard x.isFinite else { return "\(x)" }
+        let digits = 3 - Int((Swift.abs(x) > 0 ? log10(Swift.abs(x)) : 0).rounded(.down)) - 1
+        let scale = pow(10, Double(max(0, min(digits, 12))))
+        return "\((x * scale).rounded() / scale)"
+    }
+}
+
+/// The periodicity criterion.
+///
+/// For each axis of length `N ≥ 4`, over all lines `f[0…N-1]` along it:
+/// ```
+/// J = RMS(f[0] - f[N-1])                                  the wrap-around jump
+/// A = RMS(max(|f[1] - f[0]|, |f[N-1] - f[N-2]|))          the differences beside it
+/// D = RMS(f[j+1] - f[j]),  j = 0…N-2                      typical neighbouring differences
+/// not periodic  ⇔  J > 4·A  and  J > 4·D
+/// ```
+/// Samples of a smooth periodic function continue across the wrap, so `J ≈ A` (even for a steep feature
+/// that happens to sit at the boundary) and `J ≲ √2·D`; white noise gives `J ≈ D`. A linear ramp
+/// `f = x` has `J = (N-1)·A = (N-1)·D` and is flagged from `N = 6`; a repeated endpoint (`J = 0`) is not.
+/// `D` is taken over at most about 4096 lines (spread over the array), so the check reads a small part
+/// of large arrays. Constant data (`J = 0`) is never flagged.
+enum Periodicity {
+    static let threshold = 4.0
+    static let sampledLines = 4096
+
+    static func check<T: BinaryFloatingPoint>(_ f: UnsafeBufferPointer<T>, shape: [Int], axis: Int) -> SpectralWarning? {
+        let n = shape[axis]
+        guard n >= 4, f.count > 0 else { return nil }
+        let outer = shape[..<axis].reduce(1, *)
+        let inner = shape[(axis + 1)...].reduce(1, *)
+        let p = f.baseAddress!
+        var jump = 0.0, edge = 0.0
+        for o in 0..<outer {
+            let line = p + o * n * inner
+            for i in 0..<inner {
+                // 1D equivalent -- J += (f[0] - f[-1])**2 ; A += max(|f[1] - f[0]|, |f[-1] - f[-2]|)**2
+                let first = Double(line[i]), second = Double(line[inner + i])
+                let last = Double(line[(n - 1) * inner + i]), beforeLast = Double(line[(n - 2) * inner + i])
+                let j = first - last
+                let a = max(Swift.abs(second - first), Swift.abs(last - beforeLast))
+                jump += j * j
+                edge += a * a
+            }
+        }
+        let lines = Double(outer * inner)
+        let J = (jump / lines).squareRoot(), A = (edge / lines).squareRoot()
+        guard J > threshold * A else { return nil }
+
+        // Typical differences on a sample of lines: contiguous runs of inner indices, spread over outer.
+        let innerCount = min(inner, sampledLines)
+        let outerCount = min(outer, max(1, sampledLines / innerCount))
+        let outerStep = max(1, outer / outerCount)
+        var sum = 0.0
+        var terms = 0
+        for s in 0..<outerCount {
+            let line = p + s * outerStep * n * inner
+            for j in 0..<(n - 1) {
+                let row = line + j * inner
+                for i in 0..<innerCount {
+                    // 1D equivalent -- D += (f[j+1] - f[j])**2
+                    let d = Double(row[inner + i]) - Double(row[i])
+                    sum += d * d
+                }
+            }
+            terms += (n - 1) * innerCount
+        }
+        let D = (sum / Double(terms)).squareRoot()
+        guard J > threshold * D else { return nil }
+        return SpectralWarning(axis: axis, wrapJump: J, edgeDifference: A, typicalDifference: D)
+    }
+}
+
+/// The axes along which `f` plainly does not look periodic, one warning per such axis (see the criterion
+/// below). The spectral derivative functions run this check on every axis they differentiate.
+///
+/// ```
+/// J = RMS over lines of (f[0] - f[N-1])
+/// A = RMS over lines of max(|f[1] - f[0]|, |f[N-1] - f[N-2]|)
+/// D = RMS of neighbouring differences f[j+1] - f[j]
+/// not periodic  ⇔  N ≥ 4  and  J > 4·A  and  J > 4·D
+/// ```
+///
+/// - Parameters:
+///   - axes: the axes to check (negative values count from the end); `nil` checks every axis.
+/// - Throws: ``Nabla/NablaError`` for a 0-D field or an axis out of range.
+public func periodicityWarnings<T: SpectralScalar>(of f: NDArray<T>, axes: [Int]? = nil) throws -> [SpectralWarning] {
+    try SpectralArguments.validate(shape: f.shape)
+    let checked = try SpectralArguments.normalize(axes, rank: f.rank)
+    return try T._spectral(f, periods: [], outputs: [], rigour: .estimate, checkAxes: checked).warnings
+}

@@ -1,0 +1,281 @@
+// Spectral derivatives of periodic fields: the public entry points.
+//
+// Rules (S. G. Johnson, "Notes on FFT-based differentiation"): samples x_j = x0 + j·h, j = 0…N-1, of a
+// function with period L = N·h (endpoint not repeated); mode k is multiplied by (i k)^m with
+//   k = 2π/L · {0, 1, …, ceil(N/2)-1, -floor(N/2), …, -1},
+// and, for even N, the Nyquist mode k = πN/L gets 0 for odd m and (-1)^(m/2) (πN/L)^m for even m.
+import Nabla
+
+/// The element types of spectral derivatives: `Double` (FFTW's `fftw_*`) and `Float` (`fftwf_*`).
+///
+/// The requirement is an implementation detail: each conforming type routes the generic entry points to
+/// code specialised for it (an unspecialised generic loop called across modules is ~30x slower).
+/// Do not conform other types.
+public protocol SpectralScalar: FieldScalar {
+    /// Implementation detail: output `q` is `Σ_terms ∂^{Σm} f / Π ∂x_a^{m_a}` with `m = outputs[q][t]`,
+    /// `periods[a]` the period of axis `a`; warnings for the axes `checkAxes` that do not look periodic.
+    static func _spectral(_ f: NDArray<Self>, periods: [Double], outputs: [[[Int]]], rigour: PlanningRigour,
+                          checkAxes: [Int]) throws -> (results: [NDArray<Self>], warnings: [SpectralWarning])
+    /// Implementation detail: as `_spectral`, reusing the arrays in `results`.
+    static func _spectral(_ f: NDArray<Self>, periods: [Double], outputs: [[[Int]]], rigour: PlanningRigour,
+                          checkAxes: [Int], into results: inout [NDArray<Self>]) throws -> [SpectralWarning]
+}
+
+extension Double: SpectralScalar {
+    public static func _spectral(_ f: NDArray<Double>, periods: [Double], outputs: [[[Int]]], rigour: PlanningRigour,
+                                 checkAxes: [Int]) throws -> (results: [NDArray<Double>], warnings: [SpectralWarning]) {
+        try SpectralEngine<Double>.run(f, periods: periods, outputs: outputs, rigour: rigour, checkAxes: checkAxes)
+    }
+    public static func _spectral(_ f: NDArray<Double>, periods: [Double], outputs: [[[Int]]], rigour: PlanningRigour,
+                                 checkAxes: [Int], into results: inout [NDArray<Double>]) throws -> [SpectralWarning] {
+        try SpectralEngine<Double>.run(f, periods: periods, outputs: outputs, rigour: rigour, checkAxes: checkAxes, into: &results)
+    }
+}
+
+extension Float: SpectralScalar {
+    public static func _spectral(_ f: NDArray<Float>, periods: [Double], outputs: [[[Int]]], rigour: PlanningRigour,
+                                 checkAxes: [Int]) throws -> (results: [NDArray<Float>], warnings: [SpectralWarning]) {
+        try SpectralEngine<Float>.run(f, periods: periods, outputs: outputs, rigour: rigour, checkAxes: checkAxes)
+    }
+    public static func _spectral(_ f: NDArray<Float>, periods: [Double], outputs: [[[Int]]], rigour: PlanningRigour,
+                                 checkAxes: [Int], into results: inout [NDArray<Float>]) throws -> [SpectralWarning] {
+        try SpectralEngine<Float>.run(f, periods: periods, outputs: outputs, rigour: rigour, checkAxes: checkAxes, into: &results)
+    }
+}
+
+// MARK: Public API
+
+/// The spectral gradient: the `m`-th derivative of a periodic field along each selected axis, computed
+/// with FFTs (exact for trigonometric polynomials the grid resolves; geometric convergence for smooth
+/// periodic data).
+///
+/// Along axis `a` with `N` samples `h` apart (period `L = N·h`):
+/// ```
+/// ∂^m f/∂x_a^m = IFFT_a[ (i k)^m · FFT_a[f] ],   k = 2π/L · {0, 1, …, ceil(N/2)-1, -floor(N/2), …, -1}
+/// even N, Nyquist k = πN/L:  factor 0 for odd m;  (-1)^(m/2) (πN/L)^m for even m (kept)
+/// ```
+/// Each axis costs one batched 1-D real-to-complex and one complex-to-real FFTW transform along that
+/// axis only (no transposes, no N-D transform). The input is never modified.
+///
+/// - Parameters:
+///   - f: samples of one period along each selected axis (at least 1-D, every axis non-empty, finite).
+///   - spacing: empty (step 1), one step for every selected axis, or one per selected axis (in the order
+///     of `axes`): a step `h`, or coordinates that must be uniformly spaced (relative tolerance 1e-9).
+///   - axes: the axes to differentiate along, in the order of the results; negative values count from
+///     the end; `nil` selects all.
+///   - derivative: the derivative order `m ≥ 1`.
+///   - rigour: FFTW planning rigour for new shapes; `nil` uses ``SpectralFFT/defaultRigour``.
+///   - onWarning: called once per differentiated axis along which `f` does not look periodic
+///     (see ``periodicityWarnings(of:axes:)``), before the results are returned.
+/// - Returns: one array per selected axis, of `f`'s shape and element type.
+/// - Throws: ``Nabla/NablaError`` for a 0-D field, an empty axis, a non-finite value (naming its index),
+///   non-uniform coordinates, `m < 1` or an axis out of range or repeated; ``SpectralError`` when FFTW
+///   cannot plan.
+public func spectralGradient<T: SpectralScalar>(
+    of f: NDArray<T>, spacing: [Spacing] = [], axes: [Int]? = nil, derivative: Int = 1,
+    rigour: PlanningRigour? = nil, onWarning: (SpectralWarning) -> Void = { _ in }
+) throws -> [NDArray<T>] {
+    let (selected, periods, outputs) = try SpectralArguments.gradientRequest(shape: f.shape, spacing: spacing, axes: axes,
+                                                                             derivative: derivative)
+    let (results, warnings) = try T._spectral(f, periods: periods, outputs: outputs,
+                                              rigour: rigour ?? SpectralFFT.defaultRigour, checkAxes: selected)
+    warnings.forEach(onWarning)
+    return results
+}
+
+/// The spectral gradient written into caller-supplied arrays, so repeated calls reuse memory.
+///
+/// `outputs` is resized to one array per selected axis; an entry that already has `f`'s shape and is not
+/// shared is overwritten in place, without allocating. Formula, arguments and errors are those of
+/// ``spectralGradient(of:spacing:axes:derivative:rigour:onWarning:)``:
+/// ```
+/// outputs[q] = ∂^m f/∂x_{axes[q]}^m = IFFT[ (i k)^m · FFT[f] ]
+/// ```
+public func spectralGradient<T: SpectralScalar>(
+    of f: NDArray<T>, spacing: [Spacing] = [], axes: [Int]? = nil, derivative: Int = 1,
+    rigour: PlanningRigour? = nil, into outputs: inout [NDArray<T>], onWarning: (SpectralWarning) -> Void = { _ in }
+) throws {
+    let (selected, periods, requests) = try SpectralArguments.gradientRequest(shape: f.shape, spacing: spacing, axes: axes,
+                                                                              derivative: derivative)
+    let warnings = try T._spectral(f, periods: periods, outputs: requests, rigour: rigour ?? SpectralFFT.defaultRigour,
+                                   checkAxes: selected, into: &outputs)
+    warnings.forEach(onWarning)
+}
+
+/// The `m`-th spectral derivative along one axis (see ``spectralGradient(of:spacing:axes:derivative:rigour:onWarning:)``):
+/// ```
+/// ∂^m f/∂x^m = IFFT[ (i k)^m · FFT[f] ],   k = 2π/(N·h) · {0, …, ceil(N/2)-1, -floor(N/2), …, -1}
+/// ```
+/// with the Nyquist mode of even `N` zeroed for odd `m` and kept as `(-1)^(m/2) (πN/L)^m` for even `m`.
+public func spectralDerivative<T: SpectralScalar>(
+    of f: NDArray<T>, along axis: Int, order: Int = 1, spacing: Spacing = 1,
+    rigour: PlanningRigour? = nil, onWarning: (SpectralWarning) -> Void = { _ in }
+) throws -> NDArray<T> {
+    try spectralGradient(of: f, spacing: [spacing], axes: [axis], derivative: order, rigour: rigour,
+                         onWarning: onWarning)[0]
+}
+
+/// A spectral mixed partial derivative with one order per axis:
+/// ```
+/// ∂^{m_0+m_1+…} f / ∂x_0^{m_0} ∂x_1^{m_1} …  =  IFFT[ Π_a (i k_a)^{m_a} · FFT[f] ]
+/// ```
+/// An axis's Nyquist bin (even `N`) is zeroed only when that axis's order `m_a` is odd; for even `m_a`
+/// it gets `(-1)^(m_a/2) (π N_a/L_a)^{m_a}`. Axes with order 0 are not transformed.
+///
+/// - Parameters:
+///   - orders: one non-negative order per axis of `f`, at least one positive.
+///   - spacing: over ALL axes: empty (step 1), one step for every axis, or one entry per axis.
+/// - Throws: as ``spectralGradient(of:spacing:axes:derivative:rigour:onWarning:)``, and when `orders`
+///   does not have one entry per axis or has a negative entry or none positive.
+public func spectralDerivative<T: SpectralScalar>(
+    of f: NDArray<T>, orders: [Int], spacing: [Spacing] = [],
+    rigour: PlanningRigour? = nil, onWarning: (SpectralWarning) -> Void = { _ in }
+) throws -> NDArray<T> {
+    try SpectralArguments.validate(shape: f.shape)
+    guard orders.count == f.rank else {
+        throw NablaError.invalidArgument("orders \(orders) has \(orders.count) entries; give one derivative order per axis (\(f.rank))")
+    }
+    if let bad = orders.firstIndex(where: { $0 < 0 }) {
+        throw NablaError.invalidArgument("derivative order \(orders[bad]) for axis \(bad) is negative; orders must be 0 or more")
+    }
+    guard orders.contains(where: { $0 > 0 }) else {
+        throw NablaError.invalidArgument("orders \(orders) are all 0; at least one derivative order must be 1 or more")
+    }
+    let all = Array(0..<f.rank)
+    let steps = try SpectralArguments.steps(spacing, for: all, shape: f.shape)
+    let periods = all.map { Double(f.shape[$0]) * steps[$0] }
+    let differentiated = all.filter { orders[$0] > 0 }
+    let (results, warnings) = try T._spectral(f, periods: periods, outputs: [[orders]],
+                                              rigour: rigour ?? SpectralFFT.defaultRigour, checkAxes: differentiated)
+    warnings.forEach(onWarning)
+    return results[0]
+}
+
+/// The spectral Laplacian, a sum of true second derivatives (Nyquist kept on every even-length axis):
+/// ```
+/// ∇²f = Σ_a ∂²f/∂x_a² = Σ_a IFFT_a[ -k_a² · FFT_a[f] ]
+/// ```
+/// Not the divergence of the spectral gradient, which zeroes the Nyquist modes.
+///
+/// - Parameters:
+///   - spacing: over ALL axes: empty (step 1), one step for every axis, or one entry per axis.
+/// - Throws: as ``spectralGradient(of:spacing:axes:derivative:rigour:onWarning:)``.
+public func spectralLaplacian<T: SpectralScalar>(
+    of f: NDArray<T>, spacing: [Spacing] = [],
+    rigour: PlanningRigour? = nil, onWarning: (SpectralWarning) -> Void = { _ in }
+) throws -> NDArray<T> {
+    try SpectralArguments.validate(shape: f.shape)
+    let all = Array(0..<f.rank)
+    let steps = try SpectralArguments.steps(spacing, for: all, shape: f.shape)
+    let periods = all.map { Double(f.shape[$0]) * steps[$0] }
+    let terms = all.map { a -> [Int] in
+        var orders = [Int](repeating: 0, count: f.rank)
+        orders[a] = 2
+        return orders
+    }
+    let (results, warnings) = try T._spectral(f, periods: periods, outputs: [terms],
+                                              rigour: rigour ?? SpectralFFT.defaultRigour, checkAxes: all)
+    warnings.forEach(onWarning)
+    return results[0]
+}
+
+// MARK: Arguments
+
+/// Argument checks shared by the spectral entry points; every message names the offending value.
+enum SpectralArguments {
+    /// Relative tolerance on the steps of coordinates given for a spectral axis.
+    static let uniformTolerance = 1e-9
+
+    /// Checked gradient arguments: the selected axes, the period of every axis, one single-term request per axis.
+    static func gradientRequest(shape: [Int], spacing: [Spacing], axes: [Int]?, derivative: Int) throws(NablaError)
+        -> (axes: [Int], periods: [Double], outputs: [[[Int]]]) {
+        try validate(shape: shape)
+        try validate(order: derivative, name: "derivative order")
+        let selected = try normalize(axes, rank: shape.count)
+        let steps = try steps(spacing, for: selected, shape: shape)
+        var periods = [Double](repeating: 0, count: shape.count)
+        for (a, h) in zip(selected, steps) { periods[a] = Double(shape[a]) * h }
+        let outputs = selected.map { a -> [[Int]] in
+            var orders = [Int](repeating: 0, count: shape.count)
+            orders[a] = derivative
+            return [orders]
+        }
+        return (selected, periods, outputs)
+    }
+
+    static func validate(shape: [Int]) throws(NablaError) {
+        guard !shape.isEmpty else {
+            throw .invalidShape("cannot differentiate a 0-D array (a single number); the field needs at least one axis")
+        }
+        if let empty = shape.firstIndex(of: 0) {
+            throw .invalidShape("axis \(empty) of shape \(shape) is empty (length 0); a spectral derivative needs at least one sample per axis")
+        }
+    }
+
+    static func validate(order: Int, name: String) throws(NablaError) {
+        guard order >= 1 else {
+            throw .invalidArgument("\(name) \(order) is not supported; it must be 1 or more")
+        }
+    }
+
+    /// Axis indices in `-rank..<rank`, made non-negative, without repeats; `nil` means all axes.
+    static func normalize(_ axes: [Int]?, rank: Int) throws(NablaError) -> [Int] {
+        guard let axes else { return Array(0..<rank) }
+        var result: [Int] = []
+        for a in axes {
+            guard a >= -rank && a < rank else {
+                throw .invalidAxis("axis \(a) is out of bounds for an array of dimension \(rank) (valid: \(-rank) to \(rank - 1))")
+            }
+            let k = a < 0 ? a + rank : a
+            guard !result.contains(k) else { throw .invalidAxis("axis \(a) is repeated in \(axes)") }
+            result.append(k)
+        }
+        return result
+    }
+
+    /// One step per selected axis from numpy.gradient-style spacing (none, one for all, one per axis).
+    static func steps(_ spacing: [Spacing], for axes: [Int], shape: [Int]) throws(NablaError) -> [Double] {
+        let given: [Spacing]
+        switch spacing.count {
+        case 0: given = Array(repeating: .uniform(1), count: axes.count)
+        case 1 where axes.count != 1:
+            guard case .uniform = spacing[0] else {
+                throw .invalidSpacing("one coordinate array was given for \(axes.count) axes; give one spacing per axis, or a single number for all")
+            }
+            given = Array(repeating: spacing[0], count: axes.count)
+        case axes.count: given = spacing
+        default:
+            throw .invalidSpacing("\(spacing.count) spacings were given for \(axes.count) ax\(axes.count == 1 ? "is" : "es"); give none, one number for all, or one per axis")
+        }
+        var steps: [Double] = []
+        for (axis, s) in zip(axes, given) { steps.append(try step(s, axis: axis, length: shape[axis])) }
+        return steps
+    }
+
+    /// The uniform step of one axis; coordinates must be equally spaced.
+    static func step(_ spacing: Spacing, axis: Int, length: Int) throws(NablaError) -> Double {
+        switch spacing {
+        case let .uniform(h):
+            guard h.isFinite, h != 0 else {
+                throw .invalidSpacing("spacing \(h) for axis \(axis) must be finite and non-zero")
+            }
+            return h
+        case let .coordinates(x):
+            guard x.count == length else {
+                throw .invalidSpacing("axis \(axis) has length \(length) but its coordinate array has \(x.count) elements")
+            }
+            guard length >= 2 else {
+                throw .invalidSpacing("axis \(axis) has one coordinate, which does not give a step; pass the step (the period divided by the number of samples) instead")
+            }
+            if let bad = x.firstIndex(where: { !$0.isFinite }) {
+                throw .invalidSpacing("axis \(axis): coordinate \(bad) is \(x[bad]); coordinates must be finite")
+            }
+            let h = (x[length - 1] - x[0]) / Double(length - 1)
+            guard h != 0 else { throw .invalidSpacing("axis \(axis): the coordinates do not advance; the step must be non-zero") }
+            for i in 1..<length where Swift.abs((x[i] - x[i - 1]) - h) > uniformTolerance * Swift.abs(h) {
+                throw .invalidSpacing("axis \(axis) is not uniformly spaced (step \(x[i] - x[i - 1]) between coordinates \(i - 1) and \(i), mean step \(h)); spectral derivatives need a uniform periodic grid — use finite differences (Nabla.gradient) for this axis")
+            }
+            return h
+        }
+    }
+}
