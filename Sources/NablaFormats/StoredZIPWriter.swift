@@ -296,3 +296,85 @@ extension [UInt8] {
     mutating func le32(_ v: UInt32) { for k in 0..<4 { append(UInt8(truncatingIfNeeded: v >> (8 * k))) } }
     mutating func le64(_ v: UInt64) { for k in 0..<8 { append(UInt8(truncatingIfNeeded: v >> (8 * k))) } }
 }
+
+// MARK: Streaming
+
+extension NPZ {
+    /// Receives the members of a stored archive being written by ``NPZ/write(to:members:)``, one at a time:
+    /// each member is written as soon as it is appended, so the caller can drop it before computing the next.
+    public final class MemberSink {
+        private let writer: AtomicFile.Writer
+        private let context: ErrorContext
+        private let timestamp = StoredZIPWriter.DOSTimestamp.now
+        private var members: [StoredZIPWriter.Member] = []
+        private var crcs: [UInt32] = []
+        private var names = Set<String>()
+
+        init(writer: AtomicFile.Writer, context: ErrorContext) {
+            self.writer = writer
+            self.context = context
+        }
+
+        /// Writes `array` as member `<name>.npy` now.
+        public func append(_ name: String, _ array: AnyNDArray) throws(FormatError) {
+            try NPZ.validateName(name, context: context)
+            guard names.insert(name).inserted else {
+                throw context.error(.invalidName, "the name '\(name)' appears twice; member names must be unique")
+            }
+            let header = NPYFormat.headerBytes(dtype: array.dtype, shape: array.shape)
+            let size = header.count + array.count * array.dtype.itemSize
+            var member = StoredZIPWriter.Member(
+                name: Array((name + ".npy").utf8), header: header, array: array, size: size,
+                offset: writer.bytesWritten, zip64Local: size > StoredZIPWriter.zip64Limit)
+            // The CRC comes first (on all cores), so the local header is written once, complete.
+            let crc = ChecksumJob([(header, array)]).wait()[0]
+            let local = StoredZIPWriter.localHeader(member, crc: crc, timestamp: timestamp)
+            let failure: FormatError? = array.withUnsafeBytes { data in
+                local.withUnsafeBytes { l in
+                    header.withUnsafeBytes { h in
+                        do throws(FormatError) { try writer.write([l, h, data]) } catch { return error }
+                        return nil
+                    }
+                }
+            }
+            if let failure { throw failure }
+            // Keep only what the central directory needs, not the array.
+            member.array = .uint8(NDArray<UInt8>([UInt8]()))
+            members.append(member)
+            crcs.append(crc)
+        }
+
+        func finish() throws(FormatError) {
+            try writer.write(StoredZIPWriter.centralDirectory(members, crcs: crcs, offset: writer.bytesWritten,
+                                                              timestamp: timestamp, forceZip64: false))
+        }
+    }
+
+    /// Writes a stored archive whose members `body` appends one at a time (see ``MemberSink``), atomically:
+    /// the archive appears at `url` only if `body` and every write succeed. An error thrown by `body` is
+    /// rethrown as it is, and nothing is left behind.
+    ///
+    /// Only one member needs to be in memory at a time, which keeps the peak memory of writing large
+    /// results to the size of one array.
+    public static func write(to url: URL, members body: (MemberSink) throws -> Void) throws {
+        let context = ErrorContext(file: url.path)
+        var bodyError: (any Error)?
+        do {
+            try AtomicFile.write(to: url) { (writer: AtomicFile.Writer) throws(FormatError) in
+                let sink = MemberSink(writer: writer, context: context)
+                do {
+                    try body(sink)
+                } catch let error as FormatError {
+                    throw error
+                } catch {
+                    bodyError = error
+                    throw context.error(.io, "cancelled: \(error)")
+                }
+                try sink.finish()
+            }
+        } catch {
+            if let bodyError { throw bodyError }
+            throw error
+        }
+    }
+}

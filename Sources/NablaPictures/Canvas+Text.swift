@@ -4,8 +4,11 @@
 /// letter to the baseline. Descenders (g, p, y) hang below it and superscripts rise above it, so
 /// centring a label centres its digits and capitals.
 public enum TextAnchor: Sendable, Hashable {
+    /// The top edge (capital height): its left end, middle, right end.
     case topLeft, top, topRight
+    /// The vertical middle of the capitals: left end, centre, right end.
     case left, center, right
+    /// The baseline: its left end, middle, right end.
     case bottomLeft, bottom, bottomRight
 }
 

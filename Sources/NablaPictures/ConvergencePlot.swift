@@ -123,13 +123,15 @@ public struct ConvergencePlot: Sendable {
             referenceLabels.append(("h^{\(pText)}", a))
         }
 
-        // Series: lines, then markers on top.
+        // Series: lines, then markers on top, kept inside the frame.
+        canvas.clip = (frame.x, frame.y, frame.x + frame.width, frame.y + frame.height)
         for (k, s) in series.enumerated() {
             let color = Self.palette[k % Self.palette.count]
             let pts = s.drawablePoints.map { SIMD2(frame.px($0.h), frame.py($0.error)) }
             canvas.drawPolyline(pts, color: color, width: 2)
             for p in pts { Self.drawMarker(k, at: p, color: color, on: &canvas) }
         }
+        canvas.clip = nil
         for (text, a) in referenceLabels {
             let w = Double(Canvas.textSize(text).width)
             // Left of where the line starts, or above it when it starts at the frame's edge.

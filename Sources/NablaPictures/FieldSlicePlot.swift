@@ -131,14 +131,18 @@ public struct FieldSlicePlot: Sendable {
         let barScale = bar.scale
         let plotW = frame.width
         drawImage(on: &canvas, frame: frame, scale: barScale)
-        if vectors != nil { drawArrows(on: &canvas, frame: frame) }
+        if vectors != nil {
+            canvas.clip = (frame.x, frame.y, frame.x + frame.width, frame.y + frame.height)
+            drawArrows(on: &canvas, frame: frame)
+            canvas.clip = nil
+        }
         frame.drawAxes(on: &canvas, xTicks: xScale.ticks(count: max(3, plotW / 90)), yTicks: yTicks,
                        xTitle: xLabel, yTitle: yLabel)
         let barX = barRect.x, barWidth = barRect.width
         bar.draw(on: &canvas, x: barX, y: barRect.y, width: barWidth, height: barRect.height)
         if magnitude.scalars.contains(where: { !$0.isFinite }) {
             // A key for the grey: a swatch under the colour bar.
-            let sy = frame.y + frame.height + 14
+            let sy = barRect.y + barRect.height + 14
             canvas.fillRectangle(x: barX, y: sy, width: barWidth, height: 12, color: .notFiniteGray)
             canvas.strokeRectangle(x: barX - 1, y: sy - 1, width: barWidth + 2, height: 14, color: PlotFrame.axisColor)
             canvas.drawText("NaN/∞", at: SIMD2(Double(barX + barWidth + 1 + PlotFrame.labelGap + 2), Double(sy) + 6.5),
@@ -167,18 +171,25 @@ public struct FieldSlicePlot: Sendable {
         let right = barGap + barWidth + 1 + bar.labelsWidth + 20
         var plotW = width - left - right, plotH = height - top - bottom
         if preservesAspectRatio {
+            // Equal units along x and y, unless that would squash the data into a sliver (a domain
+            // more than about 4 times as long one way as the space allows): then fill the space.
             let aspect = (x.last! - x.first!) / (y.last! - y.first!)
             if Double(plotW) / Double(plotH) > aspect {
-                plotW = max(1, Int((Double(plotH) * aspect).rounded()))
+                let w = Int((Double(plotH) * aspect).rounded())
+                if w * 4 >= plotW { plotW = max(1, w) }
             } else {
-                plotH = max(1, Int((Double(plotW) / aspect).rounded()))
+                let h = Int((Double(plotW) / aspect).rounded())
+                if h * 4 >= plotH { plotH = max(1, h) }
             }
         }
         // Centre the group (axes, data, bar) horizontally and the data area vertically.
         let spare = width - left - right - plotW
         let frame = PlotFrame(x: left + spare / 2, y: top + (height - top - bottom - plotH) / 2,
                               width: plotW, height: plotH, xScale: xScale, yScale: yScale)
-        return (frame, bar, (frame.x + frame.width + 1 + barGap, frame.y, barWidth, frame.height))
+        // The bar is as tall as the data area, but never shorter than 240 pixels if there is room.
+        let barHeight = max(plotH, min(height - top - bottom, 240))
+        let barY = frame.y + plotH / 2 - barHeight / 2
+        return (frame, bar, (frame.x + frame.width + 1 + barGap, barY, barWidth, barHeight))
     }
 
     /// For a coordinate inside the data area, the sample index below it and the fraction

@@ -7,6 +7,7 @@ public enum PictureError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The operating system refused a file operation on `path`.
     case fileSystem(path: String, message: String)
 
+    /// The message, naming the value at fault.
     public var description: String {
         switch self {
         case let .invalidData(message): "invalid plot data: \(message)"

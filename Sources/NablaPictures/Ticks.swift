@@ -53,14 +53,14 @@ enum Ticks {
         return ticks.map { trimmed(fixed($0, decimals: decimals)) }
     }
 
-    /// A label for a single value: plain decimals for `10⁻³ … 10⁴`, otherwise `m×10^{k}` / `10^{k}`.
+    /// A label for a single value: plain decimals for `10⁻⁴ … 10⁵`, otherwise `m×10^{k}` / `10^{k}`.
     static func shortLabel(_ v: Double) -> String {
         guard v.isFinite else { return "\(v)" }
         if v == 0 { return "0" }
         let k = Int((log10(abs(v)) + 1e-9).rounded(.down))
         let m = v / pow10(k)
         let mText = fixed(m, decimals: decimalsNeeded(significantStep(m)))
-        if (-3...4).contains(k) {
+        if (-4...4).contains(k) {
             return fixed(v, decimals: max(0, decimalsNeeded(significantStep(m)) - k))
         }
         return mText == "1" ? "10^{\(minusSign(k))}" : (mText == "−1" ? "−10^{\(minusSign(k))}" : "\(mText)×10^{\(minusSign(k))}")
@@ -153,8 +153,8 @@ struct AxisScale: Sendable, Hashable {
         let every = max(1, Int((Double(decades.count) / Double(max(2, count) + 4)).rounded(.up)))
         let labelledMinors: Set<Int> = span < 1.3 ? [2, 3, 5] : (span < 2.6 ? [2, 5] : [])
         var ticks: [Tick] = []
-        // All decades written alike: plain numbers when they all fit 0.001…10000, else powers of ten.
-        let plain = decades.allSatisfy { $0 >= 1e-3 * (1 - 1e-9) && $0 <= 1e4 * (1 + 1e-9) }
+        // All labels written alike: plain numbers when they all fit 0.0001…99999, else powers of ten.
+        let plain = lo >= 1e-4 * (1 - 1e-9) && hi < 1e5
         func label(_ v: Double) -> String {
             if plain { return Ticks.shortLabel(v) }
             let k = Int((log10(v) + 1e-9).rounded(.down))

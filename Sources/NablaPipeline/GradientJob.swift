@@ -30,12 +30,50 @@ public struct GradientJob: Sendable {
         let field = try FieldFiles.read(input, key: key)
         let spacing = try options.resolvedSpacing()
         try options.checkCoordinateFiles(spacing, shape: field.shape, axes: axes, input: input.path)
+        let rank = field.shape.count
+        let selected = axes ?? Array(0..<rank)
+        if outputFormat == .npz && selected.count > 1 && field.count * field.dtype.itemSize >= Self.streamingThreshold,
+           let perAxis = Self.spacingPerAxis(spacing, count: selected.count) {
+            // Large inputs: one axis at a time, each written as soon as it is computed, so memory holds the
+            // input and one result instead of the input and every result.
+            var names: [String] = []
+            do {
+                try NPZ.write(to: output) { sink in
+                    for (axis, axisSpacing) in zip(selected, perAxis) {
+                        let result = try Self.gradient(of: field, axes: [axis], options: options, spacing: axisSpacing,
+                                                       file: input.path)
+                        try sink.append(result[0].name, result[0].array)
+                        names.append(result[0].name)
+                    }
+                }
+            } catch {
+                throw PipelineError.wrap(error, file: output.path)
+            }
+            return names
+        }
         let results = try Self.gradient(of: field, axes: axes, options: options, spacing: spacing, file: input.path)
         if outputFormat == .npy && results.count != 1 {
             throw PipelineError("\(output.path): a .npy output holds one array, but \(results.count) axes are selected; select one with --axis N or write a .npz")
         }
         try FieldFiles.write(results, to: output)
         return results.map(\.name)
+    }
+
+    /// Inputs at least this large (in bytes) are differentiated one axis at a time and written as they come
+    /// (`.npz` output), bounding peak memory to about twice the input.
+    public static let streamingThreshold = 256 << 20
+
+    /// numpy's varargs split per selected axis (none, one number for all, or one each), or `nil` when they
+    /// do not fit — the all-axes call then reports the error.
+    static func spacingPerAxis(_ spacing: [Spacing], count: Int) -> [[Spacing]]? {
+        switch spacing.count {
+        case 0: return Array(repeating: [], count: count)
+        case count: return spacing.map { [$0] }
+        case 1:
+            guard case .uniform = spacing[0] else { return nil }
+            return Array(repeating: spacing, count: count)
+        default: return nil
+        }
     }
 
     /// The gradient of a file's array, named `axis<k>` per selected axis `k`.

@@ -26,8 +26,14 @@ import Synchronization
 /// Plans are cached per shape for the life of the process and measured results are kept as FFTW
 /// "wisdom" in a cache file (see ``SpectralFFT/wisdomDirectory``), so measuring is paid once per machine.
 public enum PlanningRigour: Int, Sendable, Hashable, CaseIterable, CustomStringConvertible {
-    case estimate, measure, patient
+    /// `FFTW_ESTIMATE`: pick an algorithm by heuristics, without timing (uses wisdom when present).
+    case estimate
+    /// `FFTW_MEASURE`: time candidate algorithms once per shape (the default).
+    case measure
+    /// `FFTW_PATIENT`: time a wider set of candidates.
+    case patient
 
+    /// The FFTW flag's name without prefix: `estimate`, `measure` or `patient`.
     public var description: String {
         switch self {
         case .estimate: "estimate"
@@ -42,6 +48,7 @@ public enum SpectralError: Error, Sendable, Equatable, CustomStringConvertible {
     /// FFTW returned no plan for a transform.
     case planFailed(String)
 
+    /// "FFTW could not plan …", naming the transform.
     public var description: String {
         switch self {
         case let .planFailed(message): "FFTW could not plan \(message)"

@@ -17,6 +17,7 @@ public struct SpectralWarning: Sendable, Hashable, CustomStringConvertible {
     /// `D`: the root mean square of the neighbouring differences `f[j+1] - f[j]` (over a sample of lines).
     public var typicalDifference: Double
 
+    /// "axis a does not look periodic: …", with `J`, the ratio `J/D`, `D` and what to do.
     public var description: String {
         let ratio = typicalDifference > 0 ? wrapJump / typicalDifference : .infinity
         return "axis \(axis) does not look periodic: the jump from its last sample back to its first "

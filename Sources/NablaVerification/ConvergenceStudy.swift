@@ -207,6 +207,9 @@ extension ConvergenceStudy {
     ///     periodic are always periodic).
     ///   - norm, region, edgeWidth: how one resolution's error is measured.
     ///   - type: the element type the field is sampled and differentiated in (`Double` by default).
+    // `@_optimize(none)`: Swift 6.3's optimiser crashes on this function ("Found ownership error",
+    // CopyPropagation) in release builds. It only orchestrates calls into optimised code, so nothing is lost.
+    @_optimize(none)
     public static func derivative<T: FieldScalar>(
         of f: ([Double]) -> Double, exact: ([Double]) -> Double, on grids: [Grid], axis: Int = 0,
         order: Int = 1, accuracy: Int = 2, edgeOrder: Int = 2, periodic: Bool = false,

@@ -135,3 +135,34 @@ import Testing
         _ = ConvergencePlot(series: [.init("flat", points: [(0.1, 1e-3), (0.1, 1e-3)])]).render()
     }
 }
+
+@Suite struct PlotEdgeCaseTests {
+    @Test func awkwardDataRenders() throws {
+        // Elongated domain, huge values, a constant field, small canvas, non-uniform coordinates.
+        let x = (0..<50).map { Double($0 * $0) / 24.5 }, y = [0, 0.5, 1]
+        let big = try NDArray(shape: [50, 3]) { i in 1e12 * Double(i[0] + 1) + Double(i[1]) }
+        var plot = try FieldSlicePlot(magnitude: big, x: x, y: y, vectors: (x: big, y: big.map { -$0 }))
+        plot.title = "elongated, 10^{12} values"
+        plot.colorBarTitle = "u"
+        try plot.render().writePNG(to: pictureFolder + "/edge-elongated.png")
+        var small = try FieldSlicePlot(magnitude: try NDArray(repeating: 3, shape: [4, 4]), x: [0, 1, 2, 3], y: [0, 1, 2, 3])
+        small.width = 320
+        small.height = 240
+        small.isLogarithmic = true
+        _ = small.render()
+        let signed = try NDArray(shape: [20, 20]) { i in Double(i[0] - 10) * 1e-6 }
+        var log = try FieldSlicePlot(magnitude: signed, x: (0..<20).map(Double.init), y: (0..<20).map(Double.init))
+        log.isLogarithmic = true
+        log.title = "non-positive values on a log scale"
+        try log.render().writePNG(to: pictureFolder + "/edge-log-nonpositive.png")
+    }
+
+    @Test func convergenceEdgeCases() throws {
+        var one = ConvergencePlot(series: [.init("single point", points: [(0.1, 1e-3)])])
+        one.referenceSlopes = [2]
+        _ = one.render()
+        var narrow = ConvergencePlot(series: [.init("narrow", points: [(0.1, 2e-3), (0.08, 1.3e-3), (0.06, 7e-4)])])
+        narrow.referenceSlopes = [2]
+        try narrow.render().writePNG(to: pictureFolder + "/edge-convergence-narrow.png")
+    }
+}

@@ -39,6 +39,7 @@ import Testing
         #expect(Ticks.shortLabel(0.01) == "0.01")
         #expect(Ticks.shortLabel(500) == "500")
         #expect(Ticks.shortLabel(1e-5) == "10^{−5}")
+        #expect(Ticks.shortLabel(5e-4) == "0.0005")
         #expect(Ticks.shortLabel(2e-7) == "2×10^{−7}")
         #expect(Ticks.shortLabel(1e6) == "10^{6}")
         #expect(Ticks.fixed(-0.5, decimals: 2) == "−0.50")
