@@ -55,7 +55,7 @@ let package = Package(
         ),
         .target(
             name: "NablaPipeline",
-            dependencies: ["Nabla", "NablaFormats", "NablaVerification"],
+            dependencies: ["Nabla", "NablaFormats", "NablaVerification", "NablaSpectral"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         // MARK: Implementation details (no stable API)

@@ -19,6 +19,7 @@ extension NablaCommand {
               nabla gradient V.npy --axis 0 --axis -1 --spacing 0.1 --spacing x.npy -o g.npz
               nabla gradient fields.npz --key V --axis 1 -o dVdy.npy
               nabla gradient V.npy --accuracy 6 --derivative 2 --periodic-axis 0 -o d2.npz
+              nabla gradient wave.npy --method spectral --spacing 0.049087 -o dwave.npz
             """
         )
 
@@ -30,6 +31,8 @@ extension NablaCommand {
         var axis: [Int] = []
 
         @OptionGroup var scheme: SchemeOptions
+
+        @OptionGroup var method: MethodOption
 
         @Option(name: .customLong("derivative"), help: ArgumentHelp("The order of the derivative along each axis (1 = first derivative).", valueName: "M"))
         var derivative: Int = 1
@@ -43,7 +46,7 @@ extension NablaCommand {
         func run() throws {
             try runReportingErrors {
                 try GradientJob(input: URL(fileURLWithPath: input), key: key, axes: axis.isEmpty ? nil : axis,
-                                options: scheme.options(derivative: derivative), output: URL(fileURLWithPath: output)).run()
+                                options: scheme.options(derivative: derivative, method: method.method), output: URL(fileURLWithPath: output)).run()
             }
         }
     }

@@ -24,10 +24,21 @@ struct SchemeOptions: ParsableArguments {
             help: ArgumentHelp("Treat this axis as periodic (repeatable; negative counts from the end).", valueName: "N"))
     var periodicAxis: [Int] = []
 
-    func options(derivative: Int = 1) -> DifferenceOptions {
+    func options(derivative: Int = 1, method: DifferenceMethod = .finiteDifference) -> DifferenceOptions {
         DifferenceOptions(
             spacing: spacing.map(SpacingArgument.init(parsing:)),
             edgeOrder: edgeOrder, accuracy: accuracy, derivative: derivative,
-            periodic: periodic ? .all : (periodicAxis.isEmpty ? .none : .axes(periodicAxis)))
+            periodic: periodic ? .all : (periodicAxis.isEmpty ? .none : .axes(periodicAxis)),
+            method: method)
     }
+}
+
+extension DifferenceMethod: ExpressibleByArgument {}
+
+/// `--method finite-difference|spectral`.
+struct MethodOption: ParsableArguments {
+    @Option(name: .customLong("method"),
+            help: ArgumentHelp("finite-difference (default) or spectral: FFT derivatives (FFTW), exact for smooth periodic data; every differentiated axis is taken as periodic with period n·h.",
+                               valueName: "METHOD"))
+    var method: DifferenceMethod = .finiteDifference
 }

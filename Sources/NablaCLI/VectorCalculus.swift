@@ -15,6 +15,7 @@ extension NablaCommand {
             Examples:
               nabla laplacian V.npy --spacing 0.1 -o lapV.npy
               nabla laplacian V.npy --spacing 0.1 --accuracy 4 --periodic -o lapV.npy
+              nabla laplacian wave.npy --method spectral --spacing 0.049087 -o lapwave.npy
             """
         )
 
@@ -22,6 +23,8 @@ extension NablaCommand {
         var input: String
 
         @OptionGroup var scheme: SchemeOptions
+
+        @OptionGroup var method: MethodOption
 
         @Option(name: .customLong("key"), help: ArgumentHelp("The array to read from a .npz input (default: its only array).", valueName: "NAME"))
         var key: String?
@@ -31,7 +34,7 @@ extension NablaCommand {
 
         func run() throws {
             try runReportingErrors {
-                try LaplacianJob(input: URL(fileURLWithPath: input), key: key, options: scheme.options(),
+                try LaplacianJob(input: URL(fileURLWithPath: input), key: key, options: scheme.options(method: method.method),
                                  output: URL(fileURLWithPath: output)).run()
             }
         }

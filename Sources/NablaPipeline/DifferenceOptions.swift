@@ -19,7 +19,15 @@ public enum PeriodicAxes: Sendable, Equatable {
     }
 }
 
-/// The finite-difference scheme of a job: numpy's by default.
+/// How derivatives are computed.
+public enum DifferenceMethod: String, Sendable, Equatable, CaseIterable {
+    /// Finite differences (numpy's scheme by default; any accuracy with `accuracy`).
+    case finiteDifference = "finite-difference"
+    /// Spectral (FFT) derivatives: every differentiated axis is periodic with period `n · h`.
+    case spectral
+}
+
+/// The scheme of a job: numpy's finite differences by default.
 public struct DifferenceOptions: Sendable, Equatable {
     /// Spacing arguments, numpy's varargs (none, one for all, or one per axis).
     public var spacing: [SpacingArgument]
@@ -29,16 +37,19 @@ public struct DifferenceOptions: Sendable, Equatable {
     public var accuracy: Int
     /// The derivative order along each differentiated axis.
     public var derivative: Int
-    /// Periodic axes.
+    /// Periodic axes (finite differences; spectral derivatives treat every differentiated axis as periodic).
     public var periodic: PeriodicAxes
+    /// Finite differences or spectral.
+    public var method: DifferenceMethod
 
     public init(spacing: [SpacingArgument] = [], edgeOrder: Int = 1, accuracy: Int = 2, derivative: Int = 1,
-                periodic: PeriodicAxes = .none) {
+                periodic: PeriodicAxes = .none, method: DifferenceMethod = .finiteDifference) {
         self.spacing = spacing
         self.edgeOrder = edgeOrder
         self.accuracy = accuracy
         self.derivative = derivative
         self.periodic = periodic
+        self.method = method
     }
 
     /// Checks that need no data, so that a bad call reads nothing.

@@ -1,5 +1,7 @@
+import Foundation
 import Nabla
 import NablaFormats
+import NablaSpectral
 
 /// An operation on one or more fields of the same floating-point type, written once, generically.
 ///
@@ -33,5 +35,44 @@ public enum FieldDispatch {
         } catch {
             throw PipelineError.wrap(error, file: file)
         }
+    }
+}
+
+/// An operation on fields through the spectral path (`Double` or `Float`), written once, generically.
+public protocol SpectralFieldOperation {
+    func apply<T: SpectralScalar>(_ fields: [NDArray<T>]) throws -> [NDArray<T>]
+}
+
+extension FieldDispatch {
+    /// Runs a ``SpectralFieldOperation``: float32 stays float32, float16 is computed in float32 and
+    /// rounded back (FFTW has no half precision), everything else is computed in float64.
+    public static func run<Op: SpectralFieldOperation>(_ op: Op, on fields: [AnyNDArray], file: String) throws(PipelineError) -> [AnyNDArray] {
+        if fields.contains(where: { $0.dtype == .bool }) {
+            throw PipelineError("\(file): boolean arrays cannot be differentiated; convert the data to a number type")
+        }
+        if fields.contains(where: { $0.shape.isEmpty }) {
+            throw PipelineError("\(file): the array is 0-D (a single number); a derivative needs at least one axis")
+        }
+        do {
+            let dtypes = Set(fields.map(\.dtype))
+            if dtypes == [.float32] {
+                return try op.apply(fields.compactMap { $0.array(of: Float.self) }).map(AnyNDArray.init)
+            }
+            if dtypes == [.float16] {
+                let results = try op.apply(fields.compactMap { $0.array(of: Float16.self)?.converted(to: Float.self) })
+                return results.map { AnyNDArray($0.converted(to: Float16.self)) }
+            }
+            return try op.apply(fields.map { $0.asDouble() }).map(AnyNDArray.init)
+        } catch {
+            throw PipelineError.wrap(error, file: file)
+        }
+    }
+}
+
+/// Where jobs send warnings: `nabla: warning: …` lines on standard error by default.
+public enum PipelineWarnings {
+    /// Prints `nabla: warning: <message>` on standard error.
+    @Sendable public static func printToStandardError(_ message: String) {
+        FileHandle.standardError.write(Data("nabla: warning: \(message)\n".utf8))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Nabla
 import NablaFormats
+import NablaSpectral
 
 /// `nabla gradient`: differentiate one array file along selected axes and write one array per axis,
 /// named `axis0`, `axis1`, … after the axis index.
@@ -10,13 +11,17 @@ public struct GradientJob: Sendable {
     public var axes: [Int]?
     public var options: DifferenceOptions
     public var output: URL
+    /// Receives warnings (e.g. data that does not look periodic along a spectral axis).
+    public var onWarning: @Sendable (String) -> Void
 
-    public init(input: URL, key: String? = nil, axes: [Int]? = nil, options: DifferenceOptions = .init(), output: URL) {
+    public init(input: URL, key: String? = nil, axes: [Int]? = nil, options: DifferenceOptions = .init(), output: URL,
+                onWarning: @escaping @Sendable (String) -> Void = PipelineWarnings.printToStandardError) {
         self.input = input
         self.key = key
         self.axes = axes
         self.options = options
         self.output = output
+        self.onWarning = onWarning
     }
 
     /// Reads, differentiates and writes. Nothing is written unless every step succeeds; the output appears
@@ -41,7 +46,7 @@ public struct GradientJob: Sendable {
                 try NPZ.write(to: output) { sink in
                     for (axis, axisSpacing) in zip(selected, perAxis) {
                         let result = try Self.gradient(of: field, axes: [axis], options: options, spacing: axisSpacing,
-                                                       file: input.path)
+                                                       file: input.path, onWarning: onWarning)
                         try sink.append(result[0].name, result[0].array)
                         names.append(result[0].name)
                     }
@@ -51,7 +56,8 @@ public struct GradientJob: Sendable {
             }
             return names
         }
-        let results = try Self.gradient(of: field, axes: axes, options: options, spacing: spacing, file: input.path)
+        let results = try Self.gradient(of: field, axes: axes, options: options, spacing: spacing, file: input.path,
+                                        onWarning: onWarning)
         if outputFormat == .npy && results.count != 1 {
             throw PipelineError("\(output.path): a .npy output holds one array, but \(results.count) axes are selected; select one with --axis N or write a .npz")
         }
@@ -76,9 +82,11 @@ public struct GradientJob: Sendable {
         }
     }
 
-    /// The gradient of a file's array, named `axis<k>` per selected axis `k`.
+    /// The gradient of a file's array, named `axis<k>` per selected axis `k`, by finite differences or
+    /// spectrally (`options.method`).
     public static func gradient(of field: AnyNDArray, axes: [Int]?, options: DifferenceOptions, spacing: [Spacing],
-                                file: String) throws(PipelineError) -> [(name: String, array: AnyNDArray)] {
+                                file: String, onWarning: @escaping @Sendable (String) -> Void = { _ in })
+        throws(PipelineError) -> [(name: String, array: AnyNDArray)] {
         struct Op: FieldOperation {
             let axes: [Int]?, options: DifferenceOptions, spacing: [Spacing], rank: Int
             func apply<T: FieldScalar>(_ fields: [NDArray<T>]) throws(NablaError) -> [NDArray<T>] {
@@ -87,8 +95,23 @@ public struct GradientJob: Sendable {
                                    periodicAxes: options.periodic.indices(selected: axes, rank: rank))
             }
         }
+        struct SpectralOp: SpectralFieldOperation {
+            let axes: [Int]?, options: DifferenceOptions, spacing: [Spacing], file: String
+            let onWarning: (String) -> Void
+            func apply<T: SpectralScalar>(_ fields: [NDArray<T>]) throws -> [NDArray<T>] {
+                try spectralGradient(of: fields[0], spacing: spacing, axes: axes, derivative: options.derivative,
+                                     onWarning: { onWarning("\(file): \($0)") })
+            }
+        }
         let rank = field.shape.count
-        let results = try FieldDispatch.run(Op(axes: axes, options: options, spacing: spacing, rank: rank), on: [field], file: file)
+        let results: [AnyNDArray]
+        switch options.method {
+        case .finiteDifference:
+            results = try FieldDispatch.run(Op(axes: axes, options: options, spacing: spacing, rank: rank), on: [field], file: file)
+        case .spectral:
+            results = try FieldDispatch.run(SpectralOp(axes: axes, options: options, spacing: spacing, file: file, onWarning: onWarning),
+                                            on: [field], file: file)
+        }
         let selected = (axes ?? Array(0..<rank)).map { $0 < 0 ? $0 + rank : $0 }
         return zip(selected, results).map { ("axis\($0)", $1) }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Nabla
 import NablaFormats
+import NablaSpectral
 
 /// `nabla laplacian`: the Laplacian of one array file, from true second-derivative stencils.
 public struct LaplacianJob: Sendable {
@@ -8,12 +9,16 @@ public struct LaplacianJob: Sendable {
     public var key: String?
     public var options: DifferenceOptions
     public var output: URL
+    /// Receives warnings (e.g. data that does not look periodic for the spectral method).
+    public var onWarning: @Sendable (String) -> Void
 
-    public init(input: URL, key: String? = nil, options: DifferenceOptions = .init(), output: URL) {
+    public init(input: URL, key: String? = nil, options: DifferenceOptions = .init(), output: URL,
+                onWarning: @escaping @Sendable (String) -> Void = PipelineWarnings.printToStandardError) {
         self.input = input
         self.key = key
         self.options = options
         self.output = output
+        self.onWarning = onWarning
     }
 
     /// Reads, computes and writes one array named `laplacian`.
@@ -27,9 +32,23 @@ public struct LaplacianJob: Sendable {
                                      periodicAxes: options.periodic.indices(selected: nil, rank: rank))]
             }
         }
+        struct SpectralOp: SpectralFieldOperation {
+            let spacing: [Spacing], file: String, onWarning: (String) -> Void
+            func apply<T: SpectralScalar>(_ fields: [NDArray<T>]) throws -> [NDArray<T>] {
+                [try spectralLaplacian(of: fields[0], spacing: spacing, onWarning: { onWarning("\(file): \($0)") })]
+            }
+        }
         let field = try FieldFiles.read(input, key: key)
-        let result = try FieldDispatch.run(Op(options: options, spacing: options.resolvedSpacing(), rank: field.shape.count),
+        let spacing = try options.resolvedSpacing()
+        let result: [AnyNDArray]
+        switch options.method {
+        case .finiteDifference:
+            result = try FieldDispatch.run(Op(options: options, spacing: spacing, rank: field.shape.count),
                                            on: [field], file: input.path)
+        case .spectral:
+            result = try FieldDispatch.run(SpectralOp(spacing: spacing, file: input.path, onWarning: onWarning),
+                                           on: [field], file: input.path)
+        }
         try FieldFiles.write([("laplacian", result[0])], to: output)
     }
 }
