@@ -55,7 +55,7 @@ let package = Package(
         ),
         .target(
             name: "NablaPipeline",
-            dependencies: ["Nabla", "NablaFormats", "NablaVerification", "NablaSpectral"],
+            dependencies: ["Nabla", "NablaFormats", "NablaVerification", "NablaSpectral", "NablaPictures"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         // MARK: Implementation details (no stable API)

@@ -10,12 +10,28 @@ struct NablaCommand: ParsableCommand {
         abstract: "Derivatives of fields sampled on N-dimensional grids, numpy-exact, on .npy/.npz files.",
         discussion: """
         Examples:
+          nabla demo --output nabla-demo
           nabla gradient potential.npy --spacing 0.1 --edge-order 2 -o field.npz
           nabla gradient data.npz --key V --axis -1 --spacing x.npy -o dVdx.npy
         """,
         version: "0.1.0",
-        subcommands: [Gradient.self, Laplacian.self, Divergence.self, Curl.self, Score.self, Batch.self]
+        subcommands: [Demo.self, Gradient.self, Laplacian.self, Divergence.self, Curl.self, Score.self, Batch.self]
     )
+
+    /// argument-parser's `main()`, except that usage errors (unknown options, missing or malformed values)
+    /// exit with status 2, the Unix convention `nabla batch` and `nabla score` document, instead of 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Runs a library job, turning its error into `nabla: error: …` on stderr and exit status 1.

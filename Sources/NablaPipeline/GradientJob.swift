@@ -35,18 +35,31 @@ public struct GradientJob: Sendable {
         let field = try FieldFiles.read(input, key: key)
         let spacing = try options.resolvedSpacing()
         try options.checkCoordinateFiles(spacing, shape: field.shape, axes: axes, input: input.path)
-        let rank = field.shape.count
-        let selected = axes ?? Array(0..<rank)
-        if outputFormat == .npz && selected.count > 1 && field.count * field.dtype.itemSize >= Self.streamingThreshold,
-           let perAxis = Self.spacingPerAxis(spacing, count: selected.count) {
-            // Large inputs: one axis at a time, each written as soon as it is computed, so memory holds the
-            // input and one result instead of the input and every result.
+        return try Self.differentiateAndWrite(field, axes: axes, options: options, spacing: spacing, file: input.path,
+                                              to: output, onWarning: onWarning).names
+    }
+
+    /// Differentiates `field` and writes the results to `output` atomically (one array per selected axis).
+    /// Inputs of ``streamingThreshold`` bytes or more written to `.npz` are differentiated one axis at a
+    /// time, each result written as soon as it is computed, so memory holds the input and one result
+    /// instead of the input and every result.
+    ///
+    /// - Returns: the names written and the number of non-finite values in the results.
+    public static func differentiateAndWrite(
+        _ field: AnyNDArray, axes: [Int]?, options: DifferenceOptions, spacing: [Spacing], file: String, to output: URL,
+        onWarning: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws(PipelineError) -> (names: [String], nonFinite: Int) {
+        let outputFormat = try FieldFiles.Format(of: output)
+        let selected = axes ?? Array(0..<field.shape.count)
+        if streams(field, axisCount: selected.count, to: output), let perAxis = spacingPerAxis(spacing, count: selected.count) {
             var names: [String] = []
+            var nonFinite = 0
             do {
                 try NPZ.write(to: output) { sink in
                     for (axis, axisSpacing) in zip(selected, perAxis) {
-                        let result = try Self.gradient(of: field, axes: [axis], options: options, spacing: axisSpacing,
-                                                       file: input.path, onWarning: onWarning)
+                        let result = try gradient(of: field, axes: [axis], options: options, spacing: axisSpacing,
+                                                  file: file, onWarning: onWarning)
+                        nonFinite += result[0].array.nonFiniteCount
                         try sink.append(result[0].name, result[0].array)
                         names.append(result[0].name)
                     }
@@ -54,15 +67,26 @@ public struct GradientJob: Sendable {
             } catch {
                 throw PipelineError.wrap(error, file: output.path)
             }
-            return names
+            return (names, nonFinite)
         }
-        let results = try Self.gradient(of: field, axes: axes, options: options, spacing: spacing, file: input.path,
-                                        onWarning: onWarning)
+        let results = try gradient(of: field, axes: axes, options: options, spacing: spacing, file: file, onWarning: onWarning)
         if outputFormat == .npy && results.count != 1 {
             throw PipelineError("\(output.path): a .npy output holds one array, but \(results.count) axes are selected; select one with --axis N or write a .npz")
         }
+        let nonFinite = results.reduce(0) { $0 + $1.array.nonFiniteCount }
         try FieldFiles.write(results, to: output)
-        return results.map(\.name)
+        return (results.map(\.name), nonFinite)
+    }
+
+    /// Whether ``differentiateAndWrite(_:axes:options:spacing:file:to:onWarning:)`` writes this input one
+    /// axis at a time.
+    public static func streams(_ field: AnyNDArray, axisCount: Int, to output: URL) -> Bool {
+        streams(inputBytes: field.count * field.dtype.itemSize, axisCount: axisCount, to: output)
+    }
+
+    /// Whether an input of `inputBytes` is written one axis at a time.
+    public static func streams(inputBytes: Int, axisCount: Int, to output: URL) -> Bool {
+        output.pathExtension.lowercased() == "npz" && axisCount > 1 && inputBytes >= streamingThreshold
     }
 
     /// Inputs at least this large (in bytes) are differentiated one axis at a time and written as they come

@@ -63,7 +63,11 @@ struct GradientFileTask: Sendable {
         let count = shape.reduce(1, *)
         let isFloat = dtype.kindCharacter == "f"
         let computeSize = isFloat ? dtype.itemSize : 8
-        let outputs = Self.outputsHeldAtOnce(axisCount: axes?.count ?? shape.count)
+        let axisCount = axes?.count ?? shape.count
+        // Large inputs are written one axis at a time (GradientJob.differentiateAndWrite).
+        let streamed = GradientJob.streams(inputBytes: count * (isFloat ? dtype.itemSize : 8), axisCount: axisCount,
+                                           to: URL(fileURLWithPath: "output.npz"))
+        let outputs = streamed ? 1 : Self.outputsHeldAtOnce(axisCount: axisCount)
         return probe.heldBytes + (isFloat ? 0 : count * 8) + outputs * count * computeSize
     }
 
@@ -100,10 +104,8 @@ struct GradientFileTask: Sendable {
 
     /// Computes every selected axis and writes the archive (atomically); returns the non-finite results.
     private func computeAndWrite(_ field: AnyNDArray, file: String, to output: URL) throws(PipelineError) -> Int {
-        let results = try GradientJob.gradient(of: field, axes: axes, options: options, spacing: spacing, file: file)
-        let nonFinite = results.reduce(0) { $0 + $1.array.nonFiniteCount }
-        try FieldFiles.write(results, to: output)
-        return nonFinite
+        try GradientJob.differentiateAndWrite(field, axes: axes, options: options, spacing: spacing, file: file,
+                                              to: output, onWarning: PipelineWarnings.printToStandardError).nonFinite
     }
 
     // MARK: Resuming
