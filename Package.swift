@@ -35,7 +35,7 @@ let package = Package(
         ),
         .target(
             name: "NablaFormats",
-            dependencies: ["Nabla", "_CHDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["Nabla", "_CHDF5", "_NablaCRC32", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(
@@ -64,6 +64,10 @@ let package = Package(
             path: "Sources/_CFFTW",
             providers: [.apt(["libfftw3-dev"])]
         ),
+        .target(
+            name: "_NablaCRC32",
+            path: "Sources/_NablaCRC32"
+        ),
         .systemLibrary(
             name: "_CHDF5",
             path: "Sources/_CHDF5",
@@ -84,6 +88,12 @@ let package = Package(
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // MARK: Samples
+        .executableTarget(name: "PointCharges", dependencies: ["Nabla", "NablaVerification"], path: "samples/PointCharges"),
+        .executableTarget(name: "SpectralVsFiniteDifference", dependencies: ["Nabla", "NablaSpectral", "NablaVerification"],
+                          path: "samples/SpectralVsFiniteDifference"),
+        .executableTarget(name: "GradientCheckNetwork", dependencies: ["Nabla", "NablaVerification"], path: "samples/GradientCheckNetwork"),
+        .executableTarget(name: "GradientFolder", dependencies: ["Nabla", "NablaFormats"], path: "samples/GradientFolder"),
         // MARK: Tests
         .testTarget(
             name: "NablaTests",

@@ -58,6 +58,9 @@ extension NablaCommand {
         @Option(name: .customLong("key"), help: ArgumentHelp("The array to read from .npz inputs (default: their only array).", valueName: "NAME"))
         var key: String?
 
+        @Option(name: .customLong("column"), help: ArgumentHelp("For CSV/TSV inputs with a header row: the column to differentiate.", valueName: "NAME"))
+        var column: String?
+
         @Flag(name: .customLong("recursive"), help: "Also take the files in subfolders of folder inputs.")
         var recursive = false
 
@@ -100,10 +103,11 @@ extension NablaCommand {
             }
             // A write past RLIMIT_FSIZE must fail with EFBIG (the file reported failed), not kill the batch.
             signal(SIGXFSZ, SIG_IGN)
-            let job = BatchJob(inputs: inputs, outputDirectory: URL(fileURLWithPath: output, isDirectory: true),
+            var job = BatchJob(inputs: inputs, outputDirectory: URL(fileURLWithPath: output, isDirectory: true),
                                recursive: recursive, key: key, axes: axis.isEmpty ? nil : axis,
                                options: scheme.options(derivative: derivative), jobs: jobCount, memory: budget,
                                resume: resume, log: log.map { URL(fileURLWithPath: $0) })
+            job.column = column
             let summary: BatchSummary
             do {
                 summary = try job.run(progress: .automatic(quiet: quiet))

@@ -18,6 +18,8 @@ extension NablaCommand {
               nabla gradient V.npy --spacing 0.1 --edge-order 2 -o E.npz
               nabla gradient V.npy --axis 0 --axis -1 --spacing 0.1 --spacing x.npy -o g.npz
               nabla gradient fields.npz --key V --axis 1 -o dVdy.npy
+              nabla gradient run.h5:/fields/V --spacing 0.1 -o E.h5
+              nabla gradient table.csv --column pressure --spacing 0.5 -o dp.csv
               nabla gradient V.npy --accuracy 6 --derivative 2 --periodic-axis 0 -o d2.npz
               nabla gradient wave.npy --method spectral --spacing 0.049087 -o dwave.npz
             """
@@ -37,15 +39,18 @@ extension NablaCommand {
         @Option(name: .customLong("derivative"), help: ArgumentHelp("The order of the derivative along each axis (1 = first derivative).", valueName: "M"))
         var derivative: Int = 1
 
-        @Option(name: .customLong("key"), help: ArgumentHelp("The array to read from a .npz input (default: its only array).", valueName: "NAME"))
+        @Option(name: .customLong("key"), help: ArgumentHelp("The array to read from a .npz input, or the dataset of an HDF5 input (default: its only array); FILE.h5:/group/dataset works too.", valueName: "NAME"))
         var key: String?
 
-        @Option(name: .customShort("o"), help: ArgumentHelp("The output: OUTPUT.npz (one array per axis) or OUTPUT.npy (exactly one axis).", valueName: "OUTPUT"))
+        @Option(name: .customLong("column"), help: ArgumentHelp("For a CSV/TSV input with a header row: the column to differentiate (a 1-D field). Without it the whole table is a 2-D grid.", valueName: "NAME"))
+        var column: String?
+
+        @Option(name: .customShort("o"), help: ArgumentHelp("The output: OUTPUT.npz or OUTPUT.h5 (one array per axis), or OUTPUT.npy/.csv/.tsv (exactly one axis).", valueName: "OUTPUT"))
         var output: String
 
         func run() throws {
             try runReportingErrors {
-                try GradientJob(input: URL(fileURLWithPath: input), key: key, axes: axis.isEmpty ? nil : axis,
+                try GradientJob(input: URL(fileURLWithPath: input), key: key, column: column, axes: axis.isEmpty ? nil : axis,
                                 options: scheme.options(derivative: derivative, method: method.method), output: URL(fileURLWithPath: output)).run()
             }
         }

@@ -1,22 +1,34 @@
 import Nabla
 
-/// An ``NDArray`` of any numpy dtype Nabla supports, in native byte order and C (row-major) order.
+/// An `NDArray` of any numpy dtype Nabla supports, in native byte order and C (row-major) order.
 ///
 /// This is what ``NPY/read(from:)`` returns when the dtype is only known at run time. Use
 /// ``asDouble()`` to compute with it (numpy's `gradient` also converts integers to float64), or
 /// ``array(of:)`` to take out an array of a known element type without converting.
 public enum AnyNDArray: Sendable, Equatable {
+    /// A `float16` array of `Float16` elements.
     case float16(NDArray<Float16>)
+    /// A `float32` array of `Float` elements.
     case float32(NDArray<Float>)
+    /// A `float64` array of `Double` elements.
     case float64(NDArray<Double>)
+    /// A `int8` array of `Int8` elements.
     case int8(NDArray<Int8>)
+    /// A `int16` array of `Int16` elements.
     case int16(NDArray<Int16>)
+    /// A `int32` array of `Int32` elements.
     case int32(NDArray<Int32>)
+    /// A `int64` array of `Int64` elements.
     case int64(NDArray<Int64>)
+    /// A `uint8` array of `UInt8` elements.
     case uint8(NDArray<UInt8>)
+    /// A `uint16` array of `UInt16` elements.
     case uint16(NDArray<UInt16>)
+    /// A `uint32` array of `UInt32` elements.
     case uint32(NDArray<UInt32>)
+    /// A `uint64` array of `UInt64` elements.
     case uint64(NDArray<UInt64>)
+    /// A `bool` array of `Bool` elements.
     case bool(NDArray<Bool>)
 
     /// Wraps an array of any supported element type.
@@ -138,6 +150,7 @@ public enum AnyNDArray: Sendable, Equatable {
 }
 
 extension AnyNDArray: CustomStringConvertible {
+    /// The dtype name followed by the array, e.g. `float64 [1.0, 2.0]`.
     public var description: String {
         switch self {
         case .float16(let a): "float16 \(a)"

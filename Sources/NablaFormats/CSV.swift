@@ -59,6 +59,7 @@ public enum CSV {
     /// Reads a numeric table from a file: the grid of all values, or the 1-D column named `column`.
     ///
     /// - Parameters:
+    ///   - url: the file to read.
     ///   - column: the header of the column to read; `nil` reads the whole grid.
     ///   - delimiter: the separator; by default chosen by the file extension, or sniffed.
     /// - Throws: ``FormatError``: ``FormatError/Kind/malformedHeader`` for a value that is not a number,
@@ -112,6 +113,8 @@ public enum CSV {
     /// Writes a 0-D, 1-D (one column) or 2-D array as CSV/TSV text, atomically.
     ///
     /// - Parameters:
+    ///   - array: a 0-D, 1-D or 2-D array of any dtype.
+    ///   - url: the file to create or replace.
     ///   - delimiter: by default from the extension of `url` (`.tsv` tab, anything else comma).
     ///   - header: column names for a first row; none by default.
     public static func write(_ array: AnyNDArray, to url: URL, delimiter: Delimiter? = nil, header: [String]? = nil) throws(FormatError) {

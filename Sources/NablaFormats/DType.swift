@@ -2,7 +2,9 @@ import Nabla
 
 /// The byte order of multi-byte elements in a file.
 public enum ByteOrder: String, Sendable, Hashable, CaseIterable {
+    /// Least significant byte first (`'<'` in a numpy descr; x86-64, arm64).
     case little
+    /// Most significant byte first (`'>'` in a numpy descr).
     case big
 
     /// The byte order of the machine running this code.
@@ -20,9 +22,13 @@ public enum ByteOrder: String, Sendable, Hashable, CaseIterable {
 /// Object (`'|O'`), structured (a list descr), complex (`'<c16'`), string, datetime and other dtypes are
 /// refused with a ``FormatError`` of kind ``FormatError/Kind/unsupportedDType``.
 public enum DType: String, Sendable, Hashable, CaseIterable {
+    /// IEEE 754 binary16, binary32 and binary64 (`'<f2'`, `'<f4'`, `'<f8'`): `Float16`, `Float`, `Double`.
     case float16, float32, float64
+    /// Two's-complement signed integers of 1, 2, 4 and 8 bytes (`'|i1'`, `'<i2'`, `'<i4'`, `'<i8'`).
     case int8, int16, int32, int64
+    /// Unsigned integers of 1, 2, 4 and 8 bytes (`'|u1'`, `'<u2'`, `'<u4'`, `'<u8'`).
     case uint8, uint16, uint32, uint64
+    /// numpy's bool (`'|b1'`): one byte, 0 or 1.
     case bool
 
     /// The size of one element in bytes (numpy's `itemsize`).
@@ -126,62 +132,98 @@ public protocol NPYScalar: Sendable, Equatable {
 
 
 extension Float16: NPYScalar {
+    /// `float16`.
     public static var dtype: DType { .float16 }
+    /// Wraps the array as the matching ``AnyNDArray`` case.
     public static func wrap(_ array: NDArray<Float16>) -> AnyNDArray { .float16(array) }
+    /// The array inside `any` if its dtype is exactly this type, otherwise `nil`.
     public static func unwrap(_ any: AnyNDArray) -> NDArray<Float16>? { if case .float16(let a) = any { a } else { nil } }
 }
 extension Float: NPYScalar {
+    /// `float32`.
     public static var dtype: DType { .float32 }
+    /// Wraps the array as the matching ``AnyNDArray`` case.
     public static func wrap(_ array: NDArray<Float>) -> AnyNDArray { .float32(array) }
+    /// The array inside `any` if its dtype is exactly this type, otherwise `nil`.
     public static func unwrap(_ any: AnyNDArray) -> NDArray<Float>? { if case .float32(let a) = any { a } else { nil } }
 }
 extension Double: NPYScalar {
+    /// `float64`.
     public static var dtype: DType { .float64 }
+    /// Wraps the array as the matching ``AnyNDArray`` case.
     public static func wrap(_ array: NDArray<Double>) -> AnyNDArray { .float64(array) }
+    /// The array inside `any` if its dtype is exactly this type, otherwise `nil`.
     public static func unwrap(_ any: AnyNDArray) -> NDArray<Double>? { if case .float64(let a) = any { a } else { nil } }
 }
 extension Int8: NPYScalar {
+    /// `int8`.
     public static var dtype: DType { .int8 }
+    /// Wraps the array as the matching ``AnyNDArray`` case.
     public static func wrap(_ array: NDArray<Int8>) -> AnyNDArray { .int8(array) }
+    /// The array inside `any` if its dtype is exactly this type, otherwise `nil`.
     public static func unwrap(_ any: AnyNDArray) -> NDArray<Int8>? { if case .int8(let a) = any { a } else { nil } }
 }
 extension Int16: NPYScalar {
+    /// `int16`.
     public static var dtype: DType { .int16 }
+    /// Wraps the array as the matching ``AnyNDArray`` case.
     public static func wrap(_ array: NDArray<Int16>) -> AnyNDArray { .int16(array) }
+    /// The array inside `any` if its dtype is exactly this type, otherwise `nil`.
     public static func unwrap(_ any: AnyNDArray) -> NDArray<Int16>? { if case .int16(let a) = any { a } else { nil } }
 }
 extension Int32: NPYScalar {
+    /// `int32`.
     public static var dtype: DType { .int32 }
+    /// Wraps the array as the matching ``AnyNDArray`` case.
     public static func wrap(_ array: NDArray<Int32>) -> AnyNDArray { .int32(array) }
+    /// The array inside `any` if its dtype is exactly this type, otherwise `nil`.
     public static func unwrap(_ any: AnyNDArray) -> NDArray<Int32>? { if case .int32(let a) = any { a } else { nil } }
 }
 extension Int64: NPYScalar {
+    /// `int64`.
     public static var dtype: DType { .int64 }
+    /// Wraps the array as the matching ``AnyNDArray`` case.
     public static func wrap(_ array: NDArray<Int64>) -> AnyNDArray { .int64(array) }
+    /// The array inside `any` if its dtype is exactly this type, otherwise `nil`.
     public static func unwrap(_ any: AnyNDArray) -> NDArray<Int64>? { if case .int64(let a) = any { a } else { nil } }
 }
 extension UInt8: NPYScalar {
+    /// `uint8`.
     public static var dtype: DType { .uint8 }
+    /// Wraps the array as the matching ``AnyNDArray`` case.
     public static func wrap(_ array: NDArray<UInt8>) -> AnyNDArray { .uint8(array) }
+    /// The array inside `any` if its dtype is exactly this type, otherwise `nil`.
     public static func unwrap(_ any: AnyNDArray) -> NDArray<UInt8>? { if case .uint8(let a) = any { a } else { nil } }
 }
 extension UInt16: NPYScalar {
+    /// `uint16`.
     public static var dtype: DType { .uint16 }
+    /// Wraps the array as the matching ``AnyNDArray`` case.
     public static func wrap(_ array: NDArray<UInt16>) -> AnyNDArray { .uint16(array) }
+    /// The array inside `any` if its dtype is exactly this type, otherwise `nil`.
     public static func unwrap(_ any: AnyNDArray) -> NDArray<UInt16>? { if case .uint16(let a) = any { a } else { nil } }
 }
 extension UInt32: NPYScalar {
+    /// `uint32`.
     public static var dtype: DType { .uint32 }
+    /// Wraps the array as the matching ``AnyNDArray`` case.
     public static func wrap(_ array: NDArray<UInt32>) -> AnyNDArray { .uint32(array) }
+    /// The array inside `any` if its dtype is exactly this type, otherwise `nil`.
     public static func unwrap(_ any: AnyNDArray) -> NDArray<UInt32>? { if case .uint32(let a) = any { a } else { nil } }
 }
 extension UInt64: NPYScalar {
+    /// `uint64`.
     public static var dtype: DType { .uint64 }
+    /// Wraps the array as the matching ``AnyNDArray`` case.
     public static func wrap(_ array: NDArray<UInt64>) -> AnyNDArray { .uint64(array) }
+    /// The array inside `any` if its dtype is exactly this type, otherwise `nil`.
     public static func unwrap(_ any: AnyNDArray) -> NDArray<UInt64>? { if case .uint64(let a) = any { a } else { nil } }
 }
 extension Bool: NPYScalar {
+    /// `bool`.
     public static var dtype: DType { .bool }
+    /// Wraps the array as the matching ``AnyNDArray`` case.
     public static func wrap(_ array: NDArray<Bool>) -> AnyNDArray { .bool(array) }
+    /// The array inside `any` if its dtype is exactly this type, otherwise `nil`.
     public static func unwrap(_ any: AnyNDArray) -> NDArray<Bool>? { if case .bool(let a) = any { a } else { nil } }
 }

@@ -41,6 +41,8 @@ public struct FormatError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The offending value and what was expected.
     public var message: String
 
+    /// An error of `kind` in `file` (and `member`, inside an `.npz`), with a message naming the offending
+    /// value and what was expected.
     public init(_ kind: Kind, file: String, member: String? = nil, _ message: String) {
         self.kind = kind
         self.file = file
@@ -48,6 +50,7 @@ public struct FormatError: Error, CustomStringConvertible, Equatable, Sendable {
         self.message = message
     }
 
+    /// `file: message`, or `file: member 'name': message`.
     public var description: String {
         if let member { return "\(file): member '\(member)': \(message)" }
         return "\(file): \(message)"

@@ -132,6 +132,7 @@ public enum HDF5 {
     /// - Parameters:
     ///   - arrays: dataset names (`"axis0"`, or paths such as `"run1/axis0"`; groups are created as needed)
     ///     and arrays.
+    ///   - url: the file to create or replace.
     ///   - group: a group (`"/results"`) to put every dataset under; by default the root.
     /// - Throws: ``FormatError`` of kind ``FormatError/Kind/invalidName`` for an empty, duplicate or malformed
     ///   name, ``FormatError/Kind/invalidShape`` for more than 32 axes, or ``FormatError/Kind/io``.

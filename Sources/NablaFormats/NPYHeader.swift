@@ -17,6 +17,7 @@ public struct NPYHeader: Sendable, Equatable {
     /// The offset of the array data from the start of the file: magic, version, length field and header.
     public var dataOffset: Int
 
+    /// Headers are equal when every field is (the version tuple compared element-wise).
     public static func == (a: NPYHeader, b: NPYHeader) -> Bool {
         a.version == b.version && a.dtype == b.dtype && a.byteOrder == b.byteOrder
             && a.fortranOrder == b.fortranOrder && a.shape == b.shape && a.dataOffset == b.dataOffset

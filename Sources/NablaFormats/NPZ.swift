@@ -14,7 +14,7 @@ import ZIPFoundation
 /// can never make the reader allocate much more than its own size, and every member's CRC-32 is checked.
 ///
 /// Writing is atomic (see ``AtomicFile``). Stored archives (the default, like `np.savez`) are written by
-/// ``StoredZIPWriter``: one `writev(2)` per member straight from the array's storage, CRC-32s computed
+/// Nabla's own ZIP writer: one `writev(2)` per member straight from the array's storage, CRC-32s computed
 /// on the other cores meanwhile, ZIP64 records where Python's `zipfile` would use them. Deflated
 /// archives (`np.savez_compressed`) go through ZIPFoundation.
 public enum NPZ {
@@ -33,8 +33,11 @@ public enum NPZ {
 
     /// Writes arrays to an `.npz` archive atomically, each as member `<name>.npy`, in the given order.
     ///
-    /// - Parameter compressed: deflate the members (`np.savez_compressed`); by default they are stored
-    ///   uncompressed like `np.savez`.
+    /// - Parameters:
+    ///   - arrays: member names (without `.npy`) and arrays, in archive order.
+    ///   - url: the archive to create or replace.
+    ///   - compressed: deflate the members (`np.savez_compressed`); by default they are stored
+    ///     uncompressed like `np.savez`.
     /// - Throws: ``FormatError`` of kind ``FormatError/Kind/invalidName`` for an empty, duplicate or unsafe
     ///   name (see ``validateName(_:)``), or of kind ``FormatError/Kind/io``.
     public static func write(_ arrays: [(name: String, array: AnyNDArray)], to url: URL,
@@ -67,7 +70,8 @@ public enum NPZ {
         })
     }
 
-    /// Writes Double arrays (or any one element type) to an `.npz` archive.
+    /// Writes Double arrays (or any one element type) to an `.npz` archive; see
+    /// ``write(_:to:compressed:)-([(String,AnyNDArray)],_,_)`` for the rules.
     public static func write<T: NPYScalar>(_ arrays: [(name: String, array: NDArray<T>)], to url: URL,
                                            compressed: Bool = false) throws(FormatError) {
         try write(arrays.map { (name: $0.name, array: T.wrap($0.array)) }, to: url, compressed: compressed)

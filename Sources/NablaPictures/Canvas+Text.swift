@@ -19,6 +19,10 @@ extension Canvas {
     /// `^{…}` typesets its contents as a superscript: `"10^{-3}"`, `"O(h^{4})"`.
     ///
     /// - Parameters:
+    ///   - text: the text; `^{…}` marks a superscript.
+    ///   - point: where the anchor point of the text's box lands, in pixels.
+    ///   - color: the colour of the glyphs.
+    ///   - scale: the size of one font pixel, in pixels (1…8).
     ///   - anchor: the point of the text's box (see ``TextAnchor``) that lands on `point`.
     ///   - rotated: draw the text turned 90° anticlockwise, reading upwards (for vertical axis titles);
     ///     `anchor` then refers to the text's own frame, whose top faces left.

@@ -136,6 +136,9 @@ public struct Canvas: Sendable {
     /// Draws an anti-aliased straight line with round ends, optionally dashed.
     ///
     /// - Parameters:
+    ///   - a: the start point, in pixels.
+    ///   - b: the end point, in pixels.
+    ///   - color: the line colour (its alpha is respected).
     ///   - width: the line width in pixels (any positive value; 1 and 2 give clean lines).
     ///   - dash: lengths of the drawn and skipped parts, in pixels, or `nil` for a solid line.
     public mutating func drawLine(from a: SIMD2<Double>, to b: SIMD2<Double>, color: RGBAColor,

@@ -42,6 +42,8 @@ public struct DifferenceOptions: Sendable, Equatable {
     /// Finite differences or spectral.
     public var method: DifferenceMethod
 
+    /// Options; the defaults are numpy.gradient's (step 1, edge order 1, second-order accuracy, first
+    /// derivative, no periodic axis, finite differences).
     public init(spacing: [SpacingArgument] = [], edgeOrder: Int = 1, accuracy: Int = 2, derivative: Int = 1,
                 periodic: PeriodicAxes = .none, method: DifferenceMethod = .finiteDifference) {
         self.spacing = spacing

@@ -6,18 +6,28 @@ import NablaSpectral
 /// `nabla gradient`: differentiate one array file along selected axes and write one array per axis,
 /// named `axis0`, `axis1`, … after the axis index.
 public struct GradientJob: Sendable {
+    /// The array file to read (`.npy`, `.npz`, `.csv`, `.tsv`, `.h5`, `.hdf5`; see ``FieldFiles``).
     public var input: URL
+    /// The `.npz` member or HDF5 dataset to read, when the file holds several arrays.
     public var key: String?
+    /// The column of a CSV/TSV table with a header to read (a 1-D field); `nil` reads the whole table.
+    public var column: String?
+    /// The axes to differentiate along, in the order of the results; `nil`: every axis.
     public var axes: [Int]?
+    /// The scheme: spacing, accuracy, edge order, derivative order, periodic axes, method.
     public var options: DifferenceOptions
+    /// The file to write (its extension picks the format): one array per selected axis.
     public var output: URL
     /// Receives warnings (e.g. data that does not look periodic along a spectral axis).
     public var onWarning: @Sendable (String) -> Void
 
-    public init(input: URL, key: String? = nil, axes: [Int]? = nil, options: DifferenceOptions = .init(), output: URL,
+    /// A job; every argument sets the property of the same name. Warnings go to standard error by default.
+    public init(input: URL, key: String? = nil, column: String? = nil, axes: [Int]? = nil,
+                options: DifferenceOptions = .init(), output: URL,
                 onWarning: @escaping @Sendable (String) -> Void = PipelineWarnings.printToStandardError) {
         self.input = input
         self.key = key
+        self.column = column
         self.axes = axes
         self.options = options
         self.output = output
@@ -32,8 +42,12 @@ public struct GradientJob: Sendable {
     public func run() throws(PipelineError) -> [String] {
         let outputFormat = try FieldFiles.Format(of: output)
         try options.validate()
-        let field = try FieldFiles.read(input, key: key)
+        let field = try FieldFiles.read(input, key: key, column: column)
         let spacing = try options.resolvedSpacing()
+        let selectedCount = axes?.count ?? field.shape.count
+        if !outputFormat.holdsSeveralArrays && selectedCount != 1 {
+            throw PipelineError("\(output.path): a .\(outputFormat.rawValue) output holds one array, but \(selectedCount) axes are selected; select one with --axis N or write a .npz or .h5")
+        }
         try options.checkCoordinateFiles(spacing, shape: field.shape, axes: axes, input: input.path)
         return try Self.differentiateAndWrite(field, axes: axes, options: options, spacing: spacing, file: input.path,
                                               to: output, onWarning: onWarning).names
@@ -70,8 +84,8 @@ public struct GradientJob: Sendable {
             return (names, nonFinite)
         }
         let results = try gradient(of: field, axes: axes, options: options, spacing: spacing, file: file, onWarning: onWarning)
-        if outputFormat == .npy && results.count != 1 {
-            throw PipelineError("\(output.path): a .npy output holds one array, but \(results.count) axes are selected; select one with --axis N or write a .npz")
+        if !outputFormat.holdsSeveralArrays && results.count != 1 {
+            throw PipelineError("\(output.path): a .\(outputFormat.rawValue) output holds one array, but \(results.count) axes are selected; select one with --axis N or write a .npz or .h5")
         }
         let nonFinite = results.reduce(0) { $0 + $1.array.nonFiniteCount }
         try FieldFiles.write(results, to: output)

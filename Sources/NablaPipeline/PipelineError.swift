@@ -1,8 +1,10 @@
 /// An error of a file-level job. Its description is one line that names the file, the offending value
 /// and what was expected; the `nabla` tool prints it as `nabla: error: <description>`.
 public struct PipelineError: Error, CustomStringConvertible, Sendable {
+    /// The one-line message.
     public var description: String
 
+    /// An error with this message.
     public init(_ description: String) { self.description = description }
 
     /// Wraps any error with the file it concerns (unless its message already starts with that file).

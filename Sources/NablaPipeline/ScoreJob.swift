@@ -127,6 +127,7 @@ public enum ScoreResult: Sendable, Hashable, Encodable, CustomStringConvertible 
         try VerificationJSON.string(self)
     }
 
+    /// Encodes the score (see ``json()``).
     public func encode(to encoder: any Encoder) throws {
         switch self {
         case let .single(s): try s.encode(to: encoder)

@@ -43,7 +43,7 @@ public enum PlanningRigour: Int, Sendable, Hashable, CaseIterable, CustomStringC
     }
 }
 
-/// Errors of the FFT library itself (argument errors are ``Nabla/NablaError``).
+/// Errors of the FFT library itself (argument errors are `NablaError`).
 public enum SpectralError: Error, Sendable, Equatable, CustomStringConvertible {
     /// FFTW returned no plan for a transform.
     case planFailed(String)

@@ -14,13 +14,18 @@ import Nabla
 /// finite-difference ones.
 ///
 /// - Parameters:
+///   - f: the field sampled on `grid` (its shape must be the grid's shape).
 ///   - grid: the sampling grid; its axes say which are periodic, and give steps and coordinates.
 ///   - axes: the axes to differentiate along, in the order of the results; `nil` selects all.
 ///   - derivative: the derivative order `m ≥ 1` along each selected axis.
-///   - accuracy, edgeOrder: the finite-difference scheme for the non-periodic axes.
+///   - accuracy: the finite-difference accuracy order (even) on the non-periodic axes; 2 is numpy's.
+///   - edgeOrder: numpy's edge order (1 or 2) on the non-periodic axes, for `accuracy: 2` and `derivative: 1`.
+///   - rigour: FFTW planning rigour for new shapes; `nil` uses ``SpectralFFT/defaultRigour``.
 ///   - onWarning: called for each periodic axis along which `f` does not look periodic.
-/// - Throws: ``Nabla/NablaError`` when `f` does not have the grid's shape, a periodic axis is not
-///   uniformly spaced, or any check of the spectral or finite-difference path fails.
+/// - Returns: one array per selected axis, of `f`'s shape and element type.
+/// - Throws: `NablaError` when `f` does not have the grid's shape, a periodic axis is not
+///   uniformly spaced, or any check of the spectral or finite-difference path fails; ``SpectralError``
+///   when FFTW cannot plan.
 public func gradient<T: SpectralScalar>(
     of f: NDArray<T>, grid: Grid, axes: [Int]? = nil, derivative: Int = 1, accuracy: Int = 2, edgeOrder: Int = 1,
     rigour: PlanningRigour? = nil, onWarning: (SpectralWarning) -> Void = { _ in }

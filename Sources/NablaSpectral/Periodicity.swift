@@ -110,8 +110,10 @@ enum Periodicity {
 /// ```
 ///
 /// - Parameters:
+///   - f: the field (at least 1-D).
 ///   - axes: the axes to check (negative values count from the end); `nil` checks every axis.
-/// - Throws: ``Nabla/NablaError`` for a 0-D field or an axis out of range.
+/// - Returns: one warning per axis that fails the criterion, in the order of `axes`; empty when all pass.
+/// - Throws: `NablaError` for a 0-D field or an axis out of range.
 public func periodicityWarnings<T: SpectralScalar>(of f: NDArray<T>, axes: [Int]? = nil) throws -> [SpectralWarning] {
     try SpectralArguments.validate(shape: f.shape)
     let checked = try SpectralArguments.normalize(axes, rank: f.rank)

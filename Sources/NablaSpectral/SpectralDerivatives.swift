@@ -22,10 +22,12 @@ public protocol SpectralScalar: FieldScalar {
 }
 
 extension Double: SpectralScalar {
+    /// Implementation detail of the spectral entry points (see ``SpectralScalar``).
     public static func _spectral(_ f: NDArray<Double>, periods: [Double], outputs: [[[Int]]], rigour: PlanningRigour,
                                  checkAxes: [Int]) throws -> (results: [NDArray<Double>], warnings: [SpectralWarning]) {
         try SpectralEngine<Double>.run(f, periods: periods, outputs: outputs, rigour: rigour, checkAxes: checkAxes)
     }
+    /// Implementation detail: as above, reusing the arrays in `results`.
     public static func _spectral(_ f: NDArray<Double>, periods: [Double], outputs: [[[Int]]], rigour: PlanningRigour,
                                  checkAxes: [Int], into results: inout [NDArray<Double>]) throws -> [SpectralWarning] {
         try SpectralEngine<Double>.run(f, periods: periods, outputs: outputs, rigour: rigour, checkAxes: checkAxes, into: &results)
@@ -33,10 +35,12 @@ extension Double: SpectralScalar {
 }
 
 extension Float: SpectralScalar {
+    /// Implementation detail of the spectral entry points (see ``SpectralScalar``).
     public static func _spectral(_ f: NDArray<Float>, periods: [Double], outputs: [[[Int]]], rigour: PlanningRigour,
                                  checkAxes: [Int]) throws -> (results: [NDArray<Float>], warnings: [SpectralWarning]) {
         try SpectralEngine<Float>.run(f, periods: periods, outputs: outputs, rigour: rigour, checkAxes: checkAxes)
     }
+    /// Implementation detail: as above, reusing the arrays in `results`.
     public static func _spectral(_ f: NDArray<Float>, periods: [Double], outputs: [[[Int]]], rigour: PlanningRigour,
                                  checkAxes: [Int], into results: inout [NDArray<Float>]) throws -> [SpectralWarning] {
         try SpectralEngine<Float>.run(f, periods: periods, outputs: outputs, rigour: rigour, checkAxes: checkAxes, into: &results)
@@ -68,7 +72,7 @@ extension Float: SpectralScalar {
 ///   - onWarning: called once per differentiated axis along which `f` does not look periodic
 ///     (see ``periodicityWarnings(of:axes:)``), before the results are returned.
 /// - Returns: one array per selected axis, of `f`'s shape and element type.
-/// - Throws: ``Nabla/NablaError`` for a 0-D field, an empty axis, a non-finite value (naming its index),
+/// - Throws: `NablaError` for a 0-D field, an empty axis, a non-finite value (naming its index),
 ///   non-uniform coordinates, `m < 1` or an axis out of range or repeated; ``SpectralError`` when FFTW
 ///   cannot plan.
 public func spectralGradient<T: SpectralScalar>(
@@ -91,6 +95,16 @@ public func spectralGradient<T: SpectralScalar>(
 /// ```
 /// outputs[q] = ∂^m f/∂x_{axes[q]}^m = IFFT[ (i k)^m · FFT[f] ]
 /// ```
+///
+/// - Parameters:
+///   - f: samples of one period along each selected axis (at least 1-D, every axis non-empty, finite).
+///   - spacing: empty (step 1), one step for every selected axis, or one per selected axis.
+///   - axes: the axes to differentiate along, in the order of the results; `nil` selects all.
+///   - derivative: the derivative order `m ≥ 1`.
+///   - rigour: FFTW planning rigour for new shapes; `nil` uses ``SpectralFFT/defaultRigour``.
+///   - outputs: the arrays to write into; resized to one array per selected axis.
+///   - onWarning: called once per differentiated axis along which `f` does not look periodic.
+/// - Throws: as ``spectralGradient(of:spacing:axes:derivative:rigour:onWarning:)``.
 public func spectralGradient<T: SpectralScalar>(
     of f: NDArray<T>, spacing: [Spacing] = [], axes: [Int]? = nil, derivative: Int = 1,
     rigour: PlanningRigour? = nil, into outputs: inout [NDArray<T>], onWarning: (SpectralWarning) -> Void = { _ in }
@@ -107,6 +121,16 @@ public func spectralGradient<T: SpectralScalar>(
 /// ∂^m f/∂x^m = IFFT[ (i k)^m · FFT[f] ],   k = 2π/(N·h) · {0, …, ceil(N/2)-1, -floor(N/2), …, -1}
 /// ```
 /// with the Nyquist mode of even `N` zeroed for odd `m` and kept as `(-1)^(m/2) (πN/L)^m` for even `m`.
+///
+/// - Parameters:
+///   - f: samples of one period along `axis` (finite, at least 1-D).
+///   - axis: the axis to differentiate along; negative values count from the end.
+///   - order: the derivative order `m ≥ 1`.
+///   - spacing: the step `h` along `axis`, or its uniformly spaced coordinates.
+///   - rigour: FFTW planning rigour for new shapes; `nil` uses ``SpectralFFT/defaultRigour``.
+///   - onWarning: called when `f` does not look periodic along `axis`.
+/// - Returns: the derivative, of `f`'s shape and element type.
+/// - Throws: as ``spectralGradient(of:spacing:axes:derivative:rigour:onWarning:)``.
 public func spectralDerivative<T: SpectralScalar>(
     of f: NDArray<T>, along axis: Int, order: Int = 1, spacing: Spacing = 1,
     rigour: PlanningRigour? = nil, onWarning: (SpectralWarning) -> Void = { _ in }
@@ -123,8 +147,12 @@ public func spectralDerivative<T: SpectralScalar>(
 /// it gets `(-1)^(m_a/2) (π N_a/L_a)^{m_a}`. Axes with order 0 are not transformed.
 ///
 /// - Parameters:
+///   - f: samples of one period along each differentiated axis (finite, at least 1-D).
 ///   - orders: one non-negative order per axis of `f`, at least one positive.
 ///   - spacing: over ALL axes: empty (step 1), one step for every axis, or one entry per axis.
+///   - rigour: FFTW planning rigour for new shapes; `nil` uses ``SpectralFFT/defaultRigour``.
+///   - onWarning: called once per differentiated axis along which `f` does not look periodic.
+/// - Returns: the mixed partial derivative, of `f`'s shape and element type.
 /// - Throws: as ``spectralGradient(of:spacing:axes:derivative:rigour:onWarning:)``, and when `orders`
 ///   does not have one entry per axis or has a negative entry or none positive.
 public func spectralDerivative<T: SpectralScalar>(
@@ -158,7 +186,11 @@ public func spectralDerivative<T: SpectralScalar>(
 /// Not the divergence of the spectral gradient, which zeroes the Nyquist modes.
 ///
 /// - Parameters:
+///   - f: samples of one period along every axis (finite, at least 1-D).
 ///   - spacing: over ALL axes: empty (step 1), one step for every axis, or one entry per axis.
+///   - rigour: FFTW planning rigour for new shapes; `nil` uses ``SpectralFFT/defaultRigour``.
+///   - onWarning: called once per axis along which `f` does not look periodic.
+/// - Returns: `∇²f`, of `f`'s shape and element type.
 /// - Throws: as ``spectralGradient(of:spacing:axes:derivative:rigour:onWarning:)``.
 public func spectralLaplacian<T: SpectralScalar>(
     of f: NDArray<T>, spacing: [Spacing] = [],

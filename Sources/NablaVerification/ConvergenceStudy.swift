@@ -76,6 +76,7 @@ public struct ConvergenceStudy: Sendable, Hashable, Codable, CustomStringConvert
 
         private enum CodingKeys: String, CodingKey { case step, error, points, order }
 
+        /// Encodes the level, with `null` for an absent point count or order.
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(step, forKey: .step)
@@ -107,7 +108,10 @@ public struct ConvergenceStudy: Sendable, Hashable, Codable, CustomStringConvert
     ///   - errors: the error of each level (finite and positive: an error of exactly 0 has no logarithm —
     ///     the method is exact for this function, choose one it is not exact for).
     ///   - points: optionally, the number of points of each level, for the report.
-    /// - Throws: ``NablaError/invalidArgument(_:)`` naming the offending level.
+    ///   - expectedOrder: the order the method should have, shown in the report and used by
+    ///     ``isConsistent(withOrder:tolerance:)``.
+    ///   - label: what was measured, for the report.
+    /// - Throws: `NablaError.invalidArgument(_:)` naming the offending level.
     public init(steps: [Double], errors: [Double], points: [Int]? = nil, expectedOrder: Double? = nil,
                 label: String? = nil) throws(NablaError) {
         guard steps.count == errors.count else {
@@ -149,7 +153,10 @@ public struct ConvergenceStudy: Sendable, Hashable, Codable, CustomStringConvert
     ///
     /// - Parameters:
     ///   - resolutions: e.g. point counts `[16, 32, 64, 128]`, passed to `measure` in order.
+    ///   - expectedOrder: the order the method should have, if known.
+    ///   - label: what was measured, for the report.
     ///   - measure: returns the step and the error at one resolution.
+    /// - Throws: whatever `measure` throws, and the errors of ``init(steps:errors:points:expectedOrder:label:)``.
     public init(resolutions: [Int], expectedOrder: Double? = nil, label: String? = nil,
                 measure: (Int) throws -> (step: Double, error: Double)) throws {
         var steps: [Double] = [], errors: [Double] = []
@@ -167,6 +174,7 @@ public struct ConvergenceStudy: Sendable, Hashable, Codable, CustomStringConvert
         return abs(observedOrder - p) <= tolerance
     }
 
+    /// An aligned, human-readable report.
     public var description: String {
         var lines: [String] = []
         var head = "observed order \(String(format: "%.3f", observedOrder))"
@@ -189,7 +197,7 @@ extension ConvergenceStudy {
     /// Differentiates an analytic field on each grid with Nabla and fits the observed order of the error
     /// against the analytic derivative.
     ///
-    /// On each grid: `f` is sampled, differentiated along `axis` (``Nabla/gradient(of:spacing:axes:edgeOrder:accuracy:derivative:periodicAxes:)``
+    /// On each grid: `f` is sampled, differentiated along `axis` (`Nabla.gradient(of:spacing:axes:edgeOrder:accuracy:derivative:periodicAxes:)`
     /// with the grid's spacing, `accuracy`, `order` and `edgeOrder`), scored against `exact` sampled on
     /// the grid, and the `norm` of the `region` is the error; the step is the grid's step along `axis` (the
     /// largest step for explicit coordinates).
@@ -205,8 +213,13 @@ extension ConvergenceStudy {
     ///     that every point is second order and the study measures the scheme, not its first-order edges.
     ///   - periodic: differentiate `axis` as periodic even if the grids do not mark it (axes the grids mark
     ///     periodic are always periodic).
-    ///   - norm, region, edgeWidth: how one resolution's error is measured.
+    ///   - norm: which number measures one resolution's error (default: the maximum absolute error).
+    ///   - region: which points are measured: all, the interior or the edge.
+    ///   - edgeWidth: how many points from a boundary count as edge.
     ///   - type: the element type the field is sampled and differentiated in (`Double` by default).
+    /// - Returns: the study, with ``expectedOrder`` `accuracy` and a label naming the derivative, norm and region.
+    /// - Throws: `NablaError` for an axis out of range, fewer than two grids, a grid too short for the
+    ///   stencil, non-finite derivatives, or an error of exactly 0 (the stencil is exact for `f`).
     // `@_optimize(none)`: Swift 6.3's optimiser crashes on this function ("Found ownership error",
     // CopyPropagation) in release builds. It only orchestrates calls into optimised code, so nothing is lost.
     @_optimize(none)
@@ -243,7 +256,13 @@ extension ConvergenceStudy {
     }
 
     /// The 1-D form of ``derivative(of:exact:on:axis:order:accuracy:edgeOrder:periodic:norm:region:edgeWidth:as:)``:
-    /// `f` and `exact` of one coordinate, on 1-D grids.
+    /// `f` and `exact` of one coordinate, on 1-D grids; the other arguments are the same.
+    ///
+    /// ```swift
+    /// let grids = [16, 32, 64].map { Grid(.linspace(0, 1, count: $0)) }
+    /// let study = try ConvergenceStudy.derivative(of: { exp($0) }, exact: { exp($0) }, on: grids, accuracy: 4)
+    /// study.observedOrder      // ≈ 4
+    /// ```
     public static func derivative<T: FieldScalar>(
         of f: (Double) -> Double, exact: (Double) -> Double, on grids: [Grid], order: Int = 1, accuracy: Int = 2,
         edgeOrder: Int = 2, periodic: Bool = false, norm: ErrorNorm = .maxAbsolute, region: ScoreRegion = .all,

@@ -72,7 +72,7 @@ public struct ErrorStatistics: Sendable, Hashable, Codable {
         argmaxRelComponent: nil, l2Error: 0, referenceL2Norm: 0, relL2Error: 0, rmsError: 0, mismatched: 0,
         nanMismatches: 0, nonFiniteComputed: 0, nonFiniteReference: 0, passed: true)
 
-    /// Creates statistics from their values (for decoding and tests; ``score(_:against:options:grid:)``
+    /// Creates statistics from their values (for decoding and tests; ``score(_:against:options:grid:)-(NDArray<Double>,_,_,_)``
     /// computes them).
     public init(count: Int, finiteCount: Int, maxAbsError: Double, argmax: [Int]?, argmaxCoordinates: [Double]?,
                 argmaxComponent: Int?, computedAtArgmax: Double?, referenceAtArgmax: Double?, maxRelError: Double,
@@ -155,6 +155,7 @@ public struct ErrorStatistics: Sendable, Hashable, Codable {
 
     // Written by hand only so that an absent location is encoded as `null` rather than left out: the JSON
     // always has the same keys. Decoding is synthesised.
+    /// Encodes with snake_case keys, `null` for an absent location (see ``VerificationJSON``).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(count, forKey: .count)

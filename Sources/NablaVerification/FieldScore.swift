@@ -84,6 +84,7 @@ public struct FieldScore: Sendable, Hashable, Codable, CustomStringConvertible {
         self.edge = edge
     }
 
+    /// An aligned, human-readable report.
     public var description: String {
         var lines = [ScoreTable.verdict(overall, options: options) + "  (shape \(ReportFormat.index(shape)), edge width \(options.edgeWidth))"]
         lines += ScoreTable.rows([("all", overall), ("interior", interior), ("edge", edge)])
@@ -93,6 +94,7 @@ public struct FieldScore: Sendable, Hashable, Codable, CustomStringConvertible {
 
     private enum ExtraKeys: String, CodingKey { case shape, options, interior, edge }
 
+    /// Encodes with the snake_case keys of ``VerificationJSON``.
     public func encode(to encoder: any Encoder) throws {
         try overall.encode(to: encoder)
         var c = encoder.container(keyedBy: ExtraKeys.self)
@@ -102,6 +104,7 @@ public struct FieldScore: Sendable, Hashable, Codable, CustomStringConvertible {
         try c.encode(edge, forKey: .edge)
     }
 
+    /// Decodes what ``encode(to:)`` writes.
     public init(from decoder: any Decoder) throws {
         overall = try ErrorStatistics(from: decoder)
         let c = try decoder.container(keyedBy: ExtraKeys.self)
@@ -136,6 +139,7 @@ public struct VectorFieldScore: Sendable, Hashable, Codable, CustomStringConvert
         edge = .combining(components.map(\.edge))
     }
 
+    /// An aligned, human-readable report.
     public var description: String {
         let options = components.first?.options ?? ScoreOptions()
         var lines = [ScoreTable.verdict(overall, options: options) + "  (\(components.count) components, shape \(ReportFormat.index(components.first?.shape ?? [])), edge width \(options.edgeWidth))"]
@@ -148,6 +152,7 @@ public struct VectorFieldScore: Sendable, Hashable, Codable, CustomStringConvert
 
     private enum ExtraKeys: String, CodingKey { case components, interior, edge }
 
+    /// Encodes with the snake_case keys of ``VerificationJSON``.
     public func encode(to encoder: any Encoder) throws {
         try overall.encode(to: encoder)
         var c = encoder.container(keyedBy: ExtraKeys.self)
@@ -156,6 +161,7 @@ public struct VectorFieldScore: Sendable, Hashable, Codable, CustomStringConvert
         try c.encode(edge, forKey: .edge)
     }
 
+    /// Decodes what ``encode(to:)`` writes.
     public init(from decoder: any Decoder) throws {
         overall = try ErrorStatistics(from: decoder)
         let c = try decoder.container(keyedBy: ExtraKeys.self)
@@ -176,8 +182,8 @@ public struct VectorFieldScore: Sendable, Hashable, Codable, CustomStringConvert
 ///     numpy.isclose).
 ///   - options: tolerances, relative-error floor, edge width.
 ///   - grid: when given, locations are also reported as coordinates, and its periodic axes have no edge.
-/// - Throws: ``NablaError/shapeMismatch(expected:actual:)`` when the shapes differ (or the grid's shape
-///   differs), ``NablaError/invalidArgument(_:)`` for invalid options.
+/// - Throws: `NablaError.shapeMismatch(expected:actual:)` when the shapes differ (or the grid's shape
+///   differs), `NablaError.invalidArgument(_:)` for invalid options.
 public func score(_ computed: NDArray<Double>, against reference: NDArray<Double>, options: ScoreOptions = .init(),
                   grid: Grid? = nil) throws(NablaError) -> FieldScore {
     try options.validate()
@@ -191,7 +197,7 @@ public func score(_ computed: NDArray<Double>, against reference: NDArray<Double
 }
 
 /// Scores fields of any floating-point types (`Float`, `Float16`, `Double`, mixed), converted to `Double`
-/// first. See ``score(_:against:options:grid:)``.
+/// first. See ``score(_:against:options:grid:)-(NDArray<Double>,_,_,_)``.
 public func score<A: BinaryFloatingPoint & Sendable, B: BinaryFloatingPoint & Sendable>(
     _ computed: NDArray<A>, against reference: NDArray<B>, options: ScoreOptions = .init(), grid: Grid? = nil
 ) throws(NablaError) -> FieldScore {
@@ -199,7 +205,7 @@ public func score<A: BinaryFloatingPoint & Sendable, B: BinaryFloatingPoint & Se
 }
 
 /// Scores a computed field sampled on `grid` against a closure evaluated at the grid's points
-/// (`reference(grid.point(at: index))`). See ``score(_:against:options:grid:)``.
+/// (`reference(grid.point(at: index))`). See ``score(_:against:options:grid:)-(NDArray<Double>,_,_,_)``.
 public func score<A: BinaryFloatingPoint & Sendable>(
     _ computed: NDArray<A>, against reference: ([Double]) throws -> Double, on grid: Grid, options: ScoreOptions = .init()
 ) throws -> FieldScore {
@@ -210,7 +216,7 @@ public func score<A: BinaryFloatingPoint & Sendable>(
 /// Scores a vector field, component by component and as a whole. `computed[k]` is compared with
 /// `reference[k]`.
 ///
-/// - Throws: ``NablaError/shapeMismatch(expected:actual:)`` when the component counts or any shapes differ.
+/// - Throws: `NablaError.shapeMismatch(expected:actual:)` when the component counts or any shapes differ.
 public func score<A: BinaryFloatingPoint & Sendable, B: BinaryFloatingPoint & Sendable>(
     _ computed: [NDArray<A>], against reference: [NDArray<B>], options: ScoreOptions = .init(), grid: Grid? = nil
 ) throws(NablaError) -> VectorFieldScore {
@@ -441,6 +447,7 @@ public struct NamedFieldScores: Sendable, Hashable, Codable, CustomStringConvert
         overall = .combining(scores.map(\.overall))
     }
 
+    /// An aligned, human-readable report.
     public var description: String {
         let options = scores.first?.options ?? ScoreOptions()
         var lines = [ScoreTable.verdict(overall, options: options) + "  (\(names.count) arrays, edge width \(options.edgeWidth))"]
@@ -465,6 +472,7 @@ public struct NamedFieldScores: Sendable, Hashable, Codable, CustomStringConvert
 
     private enum ExtraKeys: String, CodingKey { case arrays, argmaxArray = "argmax_array", argmaxRelArray = "argmax_rel_array" }
 
+    /// Encodes with the snake_case keys of ``VerificationJSON``.
     public func encode(to encoder: any Encoder) throws {
         try overall.encode(to: encoder)
         var c = encoder.container(keyedBy: ExtraKeys.self)
@@ -474,6 +482,7 @@ public struct NamedFieldScores: Sendable, Hashable, Codable, CustomStringConvert
         for (name, s) in zip(names, scores) { try arrays.encode(s, forKey: NameKey(stringValue: name)) }
     }
 
+    /// Decodes what ``encode(to:)`` writes.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: ExtraKeys.self)
         let arrays = try c.decode([String: FieldScore].self, forKey: .arrays)

@@ -56,7 +56,7 @@ public enum DifferenceStep: Sendable, Hashable, Codable {
 ///   - method: `.forward` (default, as scipy) or `.central`.
 ///   - step: see ``DifferenceStep``; `.automatic` by default.
 /// - Returns: `n` partial derivatives.
-/// - Throws: ``NablaError/invalidArgument(_:)`` for a step list of the wrong length or a step that vanishes
+/// - Throws: `NablaError.invalidArgument(_:)` for a step list of the wrong length or a step that vanishes
 ///   (is zero, or is too small to change `xᵢ`), and whatever `f` throws.
 public func approximateGradient(
     of f: ([Double]) throws -> Double, at x: [Double], method: DifferenceMethod = .forward,
@@ -68,7 +68,7 @@ public func approximateGradient(
 /// Approximates the Jacobian `J[i][j] = ∂fᵢ/∂xⱼ` of a vector function by finite differences (same formulas
 /// and steps as ``approximateGradient(of:at:method:step:)``, one column per element of `x`).
 ///
-/// - Throws: as ``approximateGradient(of:at:method:step:)``, and ``NablaError/shapeMismatch(expected:actual:)``
+/// - Throws: as ``approximateGradient(of:at:method:step:)``, and `NablaError.shapeMismatch(expected:actual:)`
 ///   if `f` returns arrays of different lengths.
 public func approximateJacobian(
     of f: ([Double]) throws -> [Double], at x: [Double], method: DifferenceMethod = .forward,
@@ -149,11 +149,11 @@ public enum CheckDirection: Sendable, Hashable, Codable {
 
 /// The analytic and numerical values at one element of a gradient check.
 public struct ElementError: Sendable, Hashable, Codable, CustomStringConvertible {
-    /// The flat position of the element in `x` (or in the projection's output for ``verifyGradient``).
+    /// The flat position of the element in `x` (or in the projection's output for `verifyGradient`).
     public var index: Int
     /// The multi-index of the element when a shape was given.
     public var multiIndex: [Int]?
-    /// The projection (random output weighting) it belongs to, for ``verifyGradient``.
+    /// The projection (random output weighting) it belongs to, for `verifyGradient`.
     public var projection: Int?
     /// The value of the gradient being checked.
     public var analytic: Double
@@ -182,6 +182,7 @@ public struct ElementError: Sendable, Hashable, Codable, CustomStringConvertible
         return "\(index)"
     }
 
+    /// An aligned, human-readable report.
     public var description: String {
         "element \(location): analytic \(ReportFormat.value(analytic)), numerical \(ReportFormat.value(numerical)), abs error \(ReportFormat.number(absoluteError)), rel error \(ReportFormat.number(relativeError))"
     }
@@ -215,6 +216,7 @@ public struct GradientCheck: Sendable, Hashable, Codable, CustomStringConvertibl
         case error, relativeError = "relative_error", analytic, numerical, direction, worst, method
     }
 
+    /// An aligned, human-readable report.
     public var description: String {
         var s = "gradient check (\(method.rawValue) differences\(direction == nil ? "" : ", random direction")): ‖analytic − numerical‖₂ = \(ReportFormat.number(error)) (relative \(ReportFormat.number(relativeError)))"
         if let w = worst {
@@ -233,15 +235,17 @@ public struct GradientCheck: Sendable, Hashable, Codable, CustomStringConvertibl
 /// check.error       // ≈ 3e-8, as scipy's docs show
 /// ```
 /// - Parameters:
-///   - f: the function; `gradient` its claimed gradient. Each receives its own copy of the point.
+///   - f: the function. It receives its own copy of the point.
+///   - gradient: its claimed gradient, one partial derivative per element of `x`.
 ///   - x: the point; never modified.
 ///   - direction: `.all` compares the whole gradient; `.random(seed:)` one directional derivative.
-///   - method, step: the finite differences (``approximateGradient(of:at:method:step:)``); forward with
-///     the automatic step by default, as scipy. For a random direction the step `t` along `v` is
-///     `.scalar(t)`, or `r·max(1, maxᵢ|xᵢ|)` for `.automatic`; `.perElement` is refused.
+///   - method: the finite-difference formula (``approximateGradient(of:at:method:step:)``); forward by
+///     default, as scipy.
+///   - step: the finite-difference step; `.automatic` by default, as scipy. For a random direction the
+///     step `t` along `v` is `.scalar(t)`, or `r·max(1, maxᵢ|xᵢ|)` for `.automatic`; `.perElement` is refused.
 ///   - shape: the shape of `x` when it is a flattened array, so that the worst element is also reported
 ///     as a multi-index.
-/// - Throws: ``NablaError/invalidArgument(_:)`` when the gradient's length differs from `x`'s, for
+/// - Throws: `NablaError.invalidArgument(_:)` when the gradient's length differs from `x`'s, for
 ///   invalid steps, and whatever the closures throw.
 public func checkGradient(
     of f: ([Double]) throws -> Double, gradient: ([Double]) throws -> [Double], at x: [Double],
@@ -316,6 +320,7 @@ public struct GradientVerification: Sendable, Hashable, Codable, CustomStringCon
              maxAbsoluteError = "max_absolute_error", maxRelativeError = "max_relative_error", worst, violation
     }
 
+    /// An aligned, human-readable report.
     public var description: String {
         var s = "gradient verification \(passed ? "PASSED" : "FAILED") (\(projections) random projection\(projections == 1 ? "" : "s"), abs tol \(ReportFormat.value(absoluteTolerance)), rel tol \(ReportFormat.value(relativeTolerance))): max abs error \(ReportFormat.number(maxAbsoluteError)), max rel error \(ReportFormat.number(maxRelativeError))"
         if let w = worst {
@@ -345,10 +350,13 @@ public struct GradientVerification: Sendable, Hashable, Codable, CustomStringCon
 ///   - vectorJacobianProduct: `(x, u) ↦ Jᵀu`, of `x`'s length.
 ///   - projections: the number of random projections (default 1, as Theano).
 ///   - seed: the seed of the projections' generator (deterministic).
-///   - absoluteTolerance, relativeTolerance: default 1e-4 each (Theano's float64 defaults).
-///   - method, step: the finite differences; central by default (Theano uses forward, `eps = 1e-7`).
+///   - x: the point; never modified.
+///   - absoluteTolerance: the absolute tolerance; default 1e-4 (Theano's float64 default).
+///   - relativeTolerance: the relative tolerance; default 1e-4 (Theano's float64 default).
+///   - method: the finite-difference formula; central by default (Theano uses forward, `eps = 1e-7`).
+///   - step: the finite-difference step (``DifferenceStep``); `.automatic` by default.
 ///   - shape: the shape of `x` when it is a flattened array, for the report.
-/// - Throws: ``NablaError/invalidArgument(_:)`` for lengths that do not match, invalid steps or
+/// - Throws: `NablaError.invalidArgument(_:)` for lengths that do not match, invalid steps or
 ///   tolerances, and whatever the closures throw.
 public func verifyGradient(
     of f: ([Double]) throws -> [Double], vectorJacobianProduct: ([Double], [Double]) throws -> [Double],

@@ -13,7 +13,9 @@ public enum Spacing: Sendable, Hashable, ExpressibleByFloatLiteral, ExpressibleB
     /// Samples at these positions: finite and strictly increasing or strictly decreasing, one per sample.
     case coordinates([Double])
 
+    /// A literal step: `0.1` means `.uniform(0.1)`.
     public init(floatLiteral value: Double) { self = .uniform(value) }
+    /// A literal step: `2` means `.uniform(2)`.
     public init(integerLiteral value: Int) { self = .uniform(Double(value)) }
 
     /// Checks that positions are finite and strictly monotonic.

@@ -51,7 +51,7 @@ public func gradient<T: FieldScalar>(
 ///
 /// `outputs` is resized to one array per selected axis; an entry that already has `f`'s shape and is not
 /// shared with another array is overwritten in place, without allocating. Arguments and results are those
-/// of ``gradient(of:spacing:axes:edgeOrder:accuracy:derivative:periodicAxes:)``.
+/// of ``gradient(of:spacing:axes:edgeOrder:accuracy:derivative:periodicAxes:)->[NDArray<T>]``.
 public func gradient<T: FieldScalar>(
     of f: NDArray<T>, spacing: [Spacing] = [], axes: [Int]? = nil, edgeOrder: Int = 1,
     accuracy: Int = 2, derivative: Int = 1, periodicAxes: [Int] = [], into outputs: inout [NDArray<T>]
@@ -68,7 +68,7 @@ public func gradient<T: FieldScalar>(
 
 /// The derivative along one axis: numpy's `gradient(f, spacing, axis=axis, edge_order=edgeOrder)` by
 /// default; any derivative order, accuracy order and a periodic axis on request (see
-/// ``gradient(of:spacing:axes:edgeOrder:accuracy:derivative:periodicAxes:)``).
+/// ``gradient(of:spacing:axes:edgeOrder:accuracy:derivative:periodicAxes:)->[NDArray<T>]``).
 public func derivative<T: FieldScalar>(
     of f: NDArray<T>, along axis: Int, order: Int = 1, spacing: Spacing = 1, accuracy: Int = 2,
     edgeOrder: Int = 1, periodic: Bool = false
@@ -92,7 +92,14 @@ extension Grid {
     /// axes are periodic.
     ///
     /// - Parameters:
+    ///   - f: the field, sampled on this grid (its shape must be the grid's shape).
     ///   - axes: the axes to differentiate along (`nil`: all), in the order of the results.
+    ///   - edgeOrder: 1 or 2, the accuracy order at the edges of numpy's scheme (`accuracy: 2`, first derivative).
+    ///   - accuracy: the order of accuracy `p`, an even number; 2 is numpy's.
+    ///   - derivative: the derivative order `m ≥ 1` along each selected axis.
+    /// - Returns: one array per selected axis, of `f`'s shape and element type.
+    /// - Throws: ``NablaError`` when `f` does not have the grid's shape, or for any argument the free
+    ///   function refuses.
     public func gradient<T: FieldScalar>(
         of f: NDArray<T>, axes: [Int]? = nil, edgeOrder: Int = 1, accuracy: Int = 2, derivative: Int = 1
     ) throws(NablaError) -> [NDArray<T>] {

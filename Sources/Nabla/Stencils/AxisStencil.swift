@@ -1,15 +1,19 @@
 /// A linear operator along one axis, as data: which samples each output combines, with which weights.
 ///
-/// Every derivative Nabla computes by finite differences is one of these applied by ``AxisKernel``:
+/// Every derivative Nabla computes by finite differences is one of these applied by the stencil engine:
 /// numpy's gradient, higher accuracy orders, higher derivatives, periodic wrap-around.
 ///
 /// Output row `i` (a position along the axis) is computed by
-/// - a ``RowRule`` from ``leading`` when `i < leading.count`,
-/// - a ``RowRule`` from ``trailing`` when `i >= length - trailing.count`,
-/// - the ``Interior`` stencil otherwise: `Σ_k w_k(i) · f[i + offsets[k]]`, summed left to right.
+/// - a boundary rule for the first rows (one-sided stencils at the leading edge),
+/// - a boundary rule for the last rows (one-sided stencils at the trailing edge),
+/// - the interior stencil otherwise: `Σ_k w_k(i) · f[i + offsets[k]]`, summed left to right
+///   (the same weights on every row for a uniform axis, per-row weights for coordinates).
 ///
 /// `W` is the type the weights are stored and the sums are computed in; results are rounded to the
 /// element type at the end (numpy computes `Float` data with `Double` coordinates in `Double`).
+///
+/// This type is public only so that ``FieldScalar`` conformances can reach the engine from inlinable
+/// code; build stencils through ``Stencil`` or the derivative functions instead.
 public struct AxisStencil<W: BinaryFloatingPoint & Sendable>: Sendable {
     /// How one boundary row is computed, with absolute source rows.
     enum RowRule: Sendable {

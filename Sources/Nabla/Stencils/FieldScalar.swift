@@ -17,14 +17,17 @@ public protocol FieldScalar: BinaryFloatingPoint, Sendable {
 }
 
 extension Double: FieldScalar {
+    /// Applies several stencils along several axes in one pass. Implementation detail.
     public static func _applyFused(_ stencils: [BuiltStencil<Double>], axes: [Int], to input: UnsafeBufferPointer<Double>,
                                    shape: [Int], into outputs: [UnsafeMutablePointer<Double>]) {
         AxisKernel.applyFused(stencils, axes: axes, to: input, shape: shape, into: outputs)
     }
+    /// Applies a stencil whose weights are of this type. Implementation detail.
     public static func _apply(_ stencil: AxisStencil<Double>, to input: UnsafeBufferPointer<Double>, shape: [Int],
                               axis: Int, into output: UnsafeMutableBufferPointer<Double>, accumulate: Bool) {
         AxisKernel.apply(stencil, to: input, shape: shape, axis: axis, into: output, accumulate: accumulate)
     }
+    /// Applies a stencil with `Double` weights and sums, rounding each result. Implementation detail.
     public static func _applyInDouble(_ stencil: AxisStencil<Double>, to input: UnsafeBufferPointer<Double>,
                                       shape: [Int], axis: Int, into output: UnsafeMutableBufferPointer<Double>, accumulate: Bool) {
         AxisKernel.apply(stencil, to: input, shape: shape, axis: axis, into: output, accumulate: accumulate)
@@ -32,14 +35,17 @@ extension Double: FieldScalar {
 }
 
 extension Float: FieldScalar {
+    /// Applies several stencils along several axes in one pass. Implementation detail.
     public static func _applyFused(_ stencils: [BuiltStencil<Float>], axes: [Int], to input: UnsafeBufferPointer<Float>,
                                    shape: [Int], into outputs: [UnsafeMutablePointer<Float>]) {
         AxisKernel.applyFused(stencils, axes: axes, to: input, shape: shape, into: outputs)
     }
+    /// Applies a stencil whose weights are of this type. Implementation detail.
     public static func _apply(_ stencil: AxisStencil<Float>, to input: UnsafeBufferPointer<Float>, shape: [Int],
                               axis: Int, into output: UnsafeMutableBufferPointer<Float>, accumulate: Bool) {
         AxisKernel.apply(stencil, to: input, shape: shape, axis: axis, into: output, accumulate: accumulate)
     }
+    /// Applies a stencil with `Double` weights and sums, rounding each result. Implementation detail.
     public static func _applyInDouble(_ stencil: AxisStencil<Double>, to input: UnsafeBufferPointer<Float>,
                                       shape: [Int], axis: Int, into output: UnsafeMutableBufferPointer<Float>, accumulate: Bool) {
         AxisKernel.apply(stencil, to: input, shape: shape, axis: axis, into: output, accumulate: accumulate)
@@ -47,14 +53,17 @@ extension Float: FieldScalar {
 }
 
 extension Float16: FieldScalar {
+    /// Applies several stencils along several axes in one pass. Implementation detail.
     public static func _applyFused(_ stencils: [BuiltStencil<Float16>], axes: [Int], to input: UnsafeBufferPointer<Float16>,
                                    shape: [Int], into outputs: [UnsafeMutablePointer<Float16>]) {
         AxisKernel.applyFused(stencils, axes: axes, to: input, shape: shape, into: outputs)
     }
+    /// Applies a stencil whose weights are of this type. Implementation detail.
     public static func _apply(_ stencil: AxisStencil<Float16>, to input: UnsafeBufferPointer<Float16>, shape: [Int],
                               axis: Int, into output: UnsafeMutableBufferPointer<Float16>, accumulate: Bool) {
         AxisKernel.apply(stencil, to: input, shape: shape, axis: axis, into: output, accumulate: accumulate)
     }
+    /// Applies a stencil with `Double` weights and sums, rounding each result. Implementation detail.
     public static func _applyInDouble(_ stencil: AxisStencil<Double>, to input: UnsafeBufferPointer<Float16>,
                                       shape: [Int], axis: Int, into output: UnsafeMutableBufferPointer<Float16>, accumulate: Bool) {
         AxisKernel.apply(stencil, to: input, shape: shape, axis: axis, into: output, accumulate: accumulate)

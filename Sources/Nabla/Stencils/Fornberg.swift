@@ -13,10 +13,10 @@
 /// `0...m` on the first `1, 2, …, n` points, so the cost is `O(n² m)`.
 ///
 /// - Parameters:
-///   - derivative: the derivative order `m ≥ 0`.
-///   - points: distinct sample positions (any order), at least `m + 1` of them.
+///   - m: the derivative order `m ≥ 0` (argument label `derivative`).
+///   - x: distinct sample positions (any order), at least `m + 1` of them (argument label `points`).
 ///   - z: where the derivative is evaluated.
-/// - Returns: one weight per point, in the order of `points`.
+/// - Returns: one weight per point, in the order of `x`.
 public func fornbergWeights(derivative m: Int, points x: [Double], at z: Double = 0) -> [Double] {
     let n = x.count
     precondition(m >= 0, "derivative order must be non-negative, got \(m)")

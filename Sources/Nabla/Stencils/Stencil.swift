@@ -64,6 +64,7 @@ public struct Stencil: Sendable, Hashable, CustomStringConvertible {
         self.derivative = derivative
     }
 
+    /// The derivative order and each `offset: weight` pair, e.g. `Stencil(d2: -1: 1.0, 0: -2.0, 1: 1.0)`.
     public var description: String {
         "Stencil(d\(derivative): " + zip(offsets, weights).map { "\($0): \($1)" }.joined(separator: ", ") + ")"
     }

@@ -15,6 +15,7 @@ public enum NablaError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Any other argument outside its domain (edge order, accuracy, derivative order, …).
     case invalidArgument(String)
 
+    /// A message naming the offending value and what was expected.
     public var description: String {
         switch self {
         case let .shapeMismatch(expected, actual): "shape mismatch: expected shape \(expected), got \(actual)"

@@ -5,9 +5,13 @@ import Foundation
 /// ``Kind/usage``: bad option values, no inputs, two inputs that would write the same output (the `nabla`
 /// tool exits with status 2). ``Kind/environment``: the output folder cannot be created or written (status 1).
 public struct BatchError: Error, CustomStringConvertible, Sendable {
+    /// `usage`: the command line is at fault (exit status 2); `environment`: the file system is (status 1).
     public enum Kind: Sendable { case usage, environment }
+    /// Whose fault the error is.
     public var kind: Kind
+    /// The one-line message.
     public var description: String
+    /// An error with this message, a usage error by default.
     public init(_ description: String, kind: Kind = .usage) {
         self.kind = kind
         self.description = description
@@ -32,6 +36,17 @@ public struct BatchItem: Sendable, Equatable {
 /// of `folder/a/b/x.npy` is `OUTDIR/a/b/x.npz`; the output of a file named directly is `OUTDIR/x.npz`.
 /// The same file reached twice is processed once; two different files with the same output are refused.
 public enum BatchPlan {
+    /// The input → output pairs for `inputs` (files and folders), in the order given, each folder's files
+    /// sorted by relative path, by the rules above.
+    ///
+    /// - Parameters:
+    ///   - inputs: files and folders, as given on the command line.
+    ///   - outputDirectory: where the outputs go (`OUTDIR`).
+    ///   - recursive: whether folders include their subfolders.
+    ///   - outputExtension: the outputs' extension, `npz` by default.
+    /// - Throws: ``BatchError`` for no inputs, an input that does not exist or has an unsupported
+    ///   extension, folders without supported files, an output that would overwrite its input, or two
+    ///   inputs with the same output.
     public static func items(inputs: [String], outputDirectory: URL, recursive: Bool,
                              outputExtension: String = "npz") throws(BatchError) -> [BatchItem] {
         guard !inputs.isEmpty else { throw BatchError("no inputs; give one or more files or folders") }

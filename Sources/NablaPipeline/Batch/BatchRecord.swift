@@ -2,19 +2,27 @@ import Foundation
 
 /// What happened to one file of a batch: one line of the `--log` file.
 public struct BatchRecord: Sendable {
+    /// `ok`: written; `failed`: an error (see ``error``); `skipped`: a complete output was kept by `--resume`.
     public enum Status: String, Sendable { case ok, failed, skipped }
 
+    /// The input file's path.
     public var input: String
+    /// The output file's path.
     public var output: String
+    /// What happened.
     public var status: Status
+    /// The input array's shape, when it was read.
     public var shape: [Int]?
+    /// The input array's numpy dtype name, when it was read.
     public var dtype: String?
+    /// Time spent on this file.
     public var seconds: Double
     /// The error message of a failed file.
     public var error: String?
     /// NaN and ±infinity elements in the input array, and in the results (a non-finite input value
     /// spreads to its neighbours' derivatives).
     public var nonFiniteInput: Int?
+    /// NaN and ±infinity elements in the results.
     public var nonFiniteOutput: Int?
     /// The input's size on disk.
     public var bytes: Int

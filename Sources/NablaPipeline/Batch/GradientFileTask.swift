@@ -11,6 +11,7 @@ import NablaFormats
 /// ``outputsHeldAtOnce(axisCount:)`` and ``computeAndWrite(_:to:)`` change, and the need drops to `input × 2`.
 struct GradientFileTask: Sendable {
     var key: String?
+    var column: String?
     var axes: [Int]?
     var options: DifferenceOptions
     var spacing: [Spacing]
@@ -90,7 +91,7 @@ struct GradientFileTask: Sendable {
 
     /// Reads, differentiates and writes one file; the output appears only when complete.
     func run(_ item: BatchItem) throws(PipelineError) -> Outcome {
-        let field = try FieldFiles.read(item.input, key: key)
+        let field = try FieldFiles.read(item.input, key: key, column: column)
         let nonFiniteInput = field.nonFiniteCount
         let directory = item.output.deletingLastPathComponent()
         do {

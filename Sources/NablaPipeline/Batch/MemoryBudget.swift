@@ -3,8 +3,10 @@ import Foundation
 /// A byte count given on the command line: `4G`, `512M`, `1.5GiB`, `64k`, `1000000` (units are powers of
 /// 1024; a trailing `B`/`iB` is optional).
 public struct ByteSize: Sendable, Equatable, CustomStringConvertible {
+    /// The number of bytes.
     public var bytes: Int
 
+    /// A byte count.
     public init(bytes: Int) { self.bytes = bytes }
 
     /// Parses `text`, or returns nil.

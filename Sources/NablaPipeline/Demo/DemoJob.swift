@@ -25,6 +25,7 @@ public struct DemoJob: Sendable {
     /// Receives the printed report, line by line.
     public var report: @Sendable (String) -> Void
 
+    /// A demo writing to `outputDirectory`, with `size` samples per axis on the finest dipole grid.
     public init(outputDirectory: URL, size: Int = 65, report: @escaping @Sendable (String) -> Void = { print($0) }) {
         self.outputDirectory = outputDirectory
         self.size = size
