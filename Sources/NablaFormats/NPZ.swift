@@ -71,7 +71,7 @@ public enum NPZ {
     }
 
     /// Writes Double arrays (or any one element type) to an `.npz` archive; see
-    /// ``write(_:to:compressed:)-([(String,AnyNDArray)],_,_)`` for the rules.
+    /// the `AnyNDArray` form of `write(_:to:compressed:)` for the rules.
     public static func write<T: NPYScalar>(_ arrays: [(name: String, array: NDArray<T>)], to url: URL,
                                            compressed: Bool = false) throws(FormatError) {
         try write(arrays.map { (name: $0.name, array: T.wrap($0.array)) }, to: url, compressed: compressed)

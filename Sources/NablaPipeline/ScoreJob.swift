@@ -3,7 +3,7 @@ import Nabla
 import NablaFormats
 import NablaVerification
 
-/// `nabla score`: scores a computed array file against a reference file (``NablaVerification/score(_:against:options:grid:)``
+/// `nabla score`: scores a computed array file against a reference file (NablaVerification's `score(_:against:options:grid:)`
 /// on every pair of arrays, in `Double`).
 ///
 /// Pairing (files are read by ``FieldFiles``, so `.csv`/`.tsv` count as one array and `.h5` as an archive):
@@ -119,7 +119,7 @@ public enum ScoreResult: Sendable, Hashable, Encodable, CustomStringConvertible 
         }
     }
 
-    /// One JSON object (``NablaVerification/VerificationJSON``): `max_abs_error`, `max_rel_error`,
+    /// One JSON object (NablaVerification's `VerificationJSON`): `max_abs_error`, `max_rel_error`,
     /// `rel_l2_error`, `rms_error`, `argmax`, `mismatched`, `nan_mismatches`, `passed` and more at the top
     /// level, `interior` and `edge` objects, and for archives an `arrays` object with one such object per
     /// name. Non-finite numbers are the strings `"NaN"`, `"Infinity"`, `"-Infinity"`.

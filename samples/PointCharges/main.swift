@@ -8,16 +8,20 @@
 // V is sampled on grids of N³ points, N = 33, 49, 65 (h = 1/8, 1/12, 1/16), and differentiated with
 // stencils of accuracy 2, 4 and 6 (one-sided stencils of the same order at the box faces). The error is
 // measured at the SAME points on every grid: the 17³ points of step 1/4, which all three grids contain.
-// Its maximum is fitted to e ≈ C·hᵖ; the program exits with status 1 if an observed order misses its
-// accuracy by more than 0.3.
+// Interior points (at least 0.5 from the faces: centred stencils on every grid) and face points
+// (one-sided stencils on every grid) are reported apart. The interior maximum error is fitted to e ≈ C·hᵖ
+// and must give p within ±0.3; the faces must converge at least that fast. Otherwise the program exits
+// with status 1.
 //
 // The singularities, honestly: V is infinite at a charge (both charges are grid points here) and no
-// polynomial stencil approximates 1/r near r = 0. Points closer than R = 0.6 to a charge are excluded:
+// polynomial stencil approximates 1/r near r = 0. Points closer than R = 0.8 to a charge are excluded:
 //   - R is fixed in space, not in grid cells, so every resolution is measured on the same points and the
 //     error constant C ~ max|∂ᵖ⁺¹V| ~ r^−(p+2) does not change with h;
 //   - R is larger than the reach 3h = 0.375 of the widest (accuracy-6) stencil on the coarsest grid, so no
 //     measured point's stencil touches a charge. The program checks this: every non-finite value of E lies
-//     within R of a charge.
+//     within R of a charge;
+//   - h/R ≤ 0.16, small enough for the accuracy-6 error to be in its asymptotic regime at these
+//     resolutions (with R = 0.6 the observed order is still 5.2).
 // It also shows what the excluded points would do to a convergence study: at the grid point 4h above
 // the positive charge the error GROWS as h shrinks (like h⁻², since E ~ 1/r² and r = 4h).
 import Foundation
@@ -32,7 +36,7 @@ struct PointCharge {
 
 let charges = [PointCharge(q: 1, position: [0, 0, 0.5]), PointCharge(q: -1, position: [0, 0, -0.5])]
 let halfWidth = 2.0
-let exclusionRadius = 1.0
+let exclusionRadius = 0.8
 /// Points per axis; N − 1 is a multiple of 16, so every grid contains the points of step 1/4.
 let levels = [33, 49, 65]
 let commonCount = 17
@@ -81,9 +85,9 @@ func run() throws -> [String] {
     print("PointCharges — E = −∇V of a dipole (+1 at z = 0.5, −1 at z = −0.5) in [−2, 2]³, against Coulomb's law")
     print("finite differences of accuracy 2, 4, 6 (one-sided stencils of the same order at the box faces)")
     print("errors measured at the same \(commonCount)³ points (step 0.25) on every grid, except points within")
-    print(String(format: "R = %.2f of a charge: V ~ 1/r is singular there; R > 3h = %.3f, the reach of the accuracy-6",
-                 exclusionRadius, 3 * coarsestStep))
-    print("stencil on the coarsest grid, so no measured stencil touches a charge.")
+    print(String(format: "R = %.2f of a charge: V ~ 1/r is singular there. R is fixed in space (same points at every h),", exclusionRadius))
+    print(String(format: "and R > 3h = %.3f, the reach of the accuracy-6 stencil on the coarsest grid, so no measured", 3 * coarsestStep))
+    print("stencil touches a charge. Interior = at least 0.5 from the faces (centred stencils on every grid).")
     print("")
 
     // The measurement points, Coulomb's field there, and NaN where a point is excluded (multiplying by
@@ -96,6 +100,7 @@ func run() throws -> [String] {
 
     var steps: [Double] = []
     var errors = [[Double]](repeating: [], count: accuracies.count)
+    var faceErrors = [[Double]](repeating: [], count: accuracies.count)
     var worst: [String] = []
     var nearCharge: [(h: Double, computed: Double, exact: Double)] = []
     for n in levels {
@@ -121,10 +126,14 @@ func run() throws -> [String] {
             let onCommon = try E.map { component in
                 try NDArray(shape: common.shape) { index in component[index.map { $0 * stride }] } * keep
             }
-            let s = try score(onCommon, against: exact, grid: common)
-            errors[a].append(s.overall.maxAbsError)
-            if n == levels.last!, let at = s.overall.argmaxCoordinates {
-                worst.append("accuracy \(p): worst at \(point(at)), \(String(format: "%.2f", distanceToNearestCharge(at))) from a charge")
+            // Interior: points at least 0.5 from the faces (2 measurement points), where every grid uses
+            // centred stencils (0.5 > 3h). Faces: the points on the faces, where every grid uses one-sided ones.
+            let inside = try score(onCommon, against: exact, options: ScoreOptions(edgeWidth: 2), grid: common).interior
+            let faces = try score(onCommon, against: exact, options: ScoreOptions(edgeWidth: 1), grid: common).edge
+            errors[a].append(inside.maxAbsError)
+            faceErrors[a].append(faces.maxAbsError)
+            if n == levels.last!, let at = inside.argmaxCoordinates {
+                worst.append("accuracy \(p): worst interior point \(point(at)), \(String(format: "%.2f", distanceToNearestCharge(at))) from a charge")
             }
             if p == 4 {
                 // The grid point 4h above the positive charge (inside R).
@@ -137,21 +146,28 @@ func run() throws -> [String] {
     }
     print("")
 
-    print("max |E − E_Coulomb| at the measured points (largest over the three components):")
-    print("  accuracy" + levels.map { "     N = \($0)" }.joined() + "    observed order (pairwise)")
-    for (a, p) in accuracies.enumerated() {
-        let study = try ConvergenceStudy(steps: steps, errors: errors[a], points: levels, expectedOrder: Double(p),
-                                         label: "accuracy \(p)")
-        let pairwise = study.levels.compactMap(\.order).map { String(format: "%.2f", $0) }.joined(separator: ", ")
-        print(String(format: "  %8d", p) + errors[a].map { "    " + sci($0) }.joined()
-              + String(format: "    %.2f, expected %d (%@)", study.observedOrder, p, pairwise))
-        if !study.isConsistent(tolerance: tolerance) {
-            failures.append(String(format: "accuracy %d: observed order %.2f is not within ±%.1f of %d",
-                                   p, study.observedOrder, tolerance, p))
+    func table(_ title: String, _ errors: [[Double]], atLeast: Bool) throws {
+        print(title)
+        print("  accuracy" + levels.map { "     N = \($0)" }.joined() + "    observed order (pairwise)")
+        for (a, p) in accuracies.enumerated() {
+            let study = try ConvergenceStudy(steps: steps, errors: errors[a], points: levels, expectedOrder: Double(p))
+            let pairwise = study.levels.compactMap(\.order).map { String(format: "%.2f", $0) }.joined(separator: ", ")
+            print(String(format: "  %8d", p) + errors[a].map { "    " + sci($0) }.joined()
+                  + String(format: "    %.2f, expected %@%d (%@)", study.observedOrder, atLeast ? "≥ " : "", p, pairwise))
+            let missed = atLeast ? study.observedOrder < Double(p) - tolerance : !study.isConsistent(tolerance: tolerance)
+            if missed {
+                failures.append(String(format: "%@, accuracy %d: observed order %.2f is not %@ %d", title, p, study.observedOrder,
+                                       atLeast ? "at least" : "within ±\(tolerance) of", p))
+            }
         }
     }
+    try table("max |E − E_Coulomb| at the measured interior points (largest of the three components):", errors, atLeast: false)
     print("at N = \(levels.last!):")
     for line in worst { print("  " + line) }
+    print("")
+    try table("max |E − E_Coulomb| on the box faces (one-sided stencils):", faceErrors, atLeast: true)
+    print("  one-sided stencils reach up to 6h into the box, towards the charges, so at these resolutions their")
+    print("  error falls faster than hᵖ (pre-asymptotic); it is checked to fall at least as fast.")
     print("")
 
     print("inside the excluded radius: E_z at the grid point 4h above the +1 charge (accuracy 4):")

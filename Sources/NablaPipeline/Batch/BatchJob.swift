@@ -5,7 +5,7 @@ import Nabla
 ///
 /// ## Parallelism
 /// `jobs` worker threads take files in order. Before loading a file a worker reserves the file's estimated
-/// need (from its header, see ``GradientFileTask``) from a ``MemoryBudget``; a file needing more than the
+/// need (estimated from its header, without reading the data) from the memory budget (``memory``); a file needing more than the
 /// whole budget waits until nothing else runs, then runs alone. Each file's stencils run on the library's
 /// multi-threaded kernels, which split large arrays with `DispatchQueue.concurrentPerform`; those calls share
 /// one system-wide pool of about one thread per core, whatever the number of jobs. So at most
