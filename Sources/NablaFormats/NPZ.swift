@@ -25,6 +25,52 @@ public enum NPZ {
         return try withFormatErrors(context) { try decode(source, context: context) }
     }
 
+    /// What the header of one `.npz` member says, read without its data.
+    public struct MemberHeader: Sendable {
+        /// The member's name without `.npy`.
+        public var name: String
+        /// The member's `.npy` header (dtype, shape, order, payload size).
+        public var header: NPYHeader
+        /// Whether the member is stored uncompressed with exactly the bytes its header declares — what a
+        /// complete `np.savez` (or Nabla) member looks like. A deflated member is readable but not "stored".
+        public var isCompleteStored: Bool
+    }
+
+    /// The headers of an archive's members, in archive order, reading only the ZIP directory and the first
+    /// bytes of each member (a few kilobytes, whatever the archive's size): what a caller needs to estimate
+    /// memory before loading, or to check that an existing output is complete.
+    ///
+    /// - Throws: ``FormatError`` as ``read(from:)`` would for a damaged directory or `.npy` header.
+    public static func headers(from url: URL) throws(FormatError) -> [MemberHeader] {
+        let context = ErrorContext(file: url.path)
+        let source = try FileSource(url: url, context: context)
+        return try withFormatErrors(context) {
+            try ZIPReader.members(of: source, context: context).map { member in
+                var memberContext = context
+                memberContext.member = member.name
+                guard member.name.hasSuffix(".npy") else {
+                    throw memberContext.error(.corruptArchive, "is not a .npy array; Nabla reads only .npy members")
+                }
+                let compressed = SliceSource(base: source, offset: member.dataOffset, size: member.compressedSize)
+                let header: NPYHeader
+                let stored = member.method == 0
+                if stored {
+                    header = try NPYFormat.readHeader(totalSize: compressed.size, context: memberContext) {
+                        try compressed.bytes(at: 0, count: $0)
+                    }
+                } else {
+                    let inflater = Inflater(compressed: compressed, declaredSize: member.uncompressedSize, context: memberContext)
+                    header = try NPYFormat.readHeader(totalSize: member.uncompressedSize, context: memberContext) {
+                        try inflater.prefix($0)
+                    }
+                }
+                let complete = stored && member.compressedSize == member.uncompressedSize
+                    && member.uncompressedSize == header.dataOffset + header.byteCount
+                return MemberHeader(name: String(member.name.dropLast(4)), header: header, isCompleteStored: complete)
+            }
+        }
+    }
+
     /// The members of an `.npz` archive held in memory. `name` labels error messages.
     public static func read(data: Data, name: String = "<data>") throws(FormatError) -> [(name: String, array: AnyNDArray)] {
         let context = ErrorContext(file: name)

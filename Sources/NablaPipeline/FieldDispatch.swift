@@ -16,13 +16,7 @@ public enum FieldDispatch {
     /// The element type an operation on these dtypes is computed in: a floating type is kept when all
     /// arrays share it; integers, and mixed types, are computed in float64. Booleans are refused.
     public static func run<Op: FieldOperation>(_ op: Op, on fields: [AnyNDArray], file: String) throws(PipelineError) -> [AnyNDArray] {
-        if fields.contains(where: { $0.dtype == .bool }) {
-            throw PipelineError("\(file): boolean arrays cannot be differentiated; convert the data to a number type")
-        }
-        if let bad = fields.first(where: { $0.shape.isEmpty }) {
-            _ = bad
-            throw PipelineError("\(file): the array is 0-D (a single number); a derivative needs at least one axis")
-        }
+        try checkDifferentiable(fields, file: file)
         do {
             let dtypes = Set(fields.map(\.dtype))
             if dtypes == [.float32] {
@@ -38,6 +32,18 @@ public enum FieldDispatch {
     }
 }
 
+extension FieldDispatch {
+    /// Booleans (numpy cannot subtract them either) and 0-D arrays cannot be differentiated.
+    static func checkDifferentiable(_ fields: [AnyNDArray], file: String) throws(PipelineError) {
+        if fields.contains(where: { $0.dtype == .bool }) {
+            throw PipelineError("\(file): boolean arrays cannot be differentiated; convert the data to a number type")
+        }
+        if fields.contains(where: { $0.shape.isEmpty }) {
+            throw PipelineError("\(file): the array is 0-D (a single number); a derivative needs at least one axis")
+        }
+    }
+}
+
 /// An operation on fields through the spectral path (`Double` or `Float`), written once, generically.
 public protocol SpectralFieldOperation {
     func apply<T: SpectralScalar>(_ fields: [NDArray<T>]) throws -> [NDArray<T>]
@@ -47,12 +53,7 @@ extension FieldDispatch {
     /// Runs a ``SpectralFieldOperation``: float32 stays float32, float16 is computed in float32 and
     /// rounded back (FFTW has no half precision), everything else is computed in float64.
     public static func run<Op: SpectralFieldOperation>(_ op: Op, on fields: [AnyNDArray], file: String) throws(PipelineError) -> [AnyNDArray] {
-        if fields.contains(where: { $0.dtype == .bool }) {
-            throw PipelineError("\(file): boolean arrays cannot be differentiated; convert the data to a number type")
-        }
-        if fields.contains(where: { $0.shape.isEmpty }) {
-            throw PipelineError("\(file): the array is 0-D (a single number); a derivative needs at least one axis")
-        }
+        try checkDifferentiable(fields, file: file)
         do {
             let dtypes = Set(fields.map(\.dtype))
             if dtypes == [.float32] {

@@ -252,17 +252,7 @@ enum SpectralArguments {
 
     /// Axis indices in `-rank..<rank`, made non-negative, without repeats; `nil` means all axes.
     static func normalize(_ axes: [Int]?, rank: Int) throws(NablaError) -> [Int] {
-        guard let axes else { return Array(0..<rank) }
-        var result: [Int] = []
-        for a in axes {
-            guard a >= -rank && a < rank else {
-                throw .invalidAxis("axis \(a) is out of bounds for an array of dimension \(rank) (valid: \(-rank) to \(rank - 1))")
-            }
-            let k = a < 0 ? a + rank : a
-            guard !result.contains(k) else { throw .invalidAxis("axis \(a) is repeated in \(axes)") }
-            result.append(k)
-        }
-        return result
+        try normalizedAxes(axes, rank: rank)
     }
 
     /// One step per selected axis from numpy.gradient-style spacing (none, one for all, one per axis).

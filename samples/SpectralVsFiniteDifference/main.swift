@@ -27,10 +27,22 @@ func fPrime(_ x: Double) -> Double { -sin(x) / ((a - cos(x)) * (a - cos(x))) }
 let sizes = [8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256]
 let accuracies = [2, 4, 6]
 /// Finite-difference orders are fitted on these sizes (asymptotic regime).
-let fittedSizes = sizes.filter { $0 >= 32 }
+let fittedSizes = sizes.filter { $0 >= 48 }
 /// The geometric rate is fitted on spectral errors above this (below it rounding takes over).
 let roundingFloor = 1e-11
 let tolerance = 0.3
+
+/// The least-squares slope of `y` against `x`.
+func leastSquaresSlope(_ x: [Double], _ y: [Double]) -> Double {
+    let mx = x.reduce(0, +) / Double(x.count)
+    let my = y.reduce(0, +) / Double(y.count)
+    var sxy = 0.0, sxx = 0.0
+    for i in x.indices {
+        sxy += (x[i] - mx) * (y[i] - my)
+        sxx += (x[i] - mx) * (x[i] - mx)
+    }
+    return sxy / sxx
+}
 
 func sci(_ x: Double) -> String { String(format: "%.2e", x) }
 
@@ -65,7 +77,7 @@ func run() throws -> [String] {
     // The chart: one group of bars per doubling of N, a bar's length is the number of correct digits.
     let perDigit = 3
     print("correct digits, −log10(max error); one █ = 1/\(perDigit) digit:")
-    print("                  " + stride(from: 0, through: 16, by: 2).map { String($0).padding(toLength: 2 * perDigit, withPad: " ", startingAt: 0) }.joined())
+    print(String(repeating: " ", count: 22) + stride(from: 0, through: 16, by: 2).map { String($0).padding(toLength: 2 * perDigit, withPad: " ", startingAt: 0) }.joined())
     for n in [8, 16, 32, 64, 128, 256] {
         let i = sizes.firstIndex(of: n)!
         for (m, name) in names.enumerated() {
@@ -83,8 +95,7 @@ func run() throws -> [String] {
     let geometric = sizes.indices.filter { errors[0][$0] > roundingFloor }
     let x = geometric.map { Double(sizes[$0]) }
     let y = geometric.map { log(errors[0][$0] / Double(sizes[$0])) }
-    let mx = x.reduce(0, +) / Double(x.count), my = y.reduce(0, +) / Double(y.count)
-    let rate = -zip(x, y).map { ($0 - mx) * ($1 - my) }.reduce(0, +) / x.map { ($0 - mx) * ($0 - mx) }.reduce(0, +)
+    let rate = -leastSquaresSlope(x, y)
     print(String(format: "spectral: error ≈ C·N·e^(−%.3f N) for N = %d…%d (expected σ/2 = acosh(1.5)/2 = %.3f),",
                  rate, sizes[geometric.first!], sizes[geometric.last!], sigma / 2))
     print(String(format: "          %.2f digits per extra sample; %@ at N = %d (rounding)",
@@ -118,7 +129,7 @@ func run() throws -> [String] {
     let fd = try nyquistGrid.gradient(of: c, accuracy: 2, derivative: 2)[0]
     let exactFirst = nyquistGrid.sample { x in -4 * sin(4 * x) }   // 0 at every sample
     let exactSecond = nyquistGrid.sample { x in -16 * cos(4 * x) }
-    func row(_ a: NDArray<Double>) -> String { a.scalars.map { String(format: "%7.2f", $0 == 0 ? 0 : $0) }.joined() }
+    func row(_ a: NDArray<Double>) -> String { a.scalars.map { String(format: "%7.2f", abs($0) < 0.005 ? 0 : $0) }.joined() }
     print("Nyquist: f = cos 4x on N = 8 samples, f_j = (−1)^j, the highest mode an 8-point grid holds:")
     print("  f                       " + row(c))
     print("  spectral f'             " + row(first) + "   exact −4 sin 4x = 0 at every sample")

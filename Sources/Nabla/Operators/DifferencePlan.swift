@@ -102,8 +102,11 @@ struct DifferencePlan: Sendable {
     }
 }
 
-/// Axis indices in `-rank..<rank`, made non-negative, without repeats; `nil` means all axes.
-func normalizedAxes(_ axes: [Int]?, rank: Int) throws(NablaError) -> [Int] {
+/// Axis indices in `-rank..<rank` made non-negative and checked for range and repeats, in the order
+/// given — numpy's `normalize_axis_tuple`; `nil` means every axis.
+///
+/// - Throws: ``NablaError/invalidAxis(_:)`` naming the axis that is out of range or repeated.
+public func normalizedAxes(_ axes: [Int]?, rank: Int) throws(NablaError) -> [Int] {
     guard let axes else { return Array(0..<rank) }
     var result: [Int] = []
     for a in axes {
