@@ -89,11 +89,14 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         // MARK: Samples
-        .executableTarget(name: "PointCharges", dependencies: ["Nabla", "NablaVerification"], path: "samples/PointCharges"),
+        .executableTarget(name: "PointCharges", dependencies: ["Nabla", "NablaVerification"],
+                          path: "samples/PointCharges", exclude: ["README.md"]),
         .executableTarget(name: "SpectralVsFiniteDifference", dependencies: ["Nabla", "NablaSpectral", "NablaVerification"],
-                          path: "samples/SpectralVsFiniteDifference"),
-        .executableTarget(name: "GradientCheckNetwork", dependencies: ["Nabla", "NablaVerification"], path: "samples/GradientCheckNetwork"),
-        .executableTarget(name: "GradientFolder", dependencies: ["Nabla", "NablaFormats"], path: "samples/GradientFolder"),
+                          path: "samples/SpectralVsFiniteDifference", exclude: ["README.md"]),
+        .executableTarget(name: "GradientCheckNetwork", dependencies: ["Nabla", "NablaVerification"],
+                          path: "samples/GradientCheckNetwork", exclude: ["README.md"]),
+        .executableTarget(name: "GradientFolder", dependencies: ["Nabla", "NablaFormats"],
+                          path: "samples/GradientFolder", exclude: ["README.md"]),
         // MARK: Tests
         .testTarget(
             name: "NablaTests",

@@ -166,8 +166,8 @@ func run() throws -> [String] {
     for line in worst { print("  " + line) }
     print("")
     try table("max |E − E_Coulomb| on the box faces (one-sided stencils):", faceErrors, atLeast: true)
-    print("  one-sided stencils reach up to 6h into the box, towards the charges, so at these resolutions their")
-    print("  error falls faster than hᵖ (pre-asymptotic); it is checked to fall at least as fast.")
+    print("  one-sided stencils reach up to 6h into the box, towards the charges: at these resolutions higher-order")
+    print("  terms still weigh in and the error falls faster than hᵖ (pre-asymptotic); checked to fall at least as fast.")
     print("")
 
     print("inside the excluded radius: E_z at the grid point 4h above the +1 charge (accuracy 4):")
