@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds (debug) and runs every sample program in samples/; exits non-zero if any fails to build or run.
 # Each sample checks its own claims (observed orders, gradient checks, verification) and exits 1 when one
-# does not hold, so this script is what CI runs to catch regressions. Not part of Scripts/test.sh.
+# does not hold; Scripts/test.sh (and so CI) runs it before the test suite.
 #
 #   Scripts/run-samples.sh                  # all four
 #   Scripts/run-samples.sh PointCharges     # some of them
