@@ -97,7 +97,8 @@ public struct FieldSlicePlot: Sendable {
                     s[i * ny + j] = a.scalars[(flipX ? nx - 1 - i : i) * ny + (flipY ? ny - 1 - j : j)]
                 }
             }
-            return try! NDArray(shape: a.shape, scalars: s)
+            // Same shape, same count: the reorientation cannot fail; fall back to the input if it did.
+            return (try? NDArray(shape: a.shape, scalars: s)) ?? a
         }
         self.magnitude = oriented(magnitude)
         self.x = flipX ? x.reversed() : x
@@ -163,8 +164,10 @@ public struct FieldSlicePlot: Sendable {
         // Title on top, the data area (aspect-correct) with its axes, the colour bar to its right.
         let top = title.isEmpty ? 40 : 72
         let bottom = 1 + PlotFrame.majorTickLength + PlotFrame.labelGap + 9 + 14 + 13 + 16
-        let xScale = AxisScale(lo: x.first!, hi: x.last!, isLogarithmic: false)
-        let yScale = AxisScale(lo: y.first!, hi: y.last!, isLogarithmic: false)
+        // `init` guarantees at least two increasing coordinates per axis.
+        let (x0, x1) = (x[0], x[x.count - 1]), (y0, y1) = (y[0], y[y.count - 1])
+        let xScale = AxisScale(lo: x0, hi: x1, isLogarithmic: false)
+        let yScale = AxisScale(lo: y0, hi: y1, isLogarithmic: false)
         let yTicks = yScale.ticks(count: 6)
         let left = 1 + PlotFrame.majorTickLength + PlotFrame.labelGap + PlotFrame.labelWidth(yTicks) + 14 + 13 + 14
         let barGap = 24, barWidth = 18
@@ -173,7 +176,7 @@ public struct FieldSlicePlot: Sendable {
         if preservesAspectRatio {
             // Equal units along x and y, unless that would squash the data into a sliver (a domain
             // more than about 4 times as long one way as the space allows): then fill the space.
-            let aspect = (x.last! - x.first!) / (y.last! - y.first!)
+            let aspect = (x1 - x0) / (y1 - y0)
             if Double(plotW) / Double(plotH) > aspect {
                 let w = Int((Double(plotH) * aspect).rounded())
                 if w * 4 >= plotW { plotW = max(1, w) }

@@ -27,7 +27,7 @@ public enum FieldFiles {
             let ext = file.pathExtension.lowercased()
             guard let format = Format(rawValue: ext) else {
                 let choices = Format.allCases.map { "." + $0.rawValue }
-                throw PipelineError("\(file.path): unsupported file extension '\(ext.isEmpty ? "(none)" : "." + ext)'; expected \(choices.dropLast().joined(separator: ", ")) or \(choices.last!)")
+                throw PipelineError("\(file.path): unsupported file extension '\(ext.isEmpty ? "(none)" : "." + ext)'; expected one of \(choices.joined(separator: ", "))")
             }
             self = format
         }
