@@ -30,9 +30,13 @@ corpus=$work/corpus/$target
 findings=$work/findings/$target
 mkdir -p "$corpus" "$findings"
 
-echo "== building $target (release, -sanitize=fuzzer,address)"
-if ! swift build -c release --sanitize=fuzzer --sanitize=address --product "$target" 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]'; then :; fi
-bin=$(swift build -c release --sanitize=fuzzer --sanitize=address --show-bin-path)/$target
+# SwiftPM's --sanitize=fuzzer instruments only the fuzz target's own module (15 counters: libFuzzer then
+# sees no coverage in the readers and never grows its corpus). The coverage flags below instrument every
+# Swift module, NablaFormats included, the way libFuzzer expects (inline 8-bit counters + PC table).
+coverage_flags=(-Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp)
+echo "== building $target (release, -sanitize=fuzzer,address, coverage in every module)"
+if ! swift build -c release --sanitize=fuzzer --sanitize=address "${coverage_flags[@]}" --product "$target" 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]'; then :; fi
+bin=$(swift build -c release --sanitize=fuzzer --sanitize=address "${coverage_flags[@]}" --show-bin-path)/$target
 [[ -x $bin ]] || { echo "build failed: no $bin" >&2; exit 2; }
 
 before=$(find "$findings" -type f | sort)
