@@ -232,7 +232,9 @@ struct BatchTests {
         #expect(members.map { NPY.encode($0.array) } == expected.map { NPY.encode(AnyNDArray($0)) })
     }
 
-    @Test("a full disk (RLIMIT_FSIZE): the write fails cleanly, the file is reported, nothing partial")
+    @Test("a full disk (RLIMIT_FSIZE): the write fails cleanly, the file is reported, nothing partial",
+          .disabled(if: ProcessInfo.processInfo.environment["NABLA_UNDER_SANITIZER"] != nil,
+                    "sanitizer runtimes die with SIGBUS under a 64 KiB file-size limit (Scripts/sanitizers.sh)"))
     func fullDisk() throws {
         let s = try Sandbox()
         let small = try s.npy("in/small.npy", try field([8, 8]))
