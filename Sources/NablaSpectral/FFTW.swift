@@ -14,7 +14,6 @@
 internal import _CFFTW
 import Foundation
 import Nabla
-import Synchronization
 
 /// How hard FFTW searches for a fast algorithm when it meets a new transform size (FFTW's planner flags).
 ///
@@ -113,7 +112,7 @@ public enum SpectralFFT {
 
 /// Namespace and shared state of the FFTW layer.
 ///
-/// `@unchecked Sendable`: every mutable field is inside a `Mutex`; plan handles are immutable after
+/// `@unchecked Sendable`: every mutable field is inside a `Locked` (a pthread mutex); plan handles are immutable after
 /// creation and FFTW documents `fftw_execute*` as thread-safe; every other FFTW call is made while
 /// holding `plannerLock`.
 final class FFTW: @unchecked Sendable {
@@ -155,10 +154,10 @@ final class FFTW: @unchecked Sendable {
     /// Scratch buffers kept for reuse, in bytes at most (two 256³ complex half-spectra).
     static let poolLimit = 300 << 20
 
-    let settings = Mutex(Settings())
-    let cache = Mutex(Cache())
+    let settings = Locked(Settings())
+    let cache = Locked(Cache())
     /// Serialises every non-execute FFTW call. Taken before `cache` when both are needed.
-    let plannerLock = Mutex(())
+    let plannerLock = Locked(())
 
     private init() {
         // Before any other FFTW call (the first access of `shared` runs this exactly once).
