@@ -53,7 +53,7 @@ struct NablaBench {
             // Peak resident memory of one gradient (fresh outputs) next to the bytes of input + outputs.
             let results = try gradient(of: f, spacing: spacing, axes: axes, edgeOrder: 2, accuracy: accuracy)
             var usage = rusage()
-            getrusage(RUSAGE_SELF, &usage)
+            getrusage(RUSAGE_SELF.rawValue, &usage)
             let dataMB = Double(count * MemoryLayout<T>.stride * (1 + results.count)) / 1048576
             // `f` shares the generator's storage (copy-on-write), so input + outputs is all the data.
             print("{\"peak_rss_mb\": \(Double(usage.ru_maxrss) / 1024), \"input_outputs_mb\": \(dataMB)}")

@@ -41,7 +41,7 @@ enum AxisKernel {
         let dst = SendablePointer(base: outBase)
         let total = input.count
         let compiled = CompiledStencil(stencil, inner: inner)
-        defer { compiled.deallocate() }
+        defer { compiled.deallocate(); withExtendedLifetime(stencil) {} }
         Parallel.forEachChunk(count: outer * n, costPerItem: inner * compiled.termCount) { units in
             let accumulator = UnsafeMutablePointer<W>.allocate(capacity: blockSize)
             defer { accumulator.deallocate() }
@@ -74,8 +74,10 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
     /// Interior term offsets in elements (`offset * inner`); for `.centralQuotient`, `[+inner, -inner]`.
     let termShifts: UnsafeMutablePointer<Int>
     let termCount: Int
-    /// `.uniform`: one weight per term; `.perRow`: `weights[k * n + i]`.
+    /// `.uniform`: one weight per term; `.perRow`: `weights[k * n + i]` (the stencil's ``WeightTable``).
     let termWeights: UnsafeMutablePointer<W>
+    /// Whether `termWeights` belongs to the stencil's ``WeightTable`` (not deallocated here).
+    private(set) var borrowsTermWeights = false
     /// Boundary rows `0..<leadingCount` and `trailingStart..<n`, rule `r` = row, or `leadingCount + (row - trailingStart)`.
     let leadingCount: Int
     let trailingStart: Int
@@ -109,7 +111,9 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
             divisor = 1
             termShifts = .copy(offsets.map { $0 * inner })
             termCount = offsets.count
-            termWeights = .copy(weights)
+            // Borrowed, not copied: the stencil (alive for the whole apply call) owns the table.
+            termWeights = weights.pointer
+            borrowsTermWeights = true
         }
         leadingCount = stencil.leading.count
         trailingStart = stencil.length - stencil.trailing.count
@@ -139,7 +143,7 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
 
     func deallocate() {
         termShifts.deallocate()
-        termWeights.deallocate()
+        if !borrowsTermWeights { termWeights.deallocate() }
         ruleIsQuotient.deallocate()
         ruleDivisor.deallocate()
         ruleTermStart.deallocate()
@@ -374,7 +378,7 @@ extension AxisKernel {
         let compiled = zip(stencils, axes).map { stencil, axis in
             CompiledAnyStencil(stencil, inner: shape[(axis + 1)...].reduce(1, *))
         }
-        defer { compiled.forEach { $0.deallocate() } }
+        defer { compiled.forEach { $0.deallocate() }; withExtendedLifetime(stencils) {} }
         // Per axis: (lines per plane, line length in elements), and the output pointers.
         let geometry = axes.map { axis in (shape[1..<max(1, axis)].reduce(1, *), shape[axis...].reduce(1, *)) }
         let work = SendableFusedWork(compiled: compiled, axes: axes, geometry: geometry,

@@ -65,11 +65,16 @@ enum FiniteDifference {
         let q = (m + p) / 2  // 2q + 1 ≥ m + p
         let s = m + p
         let offsets = Array(-q...q)
-        var weights = [Double](repeating: 0, count: offsets.count * n)
-        if n > 2 * q {
-            for i in q..<(n - q) {
-                let w = fornbergWeights(derivative: m, points: offsets.map { x[i + $0] }, at: x[i])
-                for k in 0..<offsets.count { weights[k * n + i] = w[k] }
+        // Row i's Fornberg weights on its own window (rows q..<n-q; boundary rows use their own rules).
+        let terms = offsets.count
+        let weights = WeightTable<Double>(rows: n, terms: terms, costPerRow: 32 * terms) { rows, w in
+            for i in rows {
+                guard i >= q && i < n - q else {
+                    for k in 0..<terms { w[k * n + i] = 0 }
+                    continue
+                }
+                let row = fornbergWeights(derivative: m, points: offsets.map { x[i + $0] }, at: x[i])
+                for k in 0..<terms { w[k * n + i] = row[k] }
             }
         }
         let leadingCount = min(q, n)

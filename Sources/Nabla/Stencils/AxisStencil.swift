@@ -31,7 +31,7 @@ public struct AxisStencil<W: BinaryFloatingPoint & Sendable>: Sendable {
         case uniform(offsets: [Int], weights: [W])
         /// `Σ_k weights[k · length + i] · f[i + offsets[k]]`: each row its own weights (non-uniform coordinates);
         /// `weights[k * length + i]` is term `k`'s weight on row `i` (entries of boundary rows are unused).
-        case perRow(offsets: [Int], weights: [W])
+        case perRow(offsets: [Int], weights: WeightTable<W>)
     }
 
     /// The number of samples along the axis.

@@ -27,7 +27,7 @@ extension AxisStencil {
         switch interior {
         case let .centralQuotient(divisor): newInterior = .centralQuotient(divisor: -divisor)
         case let .uniform(offsets, weights): newInterior = .uniform(offsets: offsets, weights: weights.map { -$0 })
-        case let .perRow(offsets, weights): newInterior = .perRow(offsets: offsets, weights: weights.map { -$0 })
+        case let .perRow(offsets, weights): newInterior = .perRow(offsets: offsets, weights: weights.negated)
         }
         return AxisStencil(length: length, leading: leading.map(flip), trailing: trailing.map(flip), interior: newInterior)
     }
