@@ -59,6 +59,9 @@ CASES = [
 
 def main():
     binary = build()
+    # Memory first: a child inherits the forking process's peak RSS across exec (Linux ru_maxrss), so it
+    # must be measured before this process has allocated numpy's arrays.
+    m = nabla(binary, (256, 256, 256), "f64", "uniform", 2, "memory")
     print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; numpy {np.__version__}")
     print()
     print("| case | Nabla (into) ms | Nabla (alloc) ms | copy limit ms | numpy ms | Nabla / copy | numpy / Nabla |")
@@ -68,7 +71,6 @@ def main():
         n = numpy_ms(shape, dtype, spacing)
         g, ga, c = r["gradient_ms"], r["gradient_alloc_ms"], r["copy_ms"]
         print(f"| {label} | {g:.1f} | {ga:.1f} | {c:.1f} | {n:.1f} | {g / c:.2f}× | {n / g:.1f}× |", flush=True)
-    m = nabla(binary, (256, 256, 256), "f64", "uniform", 2, "memory")
     print()
     print(f"Peak memory, 256³ f64 gradient on 3 axes with fresh outputs: {m['peak_rss_mb']:.0f} MiB resident "
           f"for {m['input_outputs_mb']:.0f} MiB of input + outputs "
