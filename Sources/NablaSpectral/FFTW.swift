@@ -157,7 +157,7 @@ final class FFTW: @unchecked Sendable {
     let settings = Locked(Settings())
     let cache = Locked(Cache())
     /// Serialises every non-execute FFTW call. Taken before `cache` when both are needed.
-    let plannerLock = Locked(())
+    let plannerLock = NSLock()
 
     private init() {
         // Before any other FFTW call (the first access of `shared` runs this exactly once).
@@ -188,7 +188,7 @@ final class FFTW: @unchecked Sendable {
     /// The cached plan for `key`, made now (on scratch buffers, under the planner lock) on first use.
     func plan(_ key: PlanKey) throws -> FFTWPlan {
         if let plan = cache.withLock({ $0.plans[key] }) { return plan }
-        return try plannerLock.withLock { _ throws -> FFTWPlan in
+        return try plannerLock.withLock { () throws -> FFTWPlan in
             if let plan = cache.withLock({ $0.plans[key] }) { return plan }
             loadWisdomIfNeeded(key.precision)
             let plan = try makePlan(key)
@@ -315,7 +315,7 @@ final class FFTW: @unchecked Sendable {
     }
 
     func importWisdom(path: String, precision: Precision, warnIfMissing: Bool) -> Bool {
-        plannerLock.withLock { _ in importWisdomLocked(path: path, precision: precision, warnIfMissing: warnIfMissing) }
+        plannerLock.withLock { importWisdomLocked(path: path, precision: precision, warnIfMissing: warnIfMissing) }
     }
 
     private func importWisdomLocked(path: String, precision: Precision, warnIfMissing: Bool) -> Bool {
@@ -417,7 +417,7 @@ final class FFTWPlan: @unchecked Sendable {
 
     deinit {
         let pointer = self.pointer, precision = key.precision
-        FFTW.shared.plannerLock.withLock { _ in
+        FFTW.shared.plannerLock.withLock {
             if precision == .double { fftw_destroy_plan(pointer) } else { fftwf_destroy_plan(pointer) }
         }
     }
