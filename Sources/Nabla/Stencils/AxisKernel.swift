@@ -253,6 +253,35 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
         weightStride: Int = 1, terms: Int,
         output: UnsafeMutablePointer<T>, accumulator acc: UnsafeMutablePointer<W>, accumulate: Bool
     ) {
+        // Four and six terms (accuracy 4 and 6): one pass with the sum in registers, the same
+        // left-to-right order as the general loop below, so the same bits.
+        if !accumulate && (terms == 4 || terms == 6) {
+            let w0 = weights[0], w1 = weights[weightStride], w2 = weights[2 &* weightStride]
+            let w3 = weights[3 &* weightStride]
+            let s0 = base + shifts[0], s1 = base + shifts[1], s2 = base + shifts[2], s3 = base + shifts[3]
+            if terms == 4 {
+                for j in 0..<count {
+                    var sum: W = w0 * W(s0[j])
+                    sum += w1 * W(s1[j])
+                    sum += w2 * W(s2[j])
+                    sum += w3 * W(s3[j])
+                    output[j] = T(sum)
+                }
+            } else {
+                let w4 = weights[4 &* weightStride], w5 = weights[5 &* weightStride]
+                let s4 = base + shifts[4], s5 = base + shifts[5]
+                for j in 0..<count {
+                    var sum: W = w0 * W(s0[j])
+                    sum += w1 * W(s1[j])
+                    sum += w2 * W(s2[j])
+                    sum += w3 * W(s3[j])
+                    sum += w4 * W(s4[j])
+                    sum += w5 * W(s5[j])
+                    output[j] = T(sum)
+                }
+            }
+            return
+        }
         var j0 = 0
         while j0 < count {
             let m = min(AxisKernel.blockSize, count &- j0)
