@@ -253,8 +253,19 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
         weightStride: Int = 1, terms: Int,
         output: UnsafeMutablePointer<T>, accumulator acc: UnsafeMutablePointer<W>, accumulate: Bool
     ) {
-        // Four and six terms (accuracy 4 and 6): one pass with the sum in registers, the same
-        // left-to-right order as the general loop below, so the same bits.
+        // Three, four and six terms (numpy's non-uniform stencil, accuracy 4 and 6): one pass with the sum
+        // in registers, the same left-to-right order as the general loop below, so the same bits.
+        if !accumulate && terms == 3 {
+            let w0 = weights[0], w1 = weights[weightStride], w2 = weights[2 &* weightStride]
+            let s0 = base + shifts[0], s1 = base + shifts[1], s2 = base + shifts[2]
+            for j in 0..<count {
+                var sum: W = w0 * W(s0[j])
+                sum += w1 * W(s1[j])
+                sum += w2 * W(s2[j])
+                output[j] = T(sum)
+            }
+            return
+        }
         if !accumulate && (terms == 4 || terms == 6) {
             let w0 = weights[0], w1 = weights[weightStride], w2 = weights[2 &* weightStride]
             let w3 = weights[3 &* weightStride]
@@ -308,6 +319,18 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
         weights: UnsafePointer<W>, weightStride: Int,
         output: UnsafeMutablePointer<T>, accumulator acc: UnsafeMutablePointer<W>, accumulate: Bool
     ) {
+        // numpy's non-uniform stencil (three terms): one pass, same order of operations.
+        if !accumulate && terms == 3 {
+            let w0 = weights, w1 = weights + weightStride, w2 = weights + 2 &* weightStride
+            let s0 = base + shifts[0], s1 = base + shifts[1], s2 = base + shifts[2]
+            for j in 0..<count {
+                var sum: W = w0[j] * W(s0[j])
+                sum += w1[j] * W(s1[j])
+                sum += w2[j] * W(s2[j])
+                output[j] = T(sum)
+            }
+            return
+        }
         var j0 = 0
         while j0 < count {
             let m = min(AxisKernel.blockSize, count &- j0)
