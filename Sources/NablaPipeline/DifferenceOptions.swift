@@ -76,8 +76,8 @@ public struct DifferenceOptions: Sendable, Equatable {
     /// the coordinate file rather than the field's file.
     func checkCoordinateFiles(_ spacing: [Spacing], shape: [Int], axes: [Int]?, input: String) throws(PipelineError) {
         let rank = shape.count
-        let selected = (axes ?? Array(0..<rank)).map { $0 < 0 ? $0 + rank : $0 }
-        guard spacing.count == selected.count, spacing.count == self.spacing.count else { return }
+        // Bad axes are the library's to report.
+        guard let selected = try? normalizedAxes(axes, rank: rank), spacing.count == selected.count, spacing.count == self.spacing.count else { return }
         for ((argument, resolved), axis) in zip(zip(self.spacing, spacing), selected) {
             guard case let .coordinates(url) = argument, case let .coordinates(x) = resolved,
                   axis >= 0, axis < rank, x.count != shape[axis] else { continue }

@@ -95,12 +95,13 @@ public struct GradientJob: Sendable {
     /// Whether ``differentiateAndWrite(_:axes:options:spacing:file:to:onWarning:)`` writes this input one
     /// axis at a time.
     public static func streams(_ field: AnyNDArray, axisCount: Int, to output: URL) -> Bool {
-        streams(inputBytes: field.count * field.dtype.itemSize, axisCount: axisCount, to: output)
+        guard let format = try? FieldFiles.Format(of: output) else { return false }
+        return streams(inputBytes: field.count * field.dtype.itemSize, axisCount: axisCount, format: format)
     }
 
-    /// Whether an input of `inputBytes` is written one axis at a time.
-    public static func streams(inputBytes: Int, axisCount: Int, to output: URL) -> Bool {
-        output.pathExtension.lowercased() == "npz" && axisCount > 1 && inputBytes >= streamingThreshold
+    /// Whether an input of `inputBytes` written as `format` is written one axis at a time.
+    public static func streams(inputBytes: Int, axisCount: Int, format: FieldFiles.Format) -> Bool {
+        format == .npz && axisCount > 1 && inputBytes >= streamingThreshold
     }
 
     /// Inputs at least this large (in bytes) are differentiated one axis at a time and written as they come
@@ -150,7 +151,8 @@ public struct GradientJob: Sendable {
             results = try FieldDispatch.run(SpectralOp(axes: axes, options: options, spacing: spacing, file: file, onWarning: onWarning),
                                             on: [field], file: file)
         }
-        let selected = (axes ?? Array(0..<rank)).map { $0 < 0 ? $0 + rank : $0 }
+        // The computation succeeded, so the axes are valid.
+        let selected = (try? normalizedAxes(axes, rank: rank)) ?? []
         return zip(selected, results).map { ("axis\($0)", $1) }
     }
 }

@@ -51,8 +51,7 @@ struct GradientFileTask: Sendable {
     /// The axes differentiated in a rank-`rank` array, non-negative, in output order (nil if out of range:
     /// the computation reports it).
     func selectedAxes(rank: Int) -> [Int]? {
-        let list = (axes ?? Array(0..<rank)).map { $0 < 0 ? $0 + rank : $0 }
-        return list.allSatisfy { (0..<rank).contains($0) } ? list : nil
+        try? normalizedAxes(axes, rank: rank)
     }
 
     /// The bytes in memory at once while the file is processed: the arrays read, a float64 copy of an
@@ -67,7 +66,7 @@ struct GradientFileTask: Sendable {
         let axisCount = axes?.count ?? shape.count
         // Large inputs are written one axis at a time (GradientJob.differentiateAndWrite).
         let streamed = GradientJob.streams(inputBytes: count * (isFloat ? dtype.itemSize : 8), axisCount: axisCount,
-                                           to: URL(fileURLWithPath: "output.npz"))
+                                           format: .npz)
         let outputs = streamed ? 1 : Self.outputsHeldAtOnce(axisCount: axisCount)
         return probe.heldBytes + (isFloat ? 0 : count * 8) + outputs * count * computeSize
     }
