@@ -104,11 +104,11 @@ public struct DemoJob: Sendable {
             let grid = Grid(axis, axis, axis)
             steps.append(axis.uniformStep ?? 0)
             let V = grid.sample(Dipole.potential)
-            let mask = grid.sample(Dipole.isExcluded)
+            let excluded = grid.sample { p in Dipole.isExcluded(p) ? 1.0 : 0.0 }
             let exact = (0..<3).map { k in grid.sample { p in Dipole.isExcluded(p) ? .nan : Dipole.field(p, k) } }
             for (a, p) in accuracies.enumerated() {
                 let E = try grid.gradient(of: V, edgeOrder: 2, accuracy: p).map { g in
-                    g.combined(with: mask.map { $0 ? 1.0 : 0.0 }) { value, excluded in excluded == 1 ? .nan : -value }
+                    g.combined(with: excluded) { value, isExcluded in isExcluded == 1 ? .nan : -value }
                 }
                 let s = try score(E, against: exact, grid: grid)
                 errors[a].append(s.overall.maxAbsError)
