@@ -5,6 +5,7 @@ import Darwin
 #endif
 import ArgumentParser
 import Foundation
+import Nabla
 import NablaPipeline
 
 extension NablaCommand {
@@ -46,30 +47,20 @@ extension NablaCommand {
         @Option(name: .customShort("o"), help: ArgumentHelp("The output folder (created if missing).", valueName: "OUTDIR"))
         var output: String
 
-        @Option(name: .customLong("axis"), parsing: .unconditionalSingleValue,
-                help: ArgumentHelp("An axis to differentiate along (repeatable, in output order; negative counts from the end). Default: every axis.", valueName: "N"))
-        var axis: [Int] = []
+        @OptionGroup var field: FieldSelection
 
         @OptionGroup var scheme: SchemeOptions
-
-        @Option(name: .customLong("derivative"), help: ArgumentHelp("The order of the derivative along each axis (1 = first derivative).", valueName: "M"))
-        var derivative: Int = 1
-
-        @Option(name: .customLong("key"), help: ArgumentHelp("The array to read from .npz inputs (default: their only array).", valueName: "NAME"))
-        var key: String?
-
-        @Option(name: .customLong("column"), help: ArgumentHelp("For CSV/TSV inputs with a header row: the column to differentiate.", valueName: "NAME"))
-        var column: String?
 
         @Flag(name: .customLong("recursive"), help: "Also take the files in subfolders of folder inputs.")
         var recursive = false
 
-        @Option(name: .customLong("jobs"), parsing: .unconditional, help: ArgumentHelp("Files processed at once (default: the number of cores).", valueName: "N"))
-        var jobs: String?
+        @Option(name: .customLong("jobs"), parsing: .unconditional,
+                help: ArgumentHelp("Files processed at once, 1 or more (default: the number of cores).", valueName: "N"))
+        var jobs: Int?
 
         @Option(name: .customLong("memory"), parsing: .unconditional,
-                help: ArgumentHelp("The most data held in memory at once, e.g. 4G, 512M (default: half the physical memory).", valueName: "SIZE"))
-        var memory: String?
+                help: ArgumentHelp("The most data held in memory at once, e.g. 4G, 512M, 1.5GiB.", valueName: "SIZE"))
+        var memory: ByteSize = .defaultBudget
 
         @Flag(name: .customLong("quiet"), help: "No progress and no summary on stderr (failed files are still reported).")
         var quiet = false
@@ -80,34 +71,20 @@ extension NablaCommand {
         @Flag(name: .customLong("resume"), help: "Keep outputs that are complete and newer than their input; do the rest.")
         var resume = false
 
-        @Option(name: .customLong("format"), help: ArgumentHelp("The output format: npz (the only one so far).", valueName: "npz"))
-        var format: String = "npz"
+        @Option(name: .customLong("format"), help: ArgumentHelp("The output format.", valueName: "npz"))
+        var format: BatchFormat = .npz
+
+        func validate() throws {
+            if let jobs, jobs < 1 { throw ValidationError("--jobs \(jobs) is not allowed; give a whole number of at least 1") }
+        }
 
         func run() throws {
-            let jobCount: Int
-            if let jobs {
-                guard let n = Int(jobs), n >= 1 else { throw usageError("--jobs '\(jobs)' is not allowed; give a whole number of at least 1") }
-                jobCount = n
-            } else {
-                jobCount = ProcessInfo.processInfo.activeProcessorCount
-            }
-            var budget: ByteSize?
-            if let memory {
-                guard let size = ByteSize(parsing: memory) else {
-                    throw usageError("--memory '\(memory)' is not a size; write e.g. 4G, 512M or 1.5GiB")
-                }
-                budget = size
-            }
-            guard format.lowercased() == "npz" else {
-                throw usageError("--format '\(format)' is not supported; batch writes npz (one array per axis)")
-            }
-            // A write past RLIMIT_FSIZE must fail with EFBIG (the file reported failed), not kill the batch.
-            signal(SIGXFSZ, SIG_IGN)
             var job = BatchJob(inputs: inputs, outputDirectory: URL(fileURLWithPath: output, isDirectory: true),
-                               recursive: recursive, key: key, axes: axis.isEmpty ? nil : axis,
-                               options: scheme.options(derivative: derivative), jobs: jobCount, memory: budget,
+                               recursive: recursive, key: field.key, axes: field.axes,
+                               options: scheme.options(derivative: field.derivative),
+                               jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, memory: memory,
                                resume: resume, log: log.map { URL(fileURLWithPath: $0) })
-            job.column = column
+            job.column = field.column
             let summary: BatchSummary
             do {
                 summary = try job.run(progress: .automatic(quiet: quiet))
@@ -117,14 +94,16 @@ extension NablaCommand {
             }
             if summary.failed > 0 { throw ExitCode(1) }
         }
-
-        private func usageError(_ message: String) -> ExitCode {
-            printError(message)
-            return ExitCode(2)
-        }
-
-        private func printError(_ message: String) {
-            FileHandle.standardError.write(Data("nabla: error: \(message.replacingOccurrences(of: "\n", with: " "))\n".utf8))
-        }
     }
+}
+
+/// `--format` of `nabla batch`.
+enum BatchFormat: String, ExpressibleByArgument, CaseIterable {
+    case npz
+}
+
+extension ByteSize: ExpressibleByArgument {
+    /// `4G`, `512M`, `1.5GiB`, `64k` or a number of bytes.
+    public init?(argument: String) { self.init(parsing: argument) }
+    public var defaultValueDescription: String { "half the physical memory, here \(self)" }
 }

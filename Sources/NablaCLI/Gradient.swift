@@ -28,30 +28,20 @@ extension NablaCommand {
         @Argument(help: "The input array: a .npy file, or a .npz archive (see --key).")
         var input: String
 
-        @Option(name: .customLong("axis"), parsing: .unconditionalSingleValue,
-                help: ArgumentHelp("An axis to differentiate along (repeatable, in output order; negative counts from the end). Default: every axis.", valueName: "N"))
-        var axis: [Int] = []
+        @OptionGroup var field: FieldSelection
 
         @OptionGroup var scheme: SchemeOptions
 
         @OptionGroup var method: MethodOption
-
-        @Option(name: .customLong("derivative"), help: ArgumentHelp("The order of the derivative along each axis (1 = first derivative).", valueName: "M"))
-        var derivative: Int = 1
-
-        @Option(name: .customLong("key"), help: ArgumentHelp("The array to read from a .npz input, or the dataset of an HDF5 input (default: its only array); FILE.h5:/group/dataset works too.", valueName: "NAME"))
-        var key: String?
-
-        @Option(name: .customLong("column"), help: ArgumentHelp("For a CSV/TSV input with a header row: the column to differentiate (a 1-D field). Without it the whole table is a 2-D grid.", valueName: "NAME"))
-        var column: String?
 
         @Option(name: .customShort("o"), help: ArgumentHelp("The output: OUTPUT.npz or OUTPUT.h5 (one array per axis), or OUTPUT.npy/.csv/.tsv (exactly one axis).", valueName: "OUTPUT"))
         var output: String
 
         func run() throws {
             try runReportingErrors {
-                try GradientJob(input: URL(fileURLWithPath: input), key: key, column: column, axes: axis.isEmpty ? nil : axis,
-                                options: scheme.options(derivative: derivative, method: method.method), output: URL(fileURLWithPath: output)).run()
+                try GradientJob(input: URL(fileURLWithPath: input), key: field.key, column: field.column, axes: field.axes,
+                                options: scheme.options(derivative: field.derivative, method: method.method),
+                                output: URL(fileURLWithPath: output)).run()
             }
         }
     }

@@ -19,14 +19,20 @@ struct NablaCommand: ParsableCommand {
     )
 
     /// argument-parser's `main()`, except that usage errors (unknown options, missing or malformed values)
-    /// exit with status 2, the Unix convention `nabla batch` and `nabla score` document, instead of 64.
+    /// print `nabla: error: <message>` like every other error, then the usage, and exit with status 2, the
+    /// Unix convention, instead of argument-parser's 64. Help and version requests are unchanged.
     static func main() {
+        // A write past RLIMIT_FSIZE fails with EFBIG and is reported, instead of killing the process.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch {
             if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                let message = self.message(for: error).replacingOccurrences(of: "\n", with: " ")
+                let usage = fullMessage(for: error).split(separator: "\n", omittingEmptySubsequences: false)
+                    .drop { !$0.hasPrefix("Usage:") }.joined(separator: "\n")
+                FileHandle.standardError.write(Data("nabla: error: \(message)\n\(usage)\n".utf8))
                 Foundation.exit(2)
             }
             exit(withError: error)
@@ -39,8 +45,13 @@ func runReportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch {
-        let line = "\(error)".replacingOccurrences(of: "\n", with: " ")
-        FileHandle.standardError.write(Data("nabla: error: \(line)\n".utf8))
+        printError(error)
         throw ExitCode(1)
     }
+}
+
+/// Prints `nabla: error: <message>` as one line on stderr.
+func printError(_ error: Any) {
+    let line = "\(error)".replacingOccurrences(of: "\n", with: " ")
+    FileHandle.standardError.write(Data("nabla: error: \(line)\n".utf8))
 }

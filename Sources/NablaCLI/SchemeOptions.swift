@@ -24,7 +24,7 @@ struct SchemeOptions: ParsableArguments {
             help: ArgumentHelp("Treat this axis as periodic (repeatable; negative counts from the end).", valueName: "N"))
     var periodicAxis: [Int] = []
 
-    func options(derivative: Int = 1, method: DifferenceMethod = .finiteDifference) -> DifferenceOptions {
+    func options(derivative: Int = 1, method: DerivativeMethod = .finiteDifference) -> DifferenceOptions {
         DifferenceOptions(
             spacing: spacing.map(SpacingArgument.init(parsing:)),
             edgeOrder: edgeOrder, accuracy: accuracy, derivative: derivative,
@@ -33,12 +33,32 @@ struct SchemeOptions: ParsableArguments {
     }
 }
 
-extension DifferenceMethod: ExpressibleByArgument {}
+extension DerivativeMethod: ExpressibleByArgument {}
 
 /// `--method finite-difference|spectral`.
 struct MethodOption: ParsableArguments {
     @Option(name: .customLong("method"),
             help: ArgumentHelp("finite-difference (default) or spectral: FFT derivatives (FFTW), exact for smooth periodic data; every differentiated axis is taken as periodic with period n·h.",
                                valueName: "METHOD"))
-    var method: DifferenceMethod = .finiteDifference
+    var method: DerivativeMethod = .finiteDifference
 }
+
+/// What to differentiate in the input: `--axis`, `--derivative`, `--key`, `--column` (gradient and batch).
+struct FieldSelection: ParsableArguments {
+    @Option(name: .customLong("axis"), parsing: .unconditionalSingleValue,
+            help: ArgumentHelp("An axis to differentiate along (repeatable, in output order; negative counts from the end). Default: every axis.", valueName: "N"))
+    var axis: [Int] = []
+
+    @Option(name: .customLong("derivative"), help: ArgumentHelp("The order of the derivative along each axis (1 = first derivative).", valueName: "M"))
+    var derivative: Int = 1
+
+    @Option(name: .customLong("key"), help: ArgumentHelp("The array to read from a .npz input, or the dataset of an HDF5 input (default: its only array); FILE.h5:/group/dataset works too.", valueName: "NAME"))
+    var key: String?
+
+    @Option(name: .customLong("column"), help: ArgumentHelp("For a CSV/TSV input with a header row: the column to differentiate (a 1-D field). Without it the whole table is a 2-D grid.", valueName: "NAME"))
+    var column: String?
+
+    /// The selected axes, nil for every axis.
+    var axes: [Int]? { axis.isEmpty ? nil : axis }
+}
+

@@ -57,8 +57,7 @@ extension NablaCommand {
                 output = json ? try result.json() : result.description
                 passed = result.passed
             } catch {
-                let line = "\(error)".replacingOccurrences(of: "\n", with: " ")
-                FileHandle.standardError.write(Data("nabla: error: \(line)\n".utf8))
+                printError(error)
                 throw ExitCode(2)
             }
             print(output)

@@ -54,20 +54,9 @@ extension NablaCommand {
             """
         )
 
-        @Argument(help: "The vector field: a .npz holding axis0, axis1, … of one shape.")
-        var input: String
+        @OptionGroup var arguments: VectorFieldArguments
 
-        @OptionGroup var scheme: SchemeOptions
-
-        @Option(name: .customShort("o"), help: ArgumentHelp("The output: OUT.npy (or OUT.npz, array 'divergence').", valueName: "OUTPUT"))
-        var output: String
-
-        func run() throws {
-            try runReportingErrors {
-                try VectorFieldJob(.divergence, input: URL(fileURLWithPath: input), options: scheme.options(),
-                                   output: URL(fileURLWithPath: output)).run()
-            }
-        }
+        func run() throws { try arguments.run(.divergence) }
     }
 
     /// `nabla curl`.
@@ -84,19 +73,26 @@ extension NablaCommand {
             """
         )
 
-        @Argument(help: "The vector field: a .npz holding axis0, axis1[, axis2] of one shape.")
-        var input: String
+        @OptionGroup var arguments: VectorFieldArguments
 
-        @OptionGroup var scheme: SchemeOptions
+        func run() throws { try arguments.run(.curl) }
+    }
+}
 
-        @Option(name: .customShort("o"), help: ArgumentHelp("The output: OUT.npz (or OUT.npy for a 2-D field).", valueName: "OUTPUT"))
-        var output: String
+/// The input, scheme and output of `nabla divergence` and `nabla curl`.
+struct VectorFieldArguments: ParsableArguments {
+    @Argument(help: "The vector field: a .npz holding axis0, axis1[, axis2] of one shape.")
+    var input: String
 
-        func run() throws {
-            try runReportingErrors {
-                try VectorFieldJob(.curl, input: URL(fileURLWithPath: input), options: scheme.options(),
-                                   output: URL(fileURLWithPath: output)).run()
-            }
+    @OptionGroup var scheme: SchemeOptions
+
+    @Option(name: .customShort("o"), help: ArgumentHelp("The output: OUT.npy, or OUT.npz (see the discussion for the array names).", valueName: "OUTPUT"))
+    var output: String
+
+    func run(_ operation: VectorFieldJob.Operator) throws {
+        try runReportingErrors {
+            try VectorFieldJob(operation, input: URL(fileURLWithPath: input), options: scheme.options(),
+                               output: URL(fileURLWithPath: output)).run()
         }
     }
 }

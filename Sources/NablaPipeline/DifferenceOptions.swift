@@ -20,7 +20,7 @@ public enum PeriodicAxes: Sendable, Equatable {
 }
 
 /// How derivatives are computed.
-public enum DifferenceMethod: String, Sendable, Equatable, CaseIterable {
+public enum DerivativeMethod: String, Sendable, Equatable, CaseIterable {
     /// Finite differences (numpy's scheme by default; any accuracy with `accuracy`).
     case finiteDifference = "finite-difference"
     /// Spectral (FFT) derivatives: every differentiated axis is periodic with period `n · h`.
@@ -40,12 +40,12 @@ public struct DifferenceOptions: Sendable, Equatable {
     /// Periodic axes (finite differences; spectral derivatives treat every differentiated axis as periodic).
     public var periodic: PeriodicAxes
     /// Finite differences or spectral.
-    public var method: DifferenceMethod
+    public var method: DerivativeMethod
 
     /// Options; the defaults are numpy.gradient's (step 1, edge order 1, second-order accuracy, first
     /// derivative, no periodic axis, finite differences).
     public init(spacing: [SpacingArgument] = [], edgeOrder: Int = 1, accuracy: Int = 2, derivative: Int = 1,
-                periodic: PeriodicAxes = .none, method: DifferenceMethod = .finiteDifference) {
+                periodic: PeriodicAxes = .none, method: DerivativeMethod = .finiteDifference) {
         self.spacing = spacing
         self.edgeOrder = edgeOrder
         self.accuracy = accuracy
@@ -53,6 +53,11 @@ public struct DifferenceOptions: Sendable, Equatable {
         self.periodic = periodic
         self.method = method
     }
+
+    /// The highest derivative order accepted. Finite-difference weights of order m scale like m!/h^m and
+    /// cancel catastrophically; past order 32 no floating-point result is meaningful (and the stencil would
+    /// need more than 32 points).
+    public static let maximumDerivative = 32
 
     /// Checks that need no data, so that a bad call reads nothing.
     func validate() throws(PipelineError) {
@@ -64,6 +69,9 @@ public struct DifferenceOptions: Sendable, Equatable {
         }
         guard derivative >= 1 else {
             throw PipelineError("derivative order \(derivative) is not supported; use 1 or more")
+        }
+        guard derivative <= Self.maximumDerivative else {
+            throw PipelineError("derivative order \(derivative) is not supported; use at most \(Self.maximumDerivative): the weights of longer stencils lose every digit to rounding in floating point (they grow like m!/h^m)")
         }
     }
 

@@ -16,16 +16,27 @@ public enum FieldDispatch {
     /// The element type an operation on these dtypes is computed in: a floating type is kept when all
     /// arrays share it; integers, and mixed types, are computed in float64. Booleans are refused.
     public static func run<Op: FieldOperation>(_ op: Op, on fields: [AnyNDArray], file: String) throws(PipelineError) -> [AnyNDArray] {
+        try computing(fields, file: file) { precision throws in
+            switch precision {
+            case .float32: try op.apply(fields.compactMap { $0.array(of: Float.self) }).map(AnyNDArray.init)
+            case .float16: try op.apply(fields.compactMap { $0.array(of: Float16.self) }).map(AnyNDArray.init)
+            case .float64: try op.apply(fields.map { $0.asDouble() }).map(AnyNDArray.init)
+            }
+        }
+    }
+
+    /// The precision an operation on `fields` is computed in.
+    enum Precision { case float16, float32, float64 }
+
+    /// Checks `fields`, picks their precision (a floating type is kept when all arrays share it; integers
+    /// and mixed types are computed in float64) and runs `body`, naming `file` in any error.
+    static func computing(_ fields: [AnyNDArray], file: String,
+                          _ body: (Precision) throws -> [AnyNDArray]) throws(PipelineError) -> [AnyNDArray] {
         try checkDifferentiable(fields, file: file)
+        let dtypes = Set(fields.map(\.dtype))
+        let precision: Precision = dtypes == [.float32] ? .float32 : dtypes == [.float16] ? .float16 : .float64
         do {
-            let dtypes = Set(fields.map(\.dtype))
-            if dtypes == [.float32] {
-                return try op.apply(fields.compactMap { $0.array(of: Float.self) }).map(AnyNDArray.init)
-            }
-            if dtypes == [.float16] {
-                return try op.apply(fields.compactMap { $0.array(of: Float16.self) }).map(AnyNDArray.init)
-            }
-            return try op.apply(fields.map { $0.asDouble() }).map(AnyNDArray.init)
+            return try body(precision)
         } catch {
             throw PipelineError.wrap(error, file: file)
         }
@@ -53,19 +64,14 @@ extension FieldDispatch {
     /// Runs a ``SpectralFieldOperation``: float32 stays float32, float16 is computed in float32 and
     /// rounded back (FFTW has no half precision), everything else is computed in float64.
     public static func run<Op: SpectralFieldOperation>(_ op: Op, on fields: [AnyNDArray], file: String) throws(PipelineError) -> [AnyNDArray] {
-        try checkDifferentiable(fields, file: file)
-        do {
-            let dtypes = Set(fields.map(\.dtype))
-            if dtypes == [.float32] {
-                return try op.apply(fields.compactMap { $0.array(of: Float.self) }).map(AnyNDArray.init)
+        try computing(fields, file: file) { precision throws in
+            switch precision {
+            case .float32: try op.apply(fields.compactMap { $0.array(of: Float.self) }).map(AnyNDArray.init)
+            case .float16:
+                try op.apply(fields.compactMap { $0.array(of: Float16.self)?.converted(to: Float.self) })
+                    .map { AnyNDArray($0.converted(to: Float16.self)) }
+            case .float64: try op.apply(fields.map { $0.asDouble() }).map(AnyNDArray.init)
             }
-            if dtypes == [.float16] {
-                let results = try op.apply(fields.compactMap { $0.array(of: Float16.self)?.converted(to: Float.self) })
-                return results.map { AnyNDArray($0.converted(to: Float16.self)) }
-            }
-            return try op.apply(fields.map { $0.asDouble() }).map(AnyNDArray.init)
-        } catch {
-            throw PipelineError.wrap(error, file: file)
         }
     }
 }

@@ -23,6 +23,7 @@ public enum FieldFiles {
         /// The format of `url` from its extension (after removing any `:/dataset` suffix of an HDF5
         /// path), or an error naming the extension and the choices.
         public init(of url: URL) throws(PipelineError) {
+            try FieldFiles.checkDatasetPath(url)
             let file = FieldFiles.location(of: url).file
             let ext = file.pathExtension.lowercased()
             guard let format = Format(rawValue: ext) else {
@@ -80,6 +81,19 @@ public enum FieldFiles {
         return (url, nil)
     }
 
+    /// Refuses an HDF5 dataset path with `.` or `..` components (`f.h5:/grp/../d`), as h5py does.
+    /// Checked on the path as the user wrote it: `URL` resolves `..` in relative paths by itself.
+    static func checkDatasetPath(_ url: URL) throws(PipelineError) {
+        let written = url.relativePath
+        for ext in HDF5.fileExtensions {
+            guard let range = written.range(of: "." + ext + ":", options: [.caseInsensitive, .backwards]) else { continue }
+            let dataset = written[range.upperBound...]
+            if dataset.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0 == ".." || $0 == "." }) {
+                throw PipelineError("\(written): the HDF5 dataset path '\(dataset)' has '.' or '..' components; HDF5 paths name groups and datasets only, so write the path without them")
+            }
+        }
+    }
+
     private static func isRegularFile(_ path: String, _ manager: FileManager) -> Bool {
         var directory: ObjCBool = false
         return manager.fileExists(atPath: path, isDirectory: &directory) && !directory.boolValue
@@ -93,6 +107,7 @@ public enum FieldFiles {
     public static func readAll(_ url: URL) throws(PipelineError) -> [(name: String, array: AnyNDArray)] {
         let (file, dataset) = location(of: url)
         let format = try Format(of: url)
+        try FileSafety.checkReadable(file)
         do {
             switch format {
             case .npy: return [(file.deletingPathExtension().lastPathComponent, try NPY.read(from: file))]
@@ -110,6 +125,7 @@ public enum FieldFiles {
     public static func read(_ url: URL, key: String? = nil, column: String? = nil) throws(PipelineError) -> AnyNDArray {
         let (file, dataset) = location(of: url)
         let format = try Format(of: url)
+        try FileSafety.checkReadable(file)
         if column != nil && !format.isTable {
             throw PipelineError("\(file.path): --column applies to .csv and .tsv tables only; use --key to choose an array")
         }

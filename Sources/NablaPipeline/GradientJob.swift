@@ -42,8 +42,10 @@ public struct GradientJob: Sendable {
     public func run() throws(PipelineError) -> [String] {
         let outputFormat = try FieldFiles.Format(of: output)
         try options.validate()
+        try FileSafety.check(input: input, options: options, output: output)
         let field = try FieldFiles.read(input, key: key, column: column)
         let spacing = try options.resolvedSpacing()
+        try FieldDispatch.checkDifferentiable([field], file: input.path)
         let selectedCount = axes?.count ?? field.shape.count
         if !outputFormat.holdsSeveralArrays && selectedCount != 1 {
             throw PipelineError("\(output.path): a .\(outputFormat.rawValue) output holds one array, but \(selectedCount) axes are selected; select one with --axis N or write a .npz or .h5")

@@ -30,6 +30,7 @@ public struct LaplacianJob: Sendable {
     public func run() throws(PipelineError) {
         _ = try FieldFiles.Format(of: output)
         try options.validate()
+        try FileSafety.check(input: input, options: options, output: output)
         struct Op: FieldOperation {
             let options: DifferenceOptions, spacing: [Spacing], rank: Int
             func apply<T: FieldScalar>(_ fields: [NDArray<T>]) throws(NablaError) -> [NDArray<T>] {
@@ -112,6 +113,7 @@ public struct VectorFieldJob: Sendable {
     public func run() throws(PipelineError) -> [String] {
         let format = try FieldFiles.Format(of: output)
         try options.validate()
+        try FileSafety.check(input: input, options: options, output: output)
         struct Op: FieldOperation {
             let operation: Operator, options: DifferenceOptions, spacing: [Spacing], rank: Int
             func apply<T: FieldScalar>(_ fields: [NDArray<T>]) throws(NablaError) -> [NDArray<T>] {

@@ -14,8 +14,9 @@ struct ArchiveHeaders {
         var shape: [Int]
         /// Whether the member is stored (not deflated) with exactly the bytes its header declares.
         var complete: Bool
-        /// The bytes the array occupies in memory once read.
-        var byteCount: Int { shape.reduce(1, *) * dtype.itemSize }
+        /// The bytes the array occupies in memory once read (`Int.max` when that overflows: a header that
+        /// lies about its shape must not trap the batch).
+        var byteCount: Int { Saturating.product(shape + [dtype.itemSize]) }
     }
 
     var entries: [Entry]
@@ -41,4 +42,23 @@ struct ArchiveHeaders {
             throw PipelineError.wrap(error, file: url.path)
         }
     }
+}
+
+/// Arithmetic on sizes from file headers, which may be absurd: results stick at `Int.max` instead of
+/// trapping on overflow.
+enum Saturating {
+    /// `a + b`, or `Int.max`.
+    static func sum(_ a: Int, _ b: Int) -> Int {
+        let (r, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : r
+    }
+
+    /// `a × b`, or `Int.max`.
+    static func product(_ a: Int, _ b: Int) -> Int {
+        let (r, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow || r < 0 ? .max : r
+    }
+
+    /// The product of `factors` (non-negative), or `Int.max`.
+    static func product(_ factors: [Int]) -> Int { factors.reduce(1) { product($0, $1) } }
 }

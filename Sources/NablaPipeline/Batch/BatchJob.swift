@@ -67,8 +67,19 @@ public struct BatchJob: Sendable {
         let spacing: [Spacing]
         do { spacing = try options.resolvedSpacing() } catch { throw BatchError(error.description) }
         let items = try BatchPlan.items(inputs: inputs, outputDirectory: outputDirectory, recursive: recursive)
-        try prepareOutputDirectory()
-        let log = try self.log.map { url throws(BatchError) in try BatchLog(url: url, append: resume) }
+        if let log = self.log { try Self.checkLog(log, items: items, options: options) }
+        let created = try prepareOutputDirectory()
+        let lock: DirectoryLock
+        let log: BatchLog?
+        do {
+            lock = try DirectoryLock(outputDirectory)
+            log = try self.log.map { url throws(BatchError) in try BatchLog(url: url, append: resume) }
+        } catch {
+            // Leave the file system as it was: remove the folders this run created (they are empty).
+            for folder in created.reversed() { rmdir(folder.path) }
+            throw error
+        }
+        defer { withExtendedLifetime(lock) {} }
         removeLeftoverTemporaries(of: items)
 
         let task = GradientFileTask(key: key, column: column, axes: axes, options: options, spacing: spacing)
@@ -145,10 +156,33 @@ public struct BatchJob: Sendable {
         return record
     }
 
+    /// Refuses a log file that is one of the inputs (or a coordinate file), or one of the outputs.
+    static func checkLog(_ log: URL, items: [BatchItem], options: DifferenceOptions) throws(BatchError) {
+        if log.hasDirectoryPath { throw BatchError("--log \(log.path)/: names a folder; give the log file's name") }
+        var inputs = items.map(\.input)
+        for case let .coordinates(url) in options.spacing { inputs.append(url) }
+        if let identity = FileSafety.Identity(path: log.path),
+           let input = inputs.first(where: { FileSafety.Identity(path: $0.path) == identity }) {
+            throw BatchError("--log \(log.path): is the input \(input.path); writing the log would destroy it, so choose another log file")
+        }
+        let logPath = log.standardizedFileURL.resolvingSymlinksInPath().path
+        if let item = items.first(where: { $0.output.standardizedFileURL.resolvingSymlinksInPath().path == logPath }) {
+            throw BatchError("--log \(log.path): is the output of \(item.input.path); choose a log file that is not an output")
+        }
+    }
+
     /// Creates the output folder and checks that a file can be created in it, so that an unusable folder is
     /// one clear error instead of one per file.
-    private func prepareOutputDirectory() throws(BatchError) {
+    ///
+    /// - Returns: the folders created, outermost first (none when the folder existed).
+    private func prepareOutputDirectory() throws(BatchError) -> [URL] {
         let fm = FileManager.default
+        var created: [URL] = []
+        var folder = outputDirectory.standardizedFileURL
+        while !fm.fileExists(atPath: folder.path), folder.path != "/" {
+            created.insert(folder, at: 0)
+            folder = folder.deletingLastPathComponent()
+        }
         do {
             try fm.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         } catch {
@@ -159,6 +193,7 @@ public struct BatchJob: Sendable {
             throw BatchError("\(outputDirectory.path): cannot write to the output folder (\(String(cString: strerror(errno))))", kind: .environment)
         }
         try? fm.removeItem(at: probe)
+        return created
     }
 
     /// Removes `.<output name>.tmp-*` files (temporaries of a killed run) next to the planned outputs.
@@ -173,8 +208,10 @@ public struct BatchJob: Sendable {
             for entry in entries where entry.hasPrefix(".") {
                 guard let range = entry.range(of: ".tmp-", options: .backwards) else { continue }
                 let target = String(entry[entry.index(after: entry.startIndex)..<range.lowerBound])
-                if names.contains(target) || entry.hasPrefix(".nabla-batch.tmp-") {
-                    try? fm.removeItem(at: folder.appendingPathComponent(entry))
+                let path = folder.appendingPathComponent(entry).path
+                // A temporary that a living process is writing is locked by it (AtomicFile): keep it.
+                if names.contains(target) || entry.hasPrefix(".nabla-batch.tmp-"), !DirectoryLock.isLockedByAnother(path) {
+                    try? fm.removeItem(atPath: path)
                 }
             }
         }
@@ -213,5 +250,36 @@ extension BatchJob {
         _ = mallopt(-3, 32 << 20)
         _ = mallopt(-1, Int32.max)
         #endif
+    }
+}
+
+/// An advisory lock (`flock(2)`) on the output folder for the whole run: a second `nabla batch` into the
+/// same folder is refused at once with a clear message instead of racing the first (and removing its
+/// temporaries). The lock goes with the process, so a killed run never leaves the folder locked.
+final class DirectoryLock {
+    private let descriptor: Int32
+
+    init(_ folder: URL) throws(BatchError) {
+        descriptor = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw BatchError("\(folder.path): cannot open the output folder: \(String(cString: strerror(errno)))", kind: .environment)
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let reason = errno == EWOULDBLOCK ? "another nabla batch is writing into this folder; wait for it to finish or choose another output folder"
+                                              : "cannot lock the output folder: \(String(cString: strerror(errno)))"
+            close(descriptor)
+            throw BatchError("\(folder.path): \(reason)", kind: .environment)
+        }
+    }
+
+    deinit { close(descriptor) }
+
+    /// Whether another open file description holds a `flock` on the file at `path` (a temporary that a
+    /// living process is still writing).
+    static func isLockedByAnother(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK
     }
 }

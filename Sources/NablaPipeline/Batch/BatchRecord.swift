@@ -29,40 +29,35 @@ public struct BatchRecord: Sendable {
     /// Remarks: why a file was skipped, or that it ran alone because it needs more than the memory budget.
     public var note: String?
 
-    /// One line of JSON, keys in a fixed order, absent values as `null`.
+    /// One line of JSON (keys in the order above, snake_case, absent values as `null`).
     public var jsonLine: String {
-        func string(_ s: String?) -> String { s.map(Self.quoted) ?? "null" }
-        func int(_ n: Int?) -> String { n.map(String.init) ?? "null" }
-        let fields: [(String, String)] = [
-            ("input", string(input)),
-            ("output", string(output)),
-            ("status", string(status.rawValue)),
-            ("shape", shape.map { "[" + $0.map(String.init).joined(separator: ",") + "]" } ?? "null"),
-            ("dtype", string(dtype)),
-            ("seconds", String(format: "%.6f", seconds)),
-            ("bytes", int(bytes)),
-            ("nonfinite_input", int(nonFiniteInput)),
-            ("nonfinite_output", int(nonFiniteOutput)),
-            ("error", string(error)),
-            ("note", string(note)),
-        ]
-        return "{" + fields.map { "\(Self.quoted($0.0)):\($0.1)" }.joined(separator: ",") + "}"
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        // Encoding a struct of strings and numbers cannot fail; a non-finite `seconds` is written as null.
+        guard let data = try? encoder.encode(self) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+extension BatchRecord: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case input, output, status, shape, dtype, seconds, bytes
+        case nonFiniteInput = "nonfinite_input", nonFiniteOutput = "nonfinite_output", error, note
     }
 
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(input, forKey: .input)
+        try c.encode(output, forKey: .output)
+        try c.encode(status.rawValue, forKey: .status)
+        try c.encode(shape, forKey: .shape)
+        try c.encode(dtype, forKey: .dtype)
+        try c.encode(seconds.isFinite ? seconds : nil, forKey: .seconds)
+        try c.encode(bytes, forKey: .bytes)
+        try c.encode(nonFiniteInput, forKey: .nonFiniteInput)
+        try c.encode(nonFiniteOutput, forKey: .nonFiniteOutput)
+        try c.encode(error, forKey: .error)
+        try c.encode(note, forKey: .note)
     }
 }
 

@@ -42,7 +42,7 @@ struct GradientFileTask: Sendable {
             // Text and other formats: the file's size, at least the size of the numbers it holds.
             return Probe(dtype: nil, shape: nil, heldBytes: item.fileBytes)
         }
-        let held = headers.entries.reduce(0) { $0 + $1.byteCount }
+        let held = headers.entries.reduce(0) { Saturating.sum($0, $1.byteCount) }
         let chosen = key.map { k in headers.entries.first { $0.name == k } } ?? (headers.entries.count == 1 ? headers.entries.first : nil)
         guard let chosen, chosen.complete else { return Probe(dtype: nil, shape: nil, heldBytes: held) }
         return Probe(dtype: chosen.dtype, shape: chosen.shape, heldBytes: held)
@@ -58,17 +58,18 @@ struct GradientFileTask: Sendable {
     /// integer array, and the results held before writing.
     func memoryNeed(_ probe: Probe) -> Int {
         guard let dtype = probe.dtype, let shape = probe.shape else {
-            return probe.heldBytes * (1 + Self.outputsHeldAtOnce(axisCount: axes?.count ?? 3))
+            return Saturating.product(probe.heldBytes, 1 + Self.outputsHeldAtOnce(axisCount: axes?.count ?? 3))
         }
-        let count = shape.reduce(1, *)
+        let count = Saturating.product(shape)
         let isFloat = dtype.kindCharacter == "f"
         let computeSize = isFloat ? dtype.itemSize : 8
         let axisCount = axes?.count ?? shape.count
         // Large inputs are written one axis at a time (GradientJob.differentiateAndWrite).
-        let streamed = GradientJob.streams(inputBytes: count * (isFloat ? dtype.itemSize : 8), axisCount: axisCount,
+        let streamed = GradientJob.streams(inputBytes: Saturating.product(count, computeSize), axisCount: axisCount,
                                            format: .npz)
         let outputs = streamed ? 1 : Self.outputsHeldAtOnce(axisCount: axisCount)
-        return probe.heldBytes + (isFloat ? 0 : count * 8) + outputs * count * computeSize
+        let copy = isFloat ? 0 : Saturating.product(count, 8)
+        return Saturating.sum(Saturating.sum(probe.heldBytes, copy), Saturating.product([outputs, count, computeSize]))
     }
 
     /// The arrays a complete output holds: names, dtype and shape (nil when the header did not say).
