@@ -24,6 +24,14 @@ struct NablaCommand: ParsableCommand {
     static func main() {
         // A write past RLIMIT_FSIZE fails with EFBIG and is reported, instead of killing the process.
         signal(SIGXFSZ, SIG_IGN)
+        if let bad = (1..<Int(CommandLine.argc)).first(where: { i in
+            CommandLine.unsafeArgv[i].map { String(validatingCString: $0) == nil } ?? false
+        }) {
+            // Swift strings hold Unicode only: a name that is not UTF-8 would silently become another name.
+            let shown = CommandLine.arguments[bad]
+            FileHandle.standardError.write(Data("nabla: error: argument \(bad) ('\(shown)') is not valid UTF-8; nabla handles UTF-8 file names only, so rename the file\n".utf8))
+            Foundation.exit(1)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -116,6 +116,11 @@ public enum BatchPlan {
             }
             for name in names.sorted() where !name.hasPrefix(".") {
                 let url = directory.appendingPathComponent(name)
+                if name.unicodeScalars.contains("\u{FFFD}") {
+                    // Foundation lists a name that is not UTF-8 with replacement characters: it cannot be opened
+                    // under that name, and skipping it silently would hide it.
+                    throw BatchError("\(url.path): the file name is not valid UTF-8; nabla handles UTF-8 file names only, so rename it", kind: .environment)
+                }
                 var isDirectory: ObjCBool = false
                 guard fm.fileExists(atPath: url.path, isDirectory: &isDirectory) else { continue }  // dangling link
                 if isDirectory.boolValue {
