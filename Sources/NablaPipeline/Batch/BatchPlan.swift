@@ -70,7 +70,7 @@ public enum BatchPlan {
             }
             byOutput[key] = (input, identity)
             let size = (try? fm.attributesOfItem(atPath: input.path)[.size] as? Int) ?? 0
-            items.append(BatchItem(input: input, output: output, fileBytes: size ?? 0))
+            items.append(BatchItem(input: input, output: output, fileBytes: size))
         }
 
         for path in inputs {
