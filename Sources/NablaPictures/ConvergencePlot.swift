@@ -62,9 +62,9 @@ public struct ConvergencePlot: Sendable {
     public var xLabel = "grid spacing h"
     /// The title of the vertical axis.
     public var yLabel = "max error"
-    /// The size of the picture in pixels.
+    /// The width of the picture: pixels for PNG, points for SVG and PDF; 320…16384.
     public var width = 800
-    /// The size of the picture in pixels.
+    /// The height of the picture: pixels for PNG, points for SVG and PDF; 240…16384.
     public var height = 640
 
     /// A plot of `series`.

@@ -57,9 +57,9 @@ public struct FieldSlicePlot: Sendable {
     public var notFiniteLabel = "NaN/∞"
     /// The distance between arrows, in pixels.
     public var arrowSpacing = 30
-    /// The size of the picture in pixels.
+    /// The width of the picture: pixels for PNG, points for SVG and PDF; 320…16384.
     public var width = 800
-    /// The size of the picture in pixels.
+    /// The height of the picture: pixels for PNG, points for SVG and PDF; 240…16384.
     public var height = 640
 
     /// A plot of `magnitude` sampled at `x × y`, with arrows along `vectors` if given.
