@@ -28,7 +28,7 @@ extension NablaCommand {
         @Option(name: .customLong("size"), help: ArgumentHelp("Points per axis of the finest dipole grid (17 to 257; rounded down to 4k+1).", valueName: "N"))
         var size = 65
 
-        @Option(name: .customLong("format"), help: ArgumentHelp("The format of the pictures: png, svg or pdf.", valueName: "FORMAT"))
+        @Option(name: .customLong("format"), help: ArgumentHelp("The format of the pictures.", valueName: "FORMAT"))
         var format: PictureFormat = .png
 
         func run() throws {
