@@ -14,7 +14,7 @@ let package = Package(
         .library(name: "NablaSpectral", targets: ["NablaSpectral"]),
         /// Verification: score fields against references, convergence studies, gradient checks.
         .library(name: "NablaVerification", targets: ["NablaVerification"]),
-        /// Pictures: colour maps of field slices with arrows, convergence plots, as PNG (libpng).
+        /// Pictures: colour maps of field slices with arrows, convergence plots, as PNG, SVG or PDF (cairo).
         .library(name: "NablaPictures", targets: ["NablaPictures"]),
         /// File-level jobs (differentiate a file into a file) that the `nabla` tool runs.
         .library(name: "NablaPipeline", targets: ["NablaPipeline"]),
@@ -50,7 +50,7 @@ let package = Package(
         ),
         .target(
             name: "NablaPictures",
-            dependencies: ["Nabla", "_CPNG"],
+            dependencies: ["Nabla", "_CCairo"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(
@@ -75,15 +75,16 @@ let package = Package(
             providers: [.apt(["libhdf5-dev"])]
         ),
         .systemLibrary(
-            name: "_CPNG",
-            path: "Sources/_CPNG",
-            providers: [.apt(["libpng-dev"])]
+            name: "_CCairo",
+            path: "Sources/_CCairo",
+            pkgConfig: "cairo",
+            providers: [.apt(["libcairo2-dev"])]
         ),
         // MARK: Command-line tool
         .executableTarget(
             name: "NablaCLI",
             dependencies: [
-                "Nabla", "NablaFormats", "NablaPipeline",
+                "Nabla", "NablaFormats", "NablaPictures", "NablaPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]

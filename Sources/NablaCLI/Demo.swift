@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NablaPictures
 import NablaPipeline
 
 extension NablaCommand {
@@ -12,11 +13,12 @@ extension NablaCommand {
             law and fits the observed order of accuracy; differentiates a periodic companion field spectrally \
             and by finite differences; prints the tables and writes potential.npy, field.npz (axis0..axis2 = \
             Ex, Ey, Ez), field-slice.png (|E| on the y = 0 plane with field arrows), convergence.png and \
-            periodic-convergence.png.
+            periodic-convergence.png (or .svg / .pdf with --format).
 
             Examples:
               nabla demo
               nabla demo --output /tmp/demo --size 97
+              nabla demo --format svg
             """
         )
 
@@ -26,10 +28,15 @@ extension NablaCommand {
         @Option(name: .customLong("size"), help: ArgumentHelp("Points per axis of the finest dipole grid (17 to 257; rounded down to 4k+1).", valueName: "N"))
         var size = 65
 
+        @Option(name: .customLong("format"), help: ArgumentHelp("The format of the pictures.", valueName: "FORMAT"))
+        var format: PictureFormat = .png
+
         func run() throws {
             try runReportingErrors {
-                try DemoJob(outputDirectory: URL(fileURLWithPath: output), size: size).run()
+                try DemoJob(outputDirectory: URL(fileURLWithPath: output), size: size, format: format).run()
             }
         }
     }
 }
+
+extension PictureFormat: ExpressibleByArgument {}

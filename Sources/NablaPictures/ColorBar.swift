@@ -1,19 +1,22 @@
 /// A vertical colour bar: the colour map as a gradient strip (low values at the bottom), ticks and
 /// labels on its right, and a title above it.
-public struct ColorBar: Sendable {
+struct ColorBar {
     /// The colours, bottom (0) to top (1).
-    public var colorMap: ColorMap
+    var colorMap: ColorMap
     /// The data values at the bottom and top of the strip.
-    public var range: ClosedRange<Double>
+    var range: ClosedRange<Double>
     /// Whether values are spaced logarithmically along the strip (`range` must then be positive).
-    public var isLogarithmic: Bool
+    var isLogarithmic: Bool
     /// The title drawn above the strip, such as `"|E|"`.
-    public var title: String
+    var title: String
+
+    /// The width of the strip.
+    static let stripWidth = 18
 
     /// A colour bar for values in `range`.
     ///
     /// - Precondition: `range` is finite, and positive when `isLogarithmic`.
-    public init(colorMap: ColorMap = .viridis, range: ClosedRange<Double>, isLogarithmic: Bool = false, title: String = "") {
+    init(colorMap: ColorMap = .viridis, range: ClosedRange<Double>, isLogarithmic: Bool = false, title: String = "") {
         precondition(range.lowerBound.isFinite && range.upperBound.isFinite, "a colour bar range must be finite, got \(range)")
         precondition(!isLogarithmic || range.lowerBound > 0, "a logarithmic colour bar needs a positive range, got \(range)")
         self.colorMap = colorMap
@@ -22,6 +25,7 @@ public struct ColorBar: Sendable {
         self.title = title
     }
 
+    /// The scale along the strip; a range of one value is widened so the strip has an extent.
     var scale: AxisScale {
         var lo = range.lowerBound, hi = range.upperBound
         if hi <= lo {
@@ -32,39 +36,45 @@ public struct ColorBar: Sendable {
 
     var ticks: [AxisScale.Tick] { scale.ticks(count: 6) }
 
-    /// The width the tick labels to the right of the strip need, tick marks included.
-    var labelsWidth: Int { PlotFrame.majorTickLength + PlotFrame.labelGap + PlotFrame.labelWidth(ticks) }
+    /// The width the tick marks and labels to the right of the strip need.
+    func labelsWidth(on dc: DrawingContext) -> Double {
+        1 + PlotFrame.majorTickLength + PlotFrame.labelGap + PlotFrame.labelWidth(ticks, on: dc)
+    }
 
-    /// Draws the bar with its strip in the given rectangle; labels extend to the right of it and the
-    /// title above it.
-    public func draw(on canvas: inout Canvas, x: Int, y: Int, width: Int, height: Int) {
+    /// Draws the bar with its strip filling the pixels `x ..< x + width`, `y ..< y + height`; the
+    /// outline is just outside, labels extend to the right and the title above.
+    func draw(on dc: DrawingContext, x: Int, y: Int, width: Int, height: Int) throws(PictureError) {
         guard width > 0, height > 1 else { return }
+        let left = Double(x), top = Double(y), right = Double(x + width), bottom = Double(y + height)
+        // The strip: the map's colours as gradient stops, bottom to top.
+        let n = colorMap.colors.count
+        try dc.fillVerticalGradient(x: left, y: top, width: Double(width), height: Double(height),
+                                    stops: colorMap.colors.enumerated().map { (Double($0.offset) / Double(n - 1), $0.element) })
+        dc.addRectangle(x: left - 0.5, y: top - 0.5, width: Double(width) + 1, height: Double(height) + 1)
+        dc.stroke(PlotFrame.axisColor)
         let scale = self.scale
-        for row in 0..<height {
-            let f = (Double(height - 1 - row) + 0.5) / Double(height)
-            canvas.fillRectangle(x: x, y: y + row, width: width, height: 1, color: colorMap.color(at: f))
-        }
-        canvas.strokeRectangle(x: x - 1, y: y - 1, width: width + 2, height: height + 2, color: PlotFrame.axisColor)
-        var taken: [ClosedRange<Int>] = []
+        let labelHeight = PlotFrame.labelHeight(ticks, on: dc)
+        var taken: [ClosedRange<Double>] = []
         for t in PlotFrame.labelOrder(ticks) {
             let f = scale.fraction(t.value)
             guard f.isFinite, f >= -1e-9, f <= 1 + 1e-9 else { continue }
-            let r = min(y + height, max(y - 1, Int((Double(y + height) - f * Double(height)).rounded(.down))))
+            let r = Double(min(y + height, max(y - 1, Int((bottom - f * Double(height)).rounded(.down))))) + 0.5
             let length = t.isMajor ? PlotFrame.majorTickLength : PlotFrame.minorTickLength
-            canvas.fillRectangle(x: x + width + 1, y: r, width: length, height: 1, color: PlotFrame.axisColor)
-            // A short inner tick, in the bar's outline colour, marks the value on the gradient itself.
-            canvas.fillRectangle(x: x, y: r, width: t.isMajor ? 4 : 2, height: 1, color: PlotFrame.axisColor.withOpacity(0.8))
+            dc.addLines([Point(right + 1, r), Point(right + 1 + length, r)])
+            dc.stroke(PlotFrame.axisColor)
+            // A short inner tick marks the value on the gradient itself.
+            dc.addLines([Point(left, r), Point(left + (t.isMajor ? 4 : 2), r)])
+            dc.stroke(PlotFrame.axisColor.withOpacity(0.8))
             guard let label = t.label else { continue }
-            let span = (r - 9)...(r + 9)
+            let span = (r - labelHeight / 2 - 3)...(r + labelHeight / 2 + 3)
             guard !taken.contains(where: { $0.overlaps(span) }) else { continue }
             taken.append(span)
-            canvas.drawText(label, at: SIMD2(Double(x + width + 1 + PlotFrame.majorTickLength + PlotFrame.labelGap), Double(r) + 0.5),
-                            color: PlotFrame.axisColor, anchor: .left)
+            dc.drawText(label, at: Point(right + 1 + PlotFrame.majorTickLength + PlotFrame.labelGap, r), font: .tick, anchor: .left)
         }
         if !title.isEmpty {
-            let w = Canvas.textSize(title).width
-            let cx = min(max(Double(x) + Double(width) / 2, Double(w / 2 + 4)), Double(canvas.width - w / 2 - 4))
-            canvas.drawText(title, at: SIMD2(cx, Double(y - 12)), color: PlotFrame.axisColor, anchor: .bottom)
+            let w = dc.measure(title, font: .label).width
+            let cx = min(max((left + right) / 2, w / 2 + 4), Double(dc.width) - w / 2 - 4)
+            dc.drawText(title, at: Point(cx, top - 10), font: .label, anchor: .bottom)
         }
     }
 }

@@ -18,10 +18,11 @@ import Nabla
 /// var plot = try FieldSlicePlot(magnitude: E, x: xs, y: ys, vectors: (x: Ex, y: Ey))
 /// plot.title = "|E| of a dipole"
 /// plot.isLogarithmic = true
-/// try plot.render().writePNG(to: "dipole.png")
+/// let png: [UInt8] = try plot.render()        // or render(as: .svg), render(as: .pdf)
 /// ```
-/// Values that are NaN or ±∞ (and, on a log scale, values ≤ 0 are clamped to the bottom colour) are
-/// drawn in ``RGBAColor/notFiniteGray`` and left out of the colour range.
+/// Values that are NaN or ±∞ are drawn in ``RGBAColor/notFiniteGray``, keyed under the colour bar
+/// by ``notFiniteLabel``, and left out of the colour range (on a log scale, values ≤ 0 are clamped
+/// to the bottom colour). The plot returns bytes and writes no file.
 public struct FieldSlicePlot: Sendable {
     /// The values drawn as colours, shape `[x.count, y.count]`.
     public let magnitude: NDArray<Double>
@@ -52,11 +53,13 @@ public struct FieldSlicePlot: Sendable {
     public var isSmooth = true
     /// Whether one unit of `x` and of `y` are drawn the same length, so shapes are not distorted.
     public var preservesAspectRatio = true
+    /// The key for grey (non-finite) values under the colour bar, such as `"excluded"`.
+    public var notFiniteLabel = "NaN/∞"
     /// The distance between arrows, in pixels.
     public var arrowSpacing = 30
-    /// The size of the picture in pixels.
+    /// The width of the picture: pixels for PNG, points for SVG and PDF; 320…16384.
     public var width = 800
-    /// The size of the picture in pixels.
+    /// The height of the picture: pixels for PNG, points for SVG and PDF; 240…16384.
     public var height = 640
 
     /// A plot of `magnitude` sampled at `x × y`, with arrows along `vectors` if given.
@@ -65,7 +68,8 @@ public struct FieldSlicePlot: Sendable {
     /// reversed to match).
     /// - Throws: ``PictureError/invalidData(_:)`` when `magnitude` is not 2-D of shape
     ///   `[x.count, y.count]`, an axis has fewer than 2 samples or coordinates that are not finite and
-    ///   strictly monotonic, or a vector component has another shape.
+    ///   strictly monotonic, no value is finite (nothing to colour), or a vector component has another
+    ///   shape.
     public init(magnitude: NDArray<Double>, x: [Double], y: [Double],
                 vectors: (x: NDArray<Double>, y: NDArray<Double>)? = nil) throws(PictureError) {
         guard magnitude.rank == 2 else {
@@ -81,6 +85,9 @@ public struct FieldSlicePlot: Sendable {
             for i in 1..<c.count where !(increasing ? c[i] > c[i - 1] : c[i] < c[i - 1]) {
                 throw .invalidData("\(name) coordinates are not strictly monotonic at index \(i) (\(c[i - 1]) then \(c[i]))")
             }
+        }
+        guard magnitude.scalars.contains(where: \.isFinite) else {
+            throw .invalidData("all \(magnitude.scalars.count) values of the magnitude are NaN or ±∞; there is nothing to colour")
         }
         if let vectors {
             for (name, v) in [("x", vectors.x), ("y", vectors.y)] where v.shape != magnitude.shape {
@@ -120,59 +127,61 @@ public struct FieldSlicePlot: Sendable {
         return lo...hi
     }
 
-    /// Draws the picture.
+    /// Draws the picture and returns it encoded as `format`: PNG (pixels), SVG or PDF (points).
     ///
-    /// - Precondition: `width ≥ 320`, `height ≥ 240`.
-    public func render() -> Canvas {
-        precondition(width >= 320 && height >= 240, "a field picture needs at least 320×240 pixels, got \(width)×\(height)")
-        var canvas = Canvas(width: width, height: height, background: .white)
-        let (frame, bar, barRect) = layout()
-        let xScale = frame.xScale, yScale = frame.yScale
-        let yTicks = yScale.ticks(count: 6)
-        let barScale = bar.scale
-        let plotW = frame.width
-        drawImage(on: &canvas, frame: frame, scale: barScale)
-        if vectors != nil {
-            canvas.clip = (frame.x, frame.y, frame.x + frame.width, frame.y + frame.height)
-            drawArrows(on: &canvas, frame: frame)
-            canvas.clip = nil
-        }
-        frame.drawAxes(on: &canvas, xTicks: xScale.ticks(count: max(3, plotW / 90)), yTicks: yTicks,
-                       xTitle: xLabel, yTitle: yLabel)
-        let barX = barRect.x, barWidth = barRect.width
-        bar.draw(on: &canvas, x: barX, y: barRect.y, width: barWidth, height: barRect.height)
-        if magnitude.scalars.contains(where: { !$0.isFinite }) {
-            // A key for the grey: a swatch under the colour bar.
-            let sy = barRect.y + barRect.height + 14
-            canvas.fillRectangle(x: barX, y: sy, width: barWidth, height: 12, color: .notFiniteGray)
-            canvas.strokeRectangle(x: barX - 1, y: sy - 1, width: barWidth + 2, height: 14, color: PlotFrame.axisColor)
-            canvas.drawText("NaN/∞", at: SIMD2(Double(barX + barWidth + 1 + PlotFrame.labelGap + 2), Double(sy) + 6.5),
-                            color: PlotFrame.axisColor, anchor: .left)
-        }
-        if !title.isEmpty {
-            let w = Canvas.textSize(title, scale: 2).width
-            let group = Double(frame.x) + Double(frame.width) / 2
-            let cx = min(max(group, Double(w / 2 + 8)), Double(width - w / 2 - 8))
-            canvas.drawText(title, at: SIMD2(cx, 22), color: .black, scale: 2, anchor: .top)
-        }
-        return canvas
+    /// ```swift
+    /// let png = try plot.render()            // [UInt8], starts with the PNG signature
+    /// let pdf = try plot.render(as: .pdf)
+    /// ```
+    /// - Throws: ``PictureError/invalidSize(width:height:)`` unless `320 ≤ width ≤ 16384` and
+    ///   `240 ≤ height ≤ 16384`; ``PictureError/cairo(_:)`` if cairo fails.
+    public func render(as format: PictureFormat = .png) throws(PictureError) -> [UInt8] {
+        let dc = try DrawingContext(format: format, width: width, height: height, title: Markup.plain(title))
+        try draw(on: dc)
+        return try dc.encoded()
+    }
+
+    /// The parts of the picture and where they go, in pixels.
+    struct Layout {
+        var frame: PlotFrame
+        var bar: ColorBar
+        /// The colour bar's strip.
+        var barRect: (x: Int, y: Int, width: Int, height: Int)
+        /// The grey swatch that keys non-finite values, under the bar; nil when every value is finite.
+        var keyRect: (x: Int, y: Int, width: Int, height: Int)?
+        /// The top of the title's capitals.
+        var titleY: Double
+    }
+
+    /// Whether some values are drawn grey.
+    var hasNonFiniteValues: Bool { magnitude.scalars.contains { !$0.isFinite } }
+
+    /// The title's font: the title font, smaller if needed to fit the picture's width.
+    func titleFont(on dc: DrawingContext) -> Font {
+        let w = dc.measure(title, font: .title).width
+        let room = Double(width) - 16
+        return w <= room ? .title : Font(size: Font.title.size * room / w, isBold: true)
     }
 
     /// Where the data area and the colour bar go.
-    func layout() -> (frame: PlotFrame, bar: ColorBar, barRect: (x: Int, y: Int, width: Int, height: Int)) {
+    func layout(on dc: DrawingContext) -> Layout {
         let bar = ColorBar(colorMap: colorMap, range: colorRange, isLogarithmic: isLogarithmic, title: colorBarTitle)
-        // Title on top, the data area (aspect-correct) with its axes, the colour bar to its right.
-        let top = title.isEmpty ? 40 : 72
-        let bottom = 1 + PlotFrame.majorTickLength + PlotFrame.labelGap + 9 + 14 + 13 + 16
         // `init` guarantees at least two increasing coordinates per axis.
         let (x0, x1) = (x[0], x[x.count - 1]), (y0, y1) = (y[0], y[y.count - 1])
         let xScale = AxisScale(lo: x0, hi: x1, isLogarithmic: false)
         let yScale = AxisScale(lo: y0, hi: y1, isLogarithmic: false)
-        let yTicks = yScale.ticks(count: 6)
-        let left = 1 + PlotFrame.majorTickLength + PlotFrame.labelGap + PlotFrame.labelWidth(yTicks) + 14 + 13 + 14
-        let barGap = 24, barWidth = 18
-        let right = barGap + barWidth + 1 + bar.labelsWidth + 20
-        var plotW = width - left - right, plotH = height - top - bottom
+        // Title on top, the data area (aspect-correct) with its axes, the colour bar to its right.
+        let titleFont = titleFont(on: dc)
+        var top = title.isEmpty ? 20.0 : 16 + dc.capHeight(of: titleFont) + dc.descent(of: titleFont) + 16
+        if !colorBarTitle.isEmpty { top += dc.measure(colorBarTitle, font: .label).height + 14 }
+        let bottom = PlotFrame.bottomMargin(xScale.ticks(count: 6), on: dc)
+        let left = PlotFrame.leftMargin(yScale.ticks(count: 6), on: dc)
+        let barGap = 24.0, barWidth = ColorBar.stripWidth
+        let keyLabelWidth = hasNonFiniteValues ? 1 + PlotFrame.majorTickLength + PlotFrame.labelGap
+            + dc.measure(notFiniteLabel, font: .tick).width : 0
+        let right = barGap + Double(barWidth) + max(bar.labelsWidth(on: dc), keyLabelWidth) + 16
+        let spaceW = Int(Double(width) - left - right), spaceH = Int(Double(height) - top - bottom)
+        var plotW = max(1, spaceW), plotH = max(1, spaceH)
         if preservesAspectRatio {
             // Equal units along x and y, unless that would squash the data into a sliver (a domain
             // more than about 4 times as long one way as the space allows): then fill the space.
@@ -185,14 +194,47 @@ public struct FieldSlicePlot: Sendable {
                 if h * 4 >= plotH { plotH = max(1, h) }
             }
         }
-        // Centre the group (axes, data, bar) horizontally and the data area vertically.
-        let spare = width - left - right - plotW
-        let frame = PlotFrame(x: left + spare / 2, y: top + (height - top - bottom - plotH) / 2,
-                              width: plotW, height: plotH, xScale: xScale, yScale: yScale)
-        // The bar is as tall as the data area, but never shorter than 240 pixels if there is room.
-        let barHeight = max(plotH, min(height - top - bottom, 240))
-        let barY = frame.y + plotH / 2 - barHeight / 2
-        return (frame, bar, (frame.x + frame.width + 1 + barGap, barY, barWidth, barHeight))
+        // The bar is as tall as the data area, but never shorter than 240 pixels if there is room;
+        // the key for grey values goes under it, in the bottom margin.
+        let barHeight = max(plotH, min(240, spaceH))
+        // Centre the group (axes, data, bar) horizontally, and everything, title included, vertically.
+        let groupH = max(plotH, barHeight)
+        let shift = max(0, spaceH - groupH) / 2
+        let frameX = Int(left) + max(0, spaceW - plotW) / 2
+        let frameY = Int(top) + shift + (groupH - plotH) / 2
+        let frame = PlotFrame(x: frameX, y: frameY, width: plotW, height: plotH, xScale: xScale, yScale: yScale)
+        let barY = min(max(frameY + plotH / 2 - barHeight / 2, Int(top) + shift), Int(top) + shift + groupH - barHeight)
+        let barX = frameX + plotW + 1 + Int(barGap)
+        let key = hasNonFiniteValues ? (x: barX, y: barY + barHeight + 14, width: barWidth, height: 12) : nil
+        return Layout(frame: frame, bar: bar, barRect: (barX, barY, barWidth, barHeight), keyRect: key, titleY: 16 + Double(shift))
+    }
+
+    /// Draws the picture on `dc`.
+    func draw(on dc: DrawingContext) throws(PictureError) {
+        let layout = layout(on: dc)
+        let frame = layout.frame
+        try drawImage(on: dc, frame: frame, scale: layout.bar.scale)
+        if vectors != nil {
+            frame.clipped(on: dc) { drawArrows(on: dc, frame: frame) }
+        }
+        let xTicks = frame.xScale.ticks(count: max(3, frame.width / 90))
+        frame.drawAxes(on: dc, xTicks: xTicks, yTicks: frame.yScale.ticks(count: 6), xTitle: xLabel, yTitle: yLabel)
+        let b = layout.barRect
+        try layout.bar.draw(on: dc, x: b.x, y: b.y, width: b.width, height: b.height)
+        if let k = layout.keyRect {
+            dc.addRectangle(x: Double(k.x), y: Double(k.y), width: Double(k.width), height: Double(k.height))
+            dc.fill(.notFiniteGray)
+            dc.addRectangle(x: Double(k.x) - 0.5, y: Double(k.y) - 0.5, width: Double(k.width) + 1, height: Double(k.height) + 1)
+            dc.stroke(PlotFrame.axisColor)
+            dc.drawText(notFiniteLabel, at: Point(Double(k.x + k.width) + 1 + PlotFrame.majorTickLength + PlotFrame.labelGap,
+                                                  Double(k.y) + Double(k.height) / 2), font: .tick, anchor: .left)
+        }
+        if !title.isEmpty {
+            let font = titleFont(on: dc)
+            let w = dc.measure(title, font: font).width
+            let cx = min(max(Double(frame.x) + Double(frame.width) / 2, w / 2 + 8), Double(width) - w / 2 - 8)
+            dc.drawText(title, at: Point(cx, layout.titleY), font: font, color: .black, anchor: .top)
+        }
     }
 
     /// For a coordinate inside the data area, the sample index below it and the fraction
@@ -223,7 +265,9 @@ public struct FieldSlicePlot: Sendable {
         return values[ni * ny + nj]
     }
 
-    private func drawImage(on canvas: inout Canvas, frame: PlotFrame, scale: AxisScale) {
+    /// The colour-mapped data, resampled to the data area's pixels (twice as fine for SVG and PDF, so
+    /// they stay sharp when zoomed).
+    private func drawImage(on dc: DrawingContext, frame: PlotFrame, scale: AxisScale) throws(PictureError) {
         // Values mapped to 0…1 along the colour map; NaN marks samples drawn grey.
         let lo = isLogarithmic ? log10(scale.lo) : scale.lo
         let hi = isLogarithmic ? log10(scale.hi) : scale.hi
@@ -232,21 +276,27 @@ public struct FieldSlicePlot: Sendable {
             let t = isLogarithmic ? (v > 0 ? log10(v) : -Double.infinity) : v
             return max(0, min(1, (t - lo) / (hi - lo)))
         }
+        let density = dc.format == .png ? 1 : 2
+        let columns = frame.width * density, rows = frame.height * density
         let ny = y.count
-        let columns = (0..<frame.width).map { c in
-            Self.locate(x[0] + (Double(c) + 0.5) / Double(frame.width) * (x[x.count - 1] - x[0]), in: x)
+        let located = (0..<columns).map { c in
+            Self.locate(x[0] + (Double(c) + 0.5) / Double(columns) * (x[x.count - 1] - x[0]), in: x)
         }
-        for r in 0..<frame.height {
-            let yv = y[ny - 1] - (Double(r) + 0.5) / Double(frame.height) * (y[ny - 1] - y[0])
+        var pixels: [RGBAColor] = []
+        pixels.reserveCapacity(columns * rows)
+        for r in 0..<rows {
+            let yv = y[ny - 1] - (Double(r) + 0.5) / Double(rows) * (y[ny - 1] - y[0])
             let j = Self.locate(yv, in: y)
-            for c in 0..<frame.width {
-                let f = Self.sample(positions, ny: ny, columns[c], j, smooth: isSmooth)
-                canvas[frame.x + c, frame.y + r] = f.isNaN ? .notFiniteGray : colorMap.color(at: f)
+            for c in 0..<columns {
+                pixels.append(colorMap.color(at: Self.sample(positions, ny: ny, located[c], j, smooth: isSmooth)))
             }
         }
+        try dc.drawRaster(pixels, columns: columns, rows: rows, x: Double(frame.x), y: Double(frame.y),
+                          pixelsPerUnit: Double(density))
     }
 
-    private func drawArrows(on canvas: inout Canvas, frame: PlotFrame) {
+    /// Arrows of one length every ``arrowSpacing`` pixels, pointing along `vectors`: white, outlined.
+    private func drawArrows(on dc: DrawingContext, frame: PlotFrame) {
         guard let vectors, arrowSpacing >= 8 else { return }
         let ny = y.count
         let mask = magnitude.scalars.map { $0.isFinite ? 0.0 : .nan }
@@ -256,18 +306,26 @@ public struct FieldSlicePlot: Sendable {
         let length = 0.72 * min(dx, dy)
         // Pixels per data unit, to turn a data-space direction into a screen direction.
         let sx = Double(frame.width) / (x[x.count - 1] - x[0]), sy = Double(frame.height) / (y[ny - 1] - y[0])
+        let headLength = min(7, 0.4 * length), headHalfWidth = 0.55 * min(7, 0.4 * length), shaftHalfWidth = 0.8
         for a in 0..<nx {
             for b in 0..<nyA {
-                let c = SIMD2(Double(frame.x) + (Double(a) + 0.5) * dx, Double(frame.y) + (Double(b) + 0.5) * dy)
+                let c = Point(Double(frame.x) + (Double(a) + 0.5) * dx, Double(frame.y) + (Double(b) + 0.5) * dy)
                 let i = Self.locate(x[0] + (c.x - Double(frame.x)) / sx, in: x)
                 let j = Self.locate(y[ny - 1] - (c.y - Double(frame.y)) / sy, in: y)
                 let ex = Self.sample(vx, ny: ny, i, j, smooth: true), ey = Self.sample(vy, ny: ny, i, j, smooth: true)
-                var d = SIMD2(ex * sx, -ey * sy)
+                var d = Point(ex * sx, -ey * sy)
                 let n = (d * d).sum().squareRoot()
                 guard n.isFinite, n > 0 else { continue }
                 d /= n
-                canvas.drawArrow(from: c - d * (length / 2), to: c + d * (length / 2), color: .white,
-                                 width: 1.6, headLength: 7, headWidth: 7.5, outline: RGBAColor(hex: 0x141414))
+                let normal = Point(-d.y, d.x)
+                let tail = c - d * (length / 2), tip = c + d * (length / 2), neck = tip - d * headLength
+                let outline = [tail + normal * shaftHalfWidth, neck + normal * shaftHalfWidth, neck + normal * headHalfWidth, tip,
+                               neck - normal * headHalfWidth, neck - normal * shaftHalfWidth, tail - normal * shaftHalfWidth]
+                // A dark edge (the outer half of a stroke under the fill) keeps white arrows visible on yellow.
+                dc.addLines(outline, closed: true)
+                dc.stroke(RGBAColor(hex: 0x141414).withOpacity(0.9), width: 1.6)
+                dc.addLines(outline, closed: true)
+                dc.fill(.white)
             }
         }
     }

@@ -1,5 +1,5 @@
-// NablaPictures: pictures of fields and convergence plots, written as PNG through libpng.
+// NablaPictures: pictures of fields and convergence plots, rendered by cairo to PNG, SVG or PDF bytes.
 //
-// Public API: `Canvas` (an RGBA raster with anti-aliased primitives and a bitmap font), `RGBAColor`,
-// `ColorMap` / `ColorBar`, and the two plots `FieldSlicePlot` and `ConvergencePlot`.
-// Only PNG.swift touches the C library (`_CPNG`).
+// Public API: the two plots `FieldSlicePlot` and `ConvergencePlot`, `PictureFormat`, `PictureError`,
+// `ColorMap` and `RGBAColor`. Only DrawingContext.swift touches the C library (`_CCairo`) or unsafe
+// pointers; the plots lay themselves out in safe Swift and draw through it. The module writes no files.

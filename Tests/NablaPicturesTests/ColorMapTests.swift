@@ -29,16 +29,24 @@ import Testing
         #expect(map.color(at: 0.5) == RGBAColor(red: 128, green: 128, blue: 128))
         #expect(RGBAColor(hex: 0x440154).description == "#440154")
     }
+}
 
-    @Test func colorBarStripFollowsTheMap() {
-        var c = Canvas(width: 200, height: 300)
-        let bar = ColorBar(range: 0...10, title: "|E|")
-        bar.draw(on: &c, x: 50, y: 40, width: 20, height: 200)
-        #expect(c[60, 40 + 199].distance(to: ColorMap.viridis.color(at: 0)) <= 2)
-        #expect(c[60, 40].distance(to: ColorMap.viridis.color(at: 1)) <= 2)
-        #expect(c[65, 40 + 100].distance(to: ColorMap.viridis.color(at: 0.5)) <= 3)
-        // Labels: something dark to the right of the bar.
-        let dark = (78..<140).contains { x in (30..<250).contains { y in c[x, y].red < 80 } }
-        #expect(dark)
+@Suite struct MarkupTests {
+    @Test func superscriptsAreSplitOut() {
+        #expect(Markup.runs("10^{−3}").map(\.text) == ["10", "−3"])
+        #expect(Markup.runs("10^{−3}").map(\.isSuperscript) == [false, true])
+        #expect(Markup.runs("2×10^{5} m").map(\.isSuperscript) == [false, true, false])
+        #expect(Markup.runs("a^b").map(\.text) == ["a^b"])
+        #expect(Markup.runs("x^{2").map(\.isSuperscript) == [false, true])
+        #expect(Markup.plain("h^{4}") == "h4")
+    }
+
+    @Test func superscriptsRaiseTheBoxAndAddWidth() throws {
+        let dc = try DrawingContext(format: .png, width: 320, height: 240)
+        let plain = dc.measure("103", font: .tick), raised = dc.measure("10^{3}", font: .tick)
+        #expect(raised.height > plain.height + 2)
+        #expect(raised.width < plain.width)
+        #expect(dc.measure("", font: .tick) == (0, 0))
+        #expect(dc.measure("H", font: .title).width > dc.measure("H", font: .tick).width)
     }
 }

@@ -9,11 +9,31 @@ let pictureFolder: String = {
     return path
 }()
 
-/// A unique scratch folder for one test.
-func scratchFolder() -> String {
-    let path = NSTemporaryDirectory() + "nabla-pictures-tests-" + UUID().uuidString
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
+/// Leaves `bytes` in ``pictureFolder`` for people to look at.
+func keep(_ bytes: [UInt8], as name: String) {
+    _ = FileManager.default.createFile(atPath: pictureFolder + "/" + name, contents: Data(bytes))
+}
+
+/// A decoded PNG, read back through cairo.
+struct Picture {
+    var width: Int
+    var height: Int
+    var pixels: [RGBAColor]
+
+    init(png: [UInt8]) throws {
+        (width, height, pixels) = try DrawingContext.decodePNG(png)
+    }
+
+    subscript(x: Int, y: Int) -> RGBAColor { pixels[y * width + x] }
+
+    /// How many pixels of the rectangle are exactly `color`.
+    func count(_ color: RGBAColor, x xs: Range<Int>? = nil, y ys: Range<Int>? = nil) -> Int {
+        var n = 0
+        for y in ys ?? 0..<height {
+            for x in xs ?? 0..<width where self[x, y] == color { n += 1 }
+        }
+        return n
+    }
 }
 
 /// The field of a 2-D dipole: line charges +1 at (−a, 0) and −1 at (a, 0),

@@ -16,19 +16,23 @@ import NablaVerification
 ///    spectrally (FFTW) and by periodic finite differences, for `N = 8 … 64`: spectral errors fall
 ///    geometrically to rounding, finite differences as `h^p`.
 /// 3. Files: the potential and the field (`.npy`, `.npz`), a picture of `|E|` on the `y = 0` plane with
-///    field arrows, and two convergence plots (PNG).
+///    field arrows, and two convergence plots (PNG, SVG or PDF: ``format``).
 public struct DemoJob: Sendable {
     /// Where the files go (created if missing).
     public var outputDirectory: URL
     /// Samples per axis of the finest dipole grid (rounded down to `4k + 1`, at least 17).
     public var size: Int
+    /// The format of the three pictures.
+    public var format: PictureFormat
     /// Receives the printed report, line by line.
     public var report: @Sendable (String) -> Void
 
     /// A demo writing to `outputDirectory`, with `size` samples per axis on the finest dipole grid.
-    public init(outputDirectory: URL, size: Int = 65, report: @escaping @Sendable (String) -> Void = { print($0) }) {
+    public init(outputDirectory: URL, size: Int = 65, format: PictureFormat = .png,
+                report: @escaping @Sendable (String) -> Void = { print($0) }) {
         self.outputDirectory = outputDirectory
         self.size = size
+        self.format = format
         self.report = report
     }
 
@@ -183,8 +187,9 @@ public struct DemoJob: Sendable {
         slicePlot.xLabel = "x"
         slicePlot.yLabel = "z"
         slicePlot.isLogarithmic = true
-        let sliceURL = outputDirectory.appendingPathComponent("field-slice.png")
-        try slicePlot.render().writePNG(to: sliceURL.path)
+        slicePlot.notFiniteLabel = "excluded"
+        let sliceURL = outputDirectory.appendingPathComponent("field-slice.\(format.fileExtension)")
+        try write(slicePlot.render(as: format), to: sliceURL)
         written.append(sliceURL)
 
         var convergence = ConvergencePlot(series: accuracies.enumerated().map { a, p in
@@ -192,21 +197,26 @@ public struct DemoJob: Sendable {
         })
         convergence.title = "Dipole field: max error vs grid spacing"
         convergence.referenceSlopes = accuracies.map(Double.init)
-        let convergenceURL = outputDirectory.appendingPathComponent("convergence.png")
-        try convergence.render().writePNG(to: convergenceURL.path)
+        let convergenceURL = outputDirectory.appendingPathComponent("convergence.\(format.fileExtension)")
+        try write(convergence.render(as: format), to: convergenceURL)
         written.append(convergenceURL)
 
         var periodic = ConvergencePlot(series: ["spectral", "accuracy 2", "accuracy 4", "accuracy 6"].enumerated().map { k, label in
             ConvergencePlot.Series(label, points: zip(periodicSteps, periodicErrors[k]).map { (h: $0, error: $1) })
         })
         periodic.title = "Periodic field: spectral vs finite differences"
-        let periodicURL = outputDirectory.appendingPathComponent("periodic-convergence.png")
-        try periodic.render().writePNG(to: periodicURL.path)
+        let periodicURL = outputDirectory.appendingPathComponent("periodic-convergence.\(format.fileExtension)")
+        try write(periodic.render(as: format), to: periodicURL)
         written.append(periodicURL)
 
         report("wrote:")
         for url in written { report("  " + url.path) }
         return written
+    }
+
+    /// Writes a picture's bytes atomically.
+    private func write(_ bytes: [UInt8], to url: URL) throws {
+        try AtomicFile.write(Data(bytes), to: url)
     }
 }
 
