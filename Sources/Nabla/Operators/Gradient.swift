@@ -155,18 +155,16 @@ enum NumpyStencils {
         let n = dx.count + 1
         // numpy's expressions, evaluated in the same order, row by row (on all cores for long axes).
         let weights = WeightTable<Double>(rows: n, terms: 3) { rows, w in
-            dx.withUnsafeBufferPointer { h in
-                // Boundary rows 0 and n-1 use their own rules; their entries are set to 0.
-                for i in [0, n - 1] where rows.contains(i) { w[i] = 0; w[n + i] = 0; w[2 * n + i] = 0 }
-                let lo = max(rows.lowerBound, 1), hi = min(rows.upperBound, n - 1)
-                guard lo < hi else { return }
-                let (a, b, c) = (w, w + n, w + 2 * n)
-                for i in lo..<hi {
-                    let dx1 = h[i &- 1], dx2 = h[i]
-                    a[i] = -(dx2) / (dx1 * (dx1 + dx2))
-                    b[i] = (dx2 - dx1) / (dx1 * dx2)
-                    c[i] = dx1 / (dx2 * (dx1 + dx2))
-                }
+            // Boundary rows 0 and n-1 use their own rules; their entries are set to 0.
+            for i in [0, n - 1] where rows.contains(i) { w[i] = 0; w[n + i] = 0; w[2 * n + i] = 0 }
+            let lo = max(rows.lowerBound, 1), hi = min(rows.upperBound, n - 1)
+            guard lo < hi else { return }
+            for i in lo..<hi {
+                // 1D equivalent -- a = -dx2/(dx1(dx1+dx2)); b = (dx2-dx1)/(dx1 dx2); c = dx1/(dx2(dx1+dx2))
+                let dx1 = dx[i &- 1], dx2 = dx[i]
+                w[i] = -(dx2) / (dx1 * (dx1 + dx2))
+                w[n &+ i] = (dx2 - dx1) / (dx1 * dx2)
+                w[2 &* n &+ i] = dx1 / (dx2 * (dx1 + dx2))
             }
         }
         let leading: AxisStencil<Double>.RowRule
