@@ -8,42 +8,44 @@ import Nabla
 
 /// The element types of spectral derivatives: `Double` (FFTW's `fftw_*`) and `Float` (`fftwf_*`).
 ///
-/// The requirement is an implementation detail: each conforming type routes the generic entry points to
-/// code specialised for it (an unspecialised generic loop called across modules is ~30x slower).
-/// Do not conform other types.
-public protocol SpectralScalar: FieldScalar {
-    /// Implementation detail: output `q` is `Σ_terms ∂^{Σm} f / Π ∂x_a^{m_a}` with `m = outputs[q][t]`,
-    /// `periods[a]` the period of axis `a`; warnings for the axes `checkAxes` that do not look periodic.
-    static func _spectral(_ f: NDArray<Self>, periods: [Double], outputs: [[[Int]]], rigour: PlanningRigour,
-                          checkAxes: [Int]) throws -> (results: [NDArray<Self>], warnings: [SpectralWarning])
-    /// Implementation detail: as `_spectral`, reusing the arrays in `results`.
-    static func _spectral(_ f: NDArray<Self>, periods: [Double], outputs: [[[Int]]], rigour: PlanningRigour,
-                          checkAxes: [Int], into results: inout [NDArray<Self>]) throws -> [SpectralWarning]
-}
+/// The protocol has no requirements of its own: the entry points recognise `Double` and `Float` and run
+/// the engine compiled for each (an unspecialised generic loop called across modules is ~30x slower).
+/// Do not conform other types; the entry points refuse them with a `NablaError`.
+public protocol SpectralScalar: FieldScalar {}
 
-extension Double: SpectralScalar {
-    /// Implementation detail of the spectral entry points (see ``SpectralScalar``).
-    public static func _spectral(_ f: NDArray<Double>, periods: [Double], outputs: [[[Int]]], rigour: PlanningRigour,
-                                 checkAxes: [Int]) throws -> (results: [NDArray<Double>], warnings: [SpectralWarning]) {
-        try SpectralEngine<Double>.run(f, periods: periods, outputs: outputs, rigour: rigour, checkAxes: checkAxes)
-    }
-    /// Implementation detail: as above, reusing the arrays in `results`.
-    public static func _spectral(_ f: NDArray<Double>, periods: [Double], outputs: [[[Int]]], rigour: PlanningRigour,
-                                 checkAxes: [Int], into results: inout [NDArray<Double>]) throws -> [SpectralWarning] {
-        try SpectralEngine<Double>.run(f, periods: periods, outputs: outputs, rigour: rigour, checkAxes: checkAxes, into: &results)
-    }
-}
+extension Double: SpectralScalar {}
+extension Float: SpectralScalar {}
 
-extension Float: SpectralScalar {
-    /// Implementation detail of the spectral entry points (see ``SpectralScalar``).
-    public static func _spectral(_ f: NDArray<Float>, periods: [Double], outputs: [[[Int]]], rigour: PlanningRigour,
-                                 checkAxes: [Int]) throws -> (results: [NDArray<Float>], warnings: [SpectralWarning]) {
-        try SpectralEngine<Float>.run(f, periods: periods, outputs: outputs, rigour: rigour, checkAxes: checkAxes)
+/// Routes a generic call to `SpectralEngine<Double>` or `SpectralEngine<Float>`.
+enum SpectralDispatch {
+    /// Output `q` is `Σ_terms ∂^{Σm} f / Π ∂x_a^{m_a}` with `m = outputs[q][t]`, `periods[a]` the period
+    /// of axis `a`; warnings for the axes `checkAxes` that do not look periodic, and for wisdom problems.
+    static func run<T: SpectralScalar>(_ f: NDArray<T>, periods: [Double], outputs: [[[Int]]], rigour: PlanningRigour,
+                                       checkAxes: [Int]) throws -> (results: [NDArray<T>], warnings: [SpectralWarning]) {
+        var results: [NDArray<T>] = []
+        let warnings = try run(f, periods: periods, outputs: outputs, rigour: rigour, checkAxes: checkAxes, into: &results)
+        return (results, warnings)
     }
-    /// Implementation detail: as above, reusing the arrays in `results`.
-    public static func _spectral(_ f: NDArray<Float>, periods: [Double], outputs: [[[Int]]], rigour: PlanningRigour,
-                                 checkAxes: [Int], into results: inout [NDArray<Float>]) throws -> [SpectralWarning] {
-        try SpectralEngine<Float>.run(f, periods: periods, outputs: outputs, rigour: rigour, checkAxes: checkAxes, into: &results)
+
+    /// As above, reusing the arrays in `results` (see ``SpectralEngine/run(_:periods:outputs:rigour:checkAxes:into:)``).
+    static func run<T: SpectralScalar>(_ f: NDArray<T>, periods: [Double], outputs: [[[Int]]], rigour: PlanningRigour,
+                                       checkAxes: [Int], into results: inout [NDArray<T>]) throws -> [SpectralWarning] {
+        // `T` is exactly `Double` or `Float` in the branches, so the casts reinterpret nothing.
+        if T.self == Double.self {
+            var typed = unsafeBitCast(results, to: [NDArray<Double>].self)
+            results = []
+            defer { results = unsafeBitCast(typed, to: [NDArray<T>].self) }
+            return try SpectralEngine<Double>.run(unsafeBitCast(f, to: NDArray<Double>.self), periods: periods, outputs: outputs,
+                                                  rigour: rigour, checkAxes: checkAxes, into: &typed)
+        }
+        if T.self == Float.self {
+            var typed = unsafeBitCast(results, to: [NDArray<Float>].self)
+            results = []
+            defer { results = unsafeBitCast(typed, to: [NDArray<T>].self) }
+            return try SpectralEngine<Float>.run(unsafeBitCast(f, to: NDArray<Float>.self), periods: periods, outputs: outputs,
+                                                 rigour: rigour, checkAxes: checkAxes, into: &typed)
+        }
+        throw NablaError.invalidArgument("spectral derivatives support Double and Float fields, not \(T.self); convert the field with converted(to: Double.self)")
     }
 }
 
@@ -81,7 +83,7 @@ public func spectralGradient<T: SpectralScalar>(
 ) throws -> [NDArray<T>] {
     let (selected, periods, outputs) = try SpectralArguments.gradientRequest(shape: f.shape, spacing: spacing, axes: axes,
                                                                              derivative: derivative)
-    let (results, warnings) = try T._spectral(f, periods: periods, outputs: outputs,
+    let (results, warnings) = try SpectralDispatch.run(f, periods: periods, outputs: outputs,
                                               rigour: rigour ?? SpectralFFT.defaultRigour, checkAxes: selected)
     warnings.forEach(onWarning)
     return results
@@ -111,7 +113,7 @@ public func spectralGradient<T: SpectralScalar>(
 ) throws {
     let (selected, periods, requests) = try SpectralArguments.gradientRequest(shape: f.shape, spacing: spacing, axes: axes,
                                                                               derivative: derivative)
-    let warnings = try T._spectral(f, periods: periods, outputs: requests, rigour: rigour ?? SpectralFFT.defaultRigour,
+    let warnings = try SpectralDispatch.run(f, periods: periods, outputs: requests, rigour: rigour ?? SpectralFFT.defaultRigour,
                                    checkAxes: selected, into: &outputs)
     warnings.forEach(onWarning)
 }
@@ -173,7 +175,7 @@ public func spectralDerivative<T: SpectralScalar>(
     let steps = try SpectralArguments.steps(spacing, for: all, shape: f.shape)
     let periods = all.map { Double(f.shape[$0]) * steps[$0] }
     let differentiated = all.filter { orders[$0] > 0 }
-    let (results, warnings) = try T._spectral(f, periods: periods, outputs: [[orders]],
+    let (results, warnings) = try SpectralDispatch.run(f, periods: periods, outputs: [[orders]],
                                               rigour: rigour ?? SpectralFFT.defaultRigour, checkAxes: differentiated)
     warnings.forEach(onWarning)
     return results[0]
@@ -205,7 +207,7 @@ public func spectralLaplacian<T: SpectralScalar>(
         orders[a] = 2
         return orders
     }
-    let (results, warnings) = try T._spectral(f, periods: periods, outputs: [terms],
+    let (results, warnings) = try SpectralDispatch.run(f, periods: periods, outputs: [terms],
                                               rigour: rigour ?? SpectralFFT.defaultRigour, checkAxes: all)
     warnings.forEach(onWarning)
     return results[0]
