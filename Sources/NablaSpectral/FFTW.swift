@@ -65,10 +65,10 @@ public enum SpectralError: Error, Sendable, Equatable, CustomStringConvertible {
 /// else $XDG_CACHE_HOME/nabla/        when XDG_CACHE_HOME is set
 /// else ~/.cache/nabla/
 /// ```
-/// as `fftw-wisdom` (Double) and `fftwf-wisdom` (Float). A corrupt or foreign file is ignored, reported to
-/// the call that tried to load it as ``SpectralWarning/wisdomIgnored(path:reason:)``, and rewritten after
-/// the next measured plan; a file that cannot be written is reported as
-/// ``SpectralWarning/wisdomNotSaved(path:reason:)``. Nothing is printed. Files are replaced atomically.
+/// as `fftw-wisdom` (Double) and `fftwf-wisdom` (Float), replaced atomically. A corrupt or foreign file is
+/// ignored and rewritten after the next measured plan. Nothing is printed: the cache belongs to the
+/// process, not to one call, so its problems (``SpectralWarning/wisdomIgnored(path:reason:)``,
+/// ``SpectralWarning/wisdomNotSaved(path:reason:)``) are collected for ``takeWisdomWarnings()``.
 public enum SpectralFFT {
     /// The rigour used when a call does not name one. Default ``PlanningRigour/measure``: with wisdom
     /// cached, a new shape costs its measuring time once per machine, and every later transform runs at
@@ -109,6 +109,16 @@ public enum SpectralFFT {
         FFTW.shared.importWisdom(path: path, precision: float ? .single : .double) == nil
     }
 
+    /// The problems met with the wisdom cache files since the last call, oldest first; the list is then
+    /// emptied. A tool calls this after its spectral work to report them (the `nabla` tool prints each
+    /// after `nabla: warning: `).
+    public static func takeWisdomWarnings() -> [SpectralWarning] {
+        FFTW.shared.settings.withLock { settings in
+            defer { settings.wisdomWarnings = [] }
+            return settings.wisdomWarnings
+        }
+    }
+
     /// Frees every cached plan and pooled scratch buffer (they are rebuilt on demand).
     public static func purgeCaches() { FFTW.shared.purge() }
 }
@@ -142,6 +152,8 @@ final class FFTW: @unchecked Sendable {
         var defaultRigour: PlanningRigour = .measure
         var wisdomDirectory: String? = FFTW.defaultWisdomDirectory()
         var wisdomLoaded = [false, false]
+        /// Problems with the wisdom files, until ``SpectralFFT/takeWisdomWarnings()``.
+        var wisdomWarnings: [SpectralWarning] = []
     }
 
     struct Cache {
@@ -183,19 +195,19 @@ final class FFTW: @unchecked Sendable {
     // MARK: Plans
 
     /// The cached plan for `key`, made now (on scratch buffers, under the planner lock) on first use.
-    /// Problems with the wisdom cache met on the way are appended to `warnings`.
-    func plan(_ key: PlanKey, warnings: inout [SpectralWarning]) throws -> FFTWPlan {
+    /// Problems with the wisdom cache met on the way are kept for ``SpectralFFT/takeWisdomWarnings()``.
+    func plan(_ key: PlanKey) throws -> FFTWPlan {
         if let plan = cache.withLock({ $0.plans[key] }) { return plan }
         return try plannerLock.withLock { () throws -> FFTWPlan in
             if let plan = cache.withLock({ $0.plans[key] }) { return plan }
-            if let warning = loadWisdomIfNeeded(key.precision) { warnings.append(warning) }
+            if let warning = loadWisdomIfNeeded(key.precision) { record(warning) }
             let plan = try makePlan(key)
             cache.withLock {
                 $0.plans[key] = plan
                 $0.created += 1
                 $0.createdPerShape[key.shape, default: 0] += 1
             }
-            if key.rigour != .estimate, let warning = saveWisdom(key.precision) { warnings.append(warning) }
+            if key.rigour != .estimate, let warning = saveWisdom(key.precision) { record(warning) }
             return plan
         }
     }
@@ -300,6 +312,10 @@ final class FFTW: @unchecked Sendable {
     }
 
     // MARK: Wisdom
+
+    private func record(_ warning: SpectralWarning) {
+        settings.withLock { $0.wisdomWarnings.append(warning) }
+    }
 
     /// Loads the cached wisdom of `precision` the first time it is needed. Called with `plannerLock` held.
     /// - Returns: a warning when the cache file exists but cannot be used (a missing file is normal).

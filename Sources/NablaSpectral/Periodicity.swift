@@ -6,9 +6,10 @@ import Nabla
 
 /// Something a spectral computation wants its caller to know; the results are still valid.
 ///
-/// The library never prints: every entry point hands its warnings to the caller (an `onWarning` closure,
-/// or ``periodicityWarnings(of:axes:)``'s result). ``description`` is a sentence for users (the `nabla`
-/// tool prints it after `nabla: warning: `).
+/// The library never prints: the entry points hand periodicity warnings to their caller (an `onWarning`
+/// closure, or ``periodicityWarnings(of:axes:)``'s result), and problems with the process's FFTW wisdom
+/// cache wait in ``SpectralFFT/takeWisdomWarnings()``. ``description`` is a sentence for users (the
+/// `nabla` tool prints it after `nabla: warning: `).
 public enum SpectralWarning: Sendable, Hashable, CustomStringConvertible {
     /// The field does not look periodic along an axis that is being differentiated spectrally: its
     /// derivative rings (Gibbs).

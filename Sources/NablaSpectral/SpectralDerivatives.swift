@@ -19,7 +19,7 @@ extension Float: SpectralScalar {}
 /// Routes a generic call to `SpectralEngine<Double>` or `SpectralEngine<Float>`.
 enum SpectralDispatch {
     /// Output `q` is `Σ_terms ∂^{Σm} f / Π ∂x_a^{m_a}` with `m = outputs[q][t]`, `periods[a]` the period
-    /// of axis `a`; warnings for the axes `checkAxes` that do not look periodic, and for wisdom problems.
+    /// of axis `a`; warnings for the axes `checkAxes` that do not look periodic.
     static func run<T: SpectralScalar>(_ f: NDArray<T>, periods: [Double], outputs: [[[Int]]], rigour: PlanningRigour,
                                        checkAxes: [Int]) throws -> (results: [NDArray<T>], warnings: [SpectralWarning]) {
         var results: [NDArray<T>] = []

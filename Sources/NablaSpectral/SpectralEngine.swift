@@ -25,8 +25,7 @@ enum SpectralEngine<T: BinaryFloatingPoint & Sendable> {
     /// Computes `outputs` into `results`: output `q` is the sum over its terms of the mixed partial with
     /// per-axis orders `term[a]`; `periods[a]` is the period `N·h` of axis `a`. Entries of `results` that
     /// already have `f`'s shape are overwritten in place (no allocation when not shared), the others are
-    /// replaced. Checks `checkAxes` for periodicity first; returns those warnings and any met while
-    /// planning (wisdom cache problems).
+    /// replaced. Checks `checkAxes` for periodicity first and returns those warnings.
     static func run(_ f: NDArray<T>, periods: [Double], outputs: [[[Int]]], rigour: PlanningRigour,
                     checkAxes: [Int], into results: inout [NDArray<T>]) throws -> [SpectralWarning] {
         let shape = f.shape
@@ -47,8 +46,7 @@ enum SpectralEngine<T: BinaryFloatingPoint & Sendable> {
         let fftw = FFTW.shared
         func plan(_ direction: FFTW.Direction, axis: Int, inPlace: Bool = false, real: UnsafeMutableRawPointer? = nil) throws -> FFTWPlan {
             try fftw.plan(.init(precision: precision, direction: direction, shape: shape, axis: axis, inPlace: inPlace,
-                                rigour: rigour, alignment: real.map { fftw.alignment(of: $0, precision) } ?? 0),
-                          warnings: &warnings)
+                                rigour: rigour, alignment: real.map { fftw.alignment(of: $0, precision) } ?? 0))
         }
 
         // Buffers: R (the half-spectrum of f), B (one term), S (a sum of terms).
