@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import Nabla
 
 /// Random read access to the bytes of a file or an in-memory buffer.
 protocol ByteSource {

@@ -1,3 +1,5 @@
+import Nabla
+
 /// A parsed `.npy` header: the dtype, byte order, memory order and shape of the array that follows.
 public struct NPYHeader: Sendable, Equatable {
     /// The format version, `(1, 0)`, `(2, 0)` or `(3, 0)`.

@@ -152,6 +152,8 @@ public struct GradientJob: Sendable {
         case .spectral:
             results = try FieldDispatch.run(SpectralOp(axes: axes, options: options, spacing: spacing, file: file, onWarning: onWarning),
                                             on: [field], file: file)
+            // FFTW wisdom cache problems (the library keeps them instead of printing).
+            SpectralFFT.takeWisdomWarnings().forEach { onWarning("\($0)") }
         }
         // The computation succeeded, so the axes are valid.
         let selected = (try? normalizedAxes(axes, rank: rank)) ?? []

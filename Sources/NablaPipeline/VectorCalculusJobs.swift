@@ -54,6 +54,8 @@ public struct LaplacianJob: Sendable {
         case .spectral:
             result = try FieldDispatch.run(SpectralOp(spacing: spacing, file: input.path, onWarning: onWarning),
                                            on: [field], file: input.path)
+            // FFTW wisdom cache problems (the library keeps them instead of printing).
+            SpectralFFT.takeWisdomWarnings().forEach { onWarning("\($0)") }
         }
         try FieldFiles.write([("laplacian", result[0])], to: output)
     }

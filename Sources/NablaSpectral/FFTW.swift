@@ -1,6 +1,7 @@
-// Every FFTW call of NablaSpectral lives in this file (the SPMSQLite3 pattern): it owns plans, aligned
-// buffers and wisdom, serialises the planner, and turns failures into thrown errors. The rest of the
-// module sees raw pointers and `FFTWPlan` handles only.
+// Why this file uses raw pointers: every FFTW call of NablaSpectral lives here (the SPMSQLite3 pattern),
+// and FFTW's C API takes and returns raw memory. This file owns plans, `fftw_malloc`ed buffers and
+// wisdom, serialises the planner, and turns failures into thrown errors or returned warnings (a library
+// does not print). The rest of the module sees `FFTWPlan` handles and `FFTWBuffer`s only.
 //
 // FFTW facts this file relies on (FFTW 3.3 manual, §4.6 and §5):
 // - `fftw_init_threads` must run once before any other FFTW call; `plan_with_nthreads` applies to later plans.
@@ -64,8 +65,10 @@ public enum SpectralError: Error, Sendable, Equatable, CustomStringConvertible {
 /// else $XDG_CACHE_HOME/nabla/        when XDG_CACHE_HOME is set
 /// else ~/.cache/nabla/
 /// ```
-/// as `fftw-wisdom` (Double) and `fftwf-wisdom` (Float). A corrupt or foreign file is ignored with a
-/// warning on standard error, and rewritten after the next measured plan.
+/// as `fftw-wisdom` (Double) and `fftwf-wisdom` (Float), replaced atomically. A corrupt or foreign file is
+/// ignored and rewritten after the next measured plan. Nothing is printed: the cache belongs to the
+/// process, not to one call, so its problems (``SpectralWarning/wisdomIgnored(path:reason:)``,
+/// ``SpectralWarning/wisdomNotSaved(path:reason:)``) are collected for ``takeWisdomWarnings()``.
 public enum SpectralFFT {
     /// The rigour used when a call does not name one. Default ``PlanningRigour/measure``: with wisdom
     /// cached, a new shape costs its measuring time once per machine, and every later transform runs at
@@ -99,11 +102,21 @@ public enum SpectralFFT {
 
     /// Merges FFTW wisdom from a file into the process's wisdom (`float`: single-precision wisdom).
     ///
-    /// - Returns: `false`, after a warning on standard error, when the file is unreadable, corrupt or
-    ///   written by another FFTW version; wisdom is then unchanged.
+    /// - Returns: `false` when the file is unreadable, corrupt or written by another FFTW version; wisdom
+    ///   is then unchanged. Nothing is printed.
     @discardableResult
     public static func importWisdom(fromFile path: String, float: Bool = false) -> Bool {
-        FFTW.shared.importWisdom(path: path, precision: float ? .single : .double, warnIfMissing: true)
+        FFTW.shared.importWisdom(path: path, precision: float ? .single : .double) == nil
+    }
+
+    /// The problems met with the wisdom cache files since the last call, oldest first; the list is then
+    /// emptied. A tool calls this after its spectral work to report them (the `nabla` tool prints each
+    /// after `nabla: warning: `).
+    public static func takeWisdomWarnings() -> [SpectralWarning] {
+        FFTW.shared.settings.withLock { settings in
+            defer { settings.wisdomWarnings = [] }
+            return settings.wisdomWarnings
+        }
     }
 
     /// Frees every cached plan and pooled scratch buffer (they are rebuilt on demand).
@@ -139,6 +152,8 @@ final class FFTW: @unchecked Sendable {
         var defaultRigour: PlanningRigour = .measure
         var wisdomDirectory: String? = FFTW.defaultWisdomDirectory()
         var wisdomLoaded = [false, false]
+        /// Problems with the wisdom files, until ``SpectralFFT/takeWisdomWarnings()``.
+        var wisdomWarnings: [SpectralWarning] = []
     }
 
     struct Cache {
@@ -149,15 +164,13 @@ final class FFTW: @unchecked Sendable {
     }
 
     static let shared = FFTW()
-    /// The worker threads FFTW may use for one large transform: all online cores.
-    static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// Scratch buffers kept for reuse, in bytes at most (two 256³ complex half-spectra).
     static let poolLimit = 300 << 20
 
     let settings = Locked(Settings())
     let cache = Locked(Cache())
-    /// Serialises every non-execute FFTW call. Taken before `cache` when both are needed.
-    let plannerLock = NSLock()
+    /// Serialises every non-execute FFTW call. Taken before `cache` when both are needed; not recursive.
+    let plannerLock = Locked()
 
     private init() {
         // Before any other FFTW call (the first access of `shared` runs this exactly once).
@@ -179,25 +192,22 @@ final class FFTW: @unchecked Sendable {
         directory + (precision == .double ? "/fftw-wisdom" : "/fftwf-wisdom")
     }
 
-    static func warn(_ message: String) {
-        FileHandle.standardError.write(Data("nabla: warning: \(message)\n".utf8))
-    }
-
     // MARK: Plans
 
     /// The cached plan for `key`, made now (on scratch buffers, under the planner lock) on first use.
+    /// Problems with the wisdom cache met on the way are kept for ``SpectralFFT/takeWisdomWarnings()``.
     func plan(_ key: PlanKey) throws -> FFTWPlan {
         if let plan = cache.withLock({ $0.plans[key] }) { return plan }
         return try plannerLock.withLock { () throws -> FFTWPlan in
             if let plan = cache.withLock({ $0.plans[key] }) { return plan }
-            loadWisdomIfNeeded(key.precision)
+            if let warning = loadWisdomIfNeeded(key.precision) { record(warning) }
             let plan = try makePlan(key)
             cache.withLock {
                 $0.plans[key] = plan
                 $0.created += 1
                 $0.createdPerShape[key.shape, default: 0] += 1
             }
-            if key.rigour != .estimate { saveWisdom(key.precision) }
+            if key.rigour != .estimate, let warning = saveWisdom(key.precision) { record(warning) }
             return plan
         }
     }
@@ -247,7 +257,7 @@ final class FFTW: @unchecked Sendable {
         }
         // r2c reads the caller's array: it must never write it. The others work on our scratch.
         flags |= key.direction == .r2c ? FFTW_PRESERVE_INPUT : FFTW_DESTROY_INPUT
-        let threads = Int32(count >= (1 << 15) ? Self.cores : 1)
+        let threads = Int32(count >= (1 << 15) ? Parallel.coreCount : 1)
         let out = key.inPlace ? complexBase : complexOther
         let sign = key.direction == .forward ? FFTW_FORWARD : FFTW_BACKWARD
 
@@ -303,51 +313,60 @@ final class FFTW: @unchecked Sendable {
 
     // MARK: Wisdom
 
-    /// Called with `plannerLock` held.
-    private func loadWisdomIfNeeded(_ precision: Precision) {
+    private func record(_ warning: SpectralWarning) {
+        settings.withLock { $0.wisdomWarnings.append(warning) }
+    }
+
+    /// Loads the cached wisdom of `precision` the first time it is needed. Called with `plannerLock` held.
+    /// - Returns: a warning when the cache file exists but cannot be used (a missing file is normal).
+    private func loadWisdomIfNeeded(_ precision: Precision) -> SpectralWarning? {
         let directory = settings.withLock { s -> String? in
             guard !s.wisdomLoaded[precision.rawValue] else { return nil }
             s.wisdomLoaded[precision.rawValue] = true
             return s.wisdomDirectory
         }
-        guard let directory else { return }
-        _ = importWisdomLocked(path: Self.wisdomFile(in: directory, precision), precision: precision, warnIfMissing: false)
+        guard let directory else { return nil }
+        let path = Self.wisdomFile(in: directory, precision)
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        return importWisdomLocked(path: path, precision: precision)
     }
 
-    func importWisdom(path: String, precision: Precision, warnIfMissing: Bool) -> Bool {
-        plannerLock.withLock { importWisdomLocked(path: path, precision: precision, warnIfMissing: warnIfMissing) }
+    /// Merges the wisdom in `path`; a warning saying why when it cannot.
+    func importWisdom(path: String, precision: Precision) -> SpectralWarning? {
+        plannerLock.withLock { importWisdomLocked(path: path, precision: precision) }
     }
 
-    private func importWisdomLocked(path: String, precision: Precision, warnIfMissing: Bool) -> Bool {
+    private func importWisdomLocked(path: String, precision: Precision) -> SpectralWarning? {
         guard FileManager.default.isReadableFile(atPath: path) else {
-            if warnIfMissing { Self.warn("cannot read FFTW wisdom file \(path); planning without it") }
-            return false
+            return .wisdomIgnored(path: path, reason: "the file cannot be read; planning without it")
         }
         let ok = precision == .double ? fftw_import_wisdom_from_filename(path) : fftwf_import_wisdom_from_filename(path)
         if ok == 0 {
-            Self.warn("ignoring FFTW wisdom file \(path): it is corrupt or was written by another FFTW version or precision; it will be rewritten")
-            return false
+            return .wisdomIgnored(path: path, reason: "it is corrupt or was written by another FFTW version or precision; it will be rewritten")
         }
-        return true
+        return nil
     }
 
-    /// Writes the process's wisdom atomically (temporary file, then rename). Failures only warn.
-    /// Called with `plannerLock` held.
-    private func saveWisdom(_ precision: Precision) {
-        guard let directory = settings.withLock({ $0.wisdomDirectory }) else { return }
+    /// Writes the process's wisdom atomically (``AtomicFile``). Called with `plannerLock` held.
+    /// - Returns: a warning when the file cannot be written (planning itself succeeded).
+    private func saveWisdom(_ precision: Precision) -> SpectralWarning? {
+        guard let directory = settings.withLock({ $0.wisdomDirectory }) else { return nil }
         let path = Self.wisdomFile(in: directory, precision)
-        let temporary = path + ".\(ProcessInfo.processInfo.processIdentifier).tmp"
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            Self.warn("cannot create the FFTW wisdom directory \(directory): \(error.localizedDescription)")
-            return
+            return .wisdomNotSaved(path: path, reason: "cannot create the directory: \(error.localizedDescription)")
         }
-        let ok = precision == .double ? fftw_export_wisdom_to_filename(temporary) : fftwf_export_wisdom_to_filename(temporary)
-        if ok == 0 || rename(temporary, path) != 0 {
-            unlink(temporary)
-            Self.warn("cannot write the FFTW wisdom file \(path)")
+        do throws(FormatError) {
+            try AtomicFile.produce(at: URL(fileURLWithPath: path)) { temporary in
+                let ok = precision == .double ? fftw_export_wisdom_to_filename(temporary)
+                                              : fftwf_export_wisdom_to_filename(temporary)
+                guard ok != 0 else { throw FormatError(.io, file: path, "FFTW could not write its wisdom") }
+            }
+        } catch {
+            return .wisdomNotSaved(path: path, reason: error.message)
         }
+        return nil
     }
 
     // MARK: Scratch buffers

@@ -26,6 +26,9 @@ import Nabla
 /// - Throws: `NablaError` when `f` does not have the grid's shape, a periodic axis is not
 ///   uniformly spaced, or any check of the spectral or finite-difference path fails; ``SpectralError``
 ///   when FFTW cannot plan.
+/// - Complexity: `O(n log n)` for the periodic axes (see ``spectralGradient(of:spacing:axes:derivative:rigour:onWarning:)``),
+///   `O(n · k)` per other axis for `k`-point stencils. Accuracy: spectral along periodic axes, `O(h^p)`
+///   (numpy's scheme: `O(h²)` inside, `O(h^edgeOrder)` at the edges) along the others.
 public func gradient<T: SpectralScalar>(
     of f: NDArray<T>, grid: Grid, axes: [Int]? = nil, derivative: Int = 1, accuracy: Int = 2, edgeOrder: Int = 1,
     rigour: PlanningRigour? = nil, onWarning: (SpectralWarning) -> Void = { _ in }

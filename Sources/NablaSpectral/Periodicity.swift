@@ -4,10 +4,41 @@
 import Foundation
 import Nabla
 
-/// A warning that a field does not look periodic along an axis that is being differentiated spectrally.
+/// Something a spectral computation wants its caller to know; the results are still valid.
 ///
-/// ``description`` is a sentence for users (the `nabla` tool prints it after `nabla: warning: `).
-public struct SpectralWarning: Sendable, Hashable, CustomStringConvertible {
+/// The library never prints: the entry points hand periodicity warnings to their caller (an `onWarning`
+/// closure, or ``periodicityWarnings(of:axes:)``'s result), and problems with the process's FFTW wisdom
+/// cache wait in ``SpectralFFT/takeWisdomWarnings()``. ``description`` is a sentence for users (the
+/// `nabla` tool prints it after `nabla: warning: `).
+public enum SpectralWarning: Sendable, Hashable, CustomStringConvertible {
+    /// The field does not look periodic along an axis that is being differentiated spectrally: its
+    /// derivative rings (Gibbs).
+    case notPeriodic(PeriodicityReport)
+    /// The FFTW wisdom cache file at `path` exists but could not be used (unreadable, corrupt, or written
+    /// by another FFTW version); planning went on without it.
+    case wisdomIgnored(path: String, reason: String)
+    /// The FFTW wisdom cache file at `path` could not be written; the plans made are still used.
+    case wisdomNotSaved(path: String, reason: String)
+
+    /// The axis of a ``notPeriodic(_:)`` warning, `nil` for the others.
+    public var axis: Int? {
+        if case let .notPeriodic(report) = self { return report.axis }
+        return nil
+    }
+
+    /// A sentence naming the axis or file, the problem and what to do.
+    public var description: String {
+        switch self {
+        case let .notPeriodic(report): report.description
+        case let .wisdomIgnored(path, reason): "ignoring FFTW wisdom file \(path): \(reason)"
+        case let .wisdomNotSaved(path, reason): "cannot write the FFTW wisdom file \(path): \(reason)"
+        }
+    }
+}
+
+/// The measurements behind a ``SpectralWarning/notPeriodic(_:)`` warning (see ``periodicityWarnings(of:axes:)``
+/// for the criterion).
+public struct PeriodicityReport: Sendable, Hashable, CustomStringConvertible {
     /// The axis (non-negative) whose samples do not look like one period.
     public var axis: Int
     /// `J`: the root mean square, over all lines along the axis, of the wrap-around jump `f[0] - f[N-1]`.
@@ -52,19 +83,18 @@ enum Periodicity {
     static let threshold = 4.0
     static let sampledLines = 4096
 
-    static func check<T: BinaryFloatingPoint>(_ f: UnsafeBufferPointer<T>, shape: [Int], axis: Int) -> SpectralWarning? {
+    static func check<T: BinaryFloatingPoint>(_ f: [T], shape: [Int], axis: Int) -> SpectralWarning? {
         let n = shape[axis]
         guard n >= 4, f.count > 0 else { return nil }
         let outer = shape[..<axis].reduce(1, *)
         let inner = shape[(axis + 1)...].reduce(1, *)
-        let p = f.baseAddress!
         var jump = 0.0, edge = 0.0
         for o in 0..<outer {
-            let line = p + o * n * inner
+            let line = o * n * inner
             for i in 0..<inner {
                 // 1D equivalent -- J += (f[0] - f[-1])**2 ; A += max(|f[1] - f[0]|, |f[-1] - f[-2]|)**2
-                let first = Double(line[i]), second = Double(line[inner + i])
-                let last = Double(line[(n - 1) * inner + i]), beforeLast = Double(line[(n - 2) * inner + i])
+                let first = Double(f[line + i]), second = Double(f[line + inner + i])
+                let last = Double(f[line + (n - 1) * inner + i]), beforeLast = Double(f[line + (n - 2) * inner + i])
                 let j = first - last
                 let a = max(Swift.abs(second - first), Swift.abs(last - beforeLast))
                 jump += j * j
@@ -82,12 +112,12 @@ enum Periodicity {
         var sum = 0.0
         var terms = 0
         for s in 0..<outerCount {
-            let line = p + s * outerStep * n * inner
+            let line = s * outerStep * n * inner
             for j in 0..<(n - 1) {
                 let row = line + j * inner
                 for i in 0..<innerCount {
                     // 1D equivalent -- D += (f[j+1] - f[j])**2
-                    let d = Double(row[inner + i]) - Double(row[i])
+                    let d = Double(f[row + inner + i]) - Double(f[row + i])
                     sum += d * d
                 }
             }
@@ -95,7 +125,7 @@ enum Periodicity {
         }
         let D = (sum / Double(terms)).squareRoot()
         guard J > threshold * D else { return nil }
-        return SpectralWarning(axis: axis, wrapJump: J, edgeDifference: A, typicalDifference: D)
+        return .notPeriodic(PeriodicityReport(axis: axis, wrapJump: J, edgeDifference: A, typicalDifference: D))
     }
 }
 
@@ -112,10 +142,13 @@ enum Periodicity {
 /// - Parameters:
 ///   - f: the field (at least 1-D).
 ///   - axes: the axes to check (negative values count from the end); `nil` checks every axis.
-/// - Returns: one warning per axis that fails the criterion, in the order of `axes`; empty when all pass.
-/// - Throws: `NablaError` for a 0-D field or an axis out of range.
+/// - Returns: one ``SpectralWarning/notPeriodic(_:)`` per axis that fails the criterion, in the order of
+///   `axes`; empty when all pass.
+/// - Throws: `NablaError` for a 0-D field, an empty axis or an axis out of range or repeated.
+/// - Complexity: `O(count)` to measure the jumps (reads the first two and last two samples of every
+///   line), plus at most about `4096 · N` reads for `D`, per axis.
 public func periodicityWarnings<T: SpectralScalar>(of f: NDArray<T>, axes: [Int]? = nil) throws -> [SpectralWarning] {
     try SpectralArguments.validate(shape: f.shape)
     let checked = try SpectralArguments.normalize(axes, rank: f.rank)
-    return try T._spectral(f, periods: [], outputs: [], rigour: .estimate, checkAxes: checked).warnings
+    return checked.compactMap { Periodicity.check(f.scalars, shape: f.shape, axis: $0) }
 }

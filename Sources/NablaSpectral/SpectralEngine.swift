@@ -1,42 +1,39 @@
-// The spectral engine: batched 1-D real transforms along one axis at a time (no transposes), a multiply
-// by (i k)^m / N in between, and the bookkeeping for gradients, mixed partials and sums of terms.
-// Generic over the element type, and instantiated only from `Double`'s and `Float`'s concrete
-// conformances (SpectralScalar.swift), so the optimiser specialises every loop here.
-import Dispatch
+// The spectral engine: one real-to-complex transform along the last axis, complex transforms along the
+// other differentiated axes (no transposes), a multiply by (i k)^m / N in between, and the bookkeeping
+// for gradients, mixed partials and sums of terms. Generic over the element type, and called only as
+// `SpectralEngine<Double>` or `SpectralEngine<Float>` (see `SpectralScalar` in SpectralDerivatives.swift),
+// so the optimiser specialises every loop here.
+//
+// Why this file uses raw pointers: the half-spectra live in `fftw_malloc`ed scratch buffers (FFTW's SIMD
+// alignment) that the multiply loops read and write on all cores, and FFTW reads the caller's array and
+// writes the results directly (no copies of 3-D arrays). Workers reach the buffers through Nabla's
+// `SharedBuffer` handle only; array storage is borrowed inside `withUnsafe…` closures and never kept.
 import Foundation
 import Nabla
 
-/// The scheme (measured fastest; see the package report): one real-to-complex transform along the LAST
-/// (contiguous) axis, kept as `R`; then per output and term, complex DFTs along the other differentiated
-/// axes of `R` (strided, which FFTW vectorises over the contiguous axes), a multiply by `Π (i k_a)^{m_a} / N_a`,
-/// the inverse DFTs, and one complex-to-real transform along the last axis. A 3-axis gradient costs one
-/// r2c, three c2r and two complex round trips — about one 3-D round trip plus two real passes — where
-/// separate real transforms along each strided axis were measured 2-3x slower, and `rfftn` + 3 `irfftn`
-/// about 1.6x slower.
+/// The scheme: one real-to-complex transform along the LAST (contiguous) axis, kept as `R`; then per
+/// output and term, complex DFTs along the other differentiated axes of `R` (strided, which FFTW
+/// vectorises over the contiguous axes), a multiply by `Π (i k_a)^{m_a} / N_a`, the inverse DFTs, and one
+/// complex-to-real transform along the last axis. A 3-axis gradient costs one r2c, three c2r and two
+/// complex round trips — about one 3-D round trip plus two real passes. During development (256³
+/// doubles, 2 cores) separate real transforms along each strided axis measured 2-3x slower, and `rfftn`
+/// + 3 `irfftn` about 1.6x slower; `Benchmarks/spectral_compare.py` measures the current scheme against
+/// numpy and against FFTW's own transforms (table in Benchmarks/README.md).
 enum SpectralEngine<T: BinaryFloatingPoint & Sendable> {
     static var precision: FFTW.Precision { MemoryLayout<T>.size == 8 ? .double : .single }
 
-    /// Computes `outputs`: output `q` is the sum over its terms of the mixed partial with per-axis orders
-    /// `term[a]`; `periods[a]` is the period `N·h` of axis `a`. Checks `checkAxes` for periodicity first.
-    static func run(_ f: NDArray<T>, periods: [Double], outputs: [[[Int]]], rigour: PlanningRigour,
-                    checkAxes: [Int]) throws -> ([NDArray<T>], [SpectralWarning]) {
-        var results: [NDArray<T>] = []
-        let warnings = try run(f, periods: periods, outputs: outputs, rigour: rigour, checkAxes: checkAxes, into: &results)
-        return (results, warnings)
-    }
-
-    /// As ``run(_:periods:outputs:rigour:checkAxes:)``, writing into `results`: entries that already have
-    /// `f`'s shape are overwritten in place (no allocation when not shared), the others are replaced.
+    /// Computes `outputs` into `results`: output `q` is the sum over its terms of the mixed partial with
+    /// per-axis orders `term[a]`; `periods[a]` is the period `N·h` of axis `a`. Entries of `results` that
+    /// already have `f`'s shape are overwritten in place (no allocation when not shared), the others are
+    /// replaced. Checks `checkAxes` for periodicity first and returns those warnings.
     static func run(_ f: NDArray<T>, periods: [Double], outputs: [[[Int]]], rigour: PlanningRigour,
                     checkAxes: [Int], into results: inout [NDArray<T>]) throws -> [SpectralWarning] {
         let shape = f.shape
         let count = f.count
         var warnings: [SpectralWarning] = []
-        try f.withUnsafeBufferPointer { input in
-            if !outputs.isEmpty { try checkFinite(input, shape: shape) }
-            for axis in checkAxes {
-                if let warning = Periodicity.check(input, shape: shape, axis: axis) { warnings.append(warning) }
-            }
+        if !outputs.isEmpty { try checkFinite(f) }
+        for axis in checkAxes {
+            if let warning = Periodicity.check(f.scalars, shape: shape, axis: axis) { warnings.append(warning) }
         }
         if outputs.isEmpty { results = []; return warnings }
         if results.count > outputs.count { results.removeLast(results.count - outputs.count) }
@@ -55,10 +52,10 @@ enum SpectralEngine<T: BinaryFloatingPoint & Sendable> {
         // Buffers: R (the half-spectrum of f), B (one term), S (a sum of terms).
         var borrowed: [FFTWBuffer] = []
         defer { borrowed.forEach(fftw.returnBuffer) }
-        func buffer() throws -> UnsafeMutablePointer<T> {
+        func buffer() throws -> SharedBuffer<T> {
             let b = try fftw.borrowBuffer(bytes: bytes)
             borrowed.append(b)
-            return b.base.assumingMemoryBound(to: T.self)
+            return SharedBuffer(start: b.base, count: 2 * complexCount)
         }
         let R = try buffer()
         let B = try buffer()
@@ -66,7 +63,7 @@ enum SpectralEngine<T: BinaryFloatingPoint & Sendable> {
 
         try f.withUnsafeBufferPointer { input in
             let source = UnsafeMutablePointer(mutating: input.baseAddress!)  // read only: r2c plans preserve input
-            try plan(.r2c, axis: last, real: source).execute(source, R)
+            try plan(.r2c, axis: last, real: source).execute(source, R.rawPointer)
         }
 
         for (q, terms) in outputs.enumerated() {
@@ -80,7 +77,7 @@ enum SpectralEngine<T: BinaryFloatingPoint & Sendable> {
                     multiply(R, into: target, factors: c, odd: odd, outer: complexCount / complexShape[last], n: complexShape[last], inner: 1)
                 } else {
                     for (i, a) in strided.enumerated() {
-                        try plan(.forward, axis: a, inPlace: i > 0).execute(i == 0 ? R : target, target)
+                        try plan(.forward, axis: a, inPlace: i > 0).execute((i == 0 ? R : target).rawPointer, target.rawPointer)
                     }
                     for (i, a) in strided.enumerated() {
                         // 1D equivalent -- Y *= (1j k_a)^m / N_a along axis a
@@ -93,25 +90,20 @@ enum SpectralEngine<T: BinaryFloatingPoint & Sendable> {
                         let (c, odd) = multipliers(n: shape[last], order: orders[last], period: periods[last], half: true, scale: scaleLast)
                         multiply(target, into: target, factors: c, odd: odd, outer: complexCount / complexShape[last], n: complexShape[last], inner: 1)
                     }
-                    for a in strided { try plan(.backward, axis: a, inPlace: true).execute(target, target) }
+                    for a in strided { try plan(.backward, axis: a, inPlace: true).execute(target.rawPointer, target.rawPointer) }
                 }
-                if t > 0 { add(target, into: S, count: 2 * complexCount) }
+                if t > 0 { add(target, into: S) }
             }
             if q < results.count, results[q].shape == shape {
                 try results[q].withUnsafeMutableBufferPointer { out in
-                    try plan(.c2r, axis: last, real: out.baseAddress!).execute(S, out.baseAddress!)  // destroys S
+                    let real = UnsafeMutableRawPointer(out.baseAddress!)
+                    try plan(.c2r, axis: last, real: real).execute(S.rawPointer, real)  // destroys S
                 }
                 continue
             }
-            var failure: (any Error)? = nil
-            let scalars = [T](unsafeUninitializedCapacity: count) { out, initialized in
-                Memory.adviseHugePages(UnsafeMutableRawBufferPointer(out))
-                initialized = count
-                do {
-                    try plan(.c2r, axis: last, real: out.baseAddress!).execute(S, out.baseAddress!)  // destroys S
-                } catch { failure = error }
+            let scalars = try [T].uninitialized(count: count) { (out: SharedBuffer<T>) throws in
+                try plan(.c2r, axis: last, real: out.rawPointer).execute(S.rawPointer, out.rawPointer)  // destroys S
             }
-            if let failure { throw failure }
             let array = try NDArray(shape: shape, scalars: scalars)
             if q < results.count { results[q] = array } else { results.append(array) }
         }
@@ -141,98 +133,65 @@ enum SpectralEngine<T: BinaryFloatingPoint & Sendable> {
     }
 
     /// `y[o, j, i] = x[o, j, i] · c_j` (even order) or `· i c_j` (odd order) on an `outer × n × inner`
-    /// complex array; `x` may be `y`.
-    static func multiply(_ x: UnsafeMutablePointer<T>, into y: UnsafeMutablePointer<T>, factors: [T], odd: Bool,
+    /// complex array (interleaved re, im); `x` may be `y`.
+    static func multiply(_ x: SharedBuffer<T>, into y: SharedBuffer<T>, factors: [T], odd: Bool,
                          outer: Int, n: Int, inner: Int) {
         let rows = outer * n
-        let src = SendableMutable(x), dst = SendableMutable(y)
-        factors.withUnsafeBufferPointer { c in
-            let factors = SendableRead(c.baseAddress!)
-            forEachChunk(count: rows, costPerItem: inner) { range in
-                var j = range.lowerBound % n
-                for r in range {
-                    let f = factors.base[j]
-                    let a = src.base + 2 * r * inner, b = dst.base + 2 * r * inner
-                    if odd {
-                        // 1D equivalent -- y[j] = x[j] * 1j * c[j]
-                        for i in 0..<inner {
-                            let re = a[2 &* i], im = a[2 &* i &+ 1]
-                            b[2 &* i] = -im * f
-                            b[2 &* i &+ 1] = re * f
-                        }
-                    } else {
-                        // 1D equivalent -- y[j] = x[j] * c[j]
-                        for i in 0..<(2 * inner) { b[i] = a[i] * f }
+        assert(x.count >= 2 * rows * inner && y.count >= 2 * rows * inner)
+        Parallel.forEachChunk(count: rows, costPerItem: inner) { range in
+            var j = range.lowerBound % n
+            for r in range {
+                let f = factors[j]
+                let a = x.slice(from: 2 * r * inner, count: 2 * inner), b = y.slice(from: 2 * r * inner, count: 2 * inner)
+                if odd {
+                    // 1D equivalent -- y[j] = x[j] * 1j * c[j]
+                    for i in 0..<inner {
+                        let re = a[2 &* i], im = a[2 &* i &+ 1]
+                        b[2 &* i] = -im * f
+                        b[2 &* i &+ 1] = re * f
                     }
-                    j &+= 1
-                    if j == n { j = 0 }
+                } else {
+                    // 1D equivalent -- y[j] = x[j] * c[j]
+                    for i in 0..<(2 * inner) { b[i] = a[i] * f }
                 }
+                j &+= 1
+                if j == n { j = 0 }
             }
         }
     }
 
-    /// `out += term`, elementwise.
-    static func add(_ term: UnsafeMutablePointer<T>, into out: UnsafeMutablePointer<T>, count: Int) {
-        let a = SendableMutable(term), b = SendableMutable(out)
-        forEachChunk(count: count) { range in
-            for i in range { b.base[i] += a.base[i] }
+    /// `out += term`, elementwise (over `term`'s elements).
+    static func add(_ term: SharedBuffer<T>, into out: SharedBuffer<T>) {
+        assert(out.count >= term.count)
+        Parallel.forEachChunk(count: term.count) { range in
+            for i in range { out[i] += term[i] }
         }
     }
 
     /// Throws, naming the multi-index of the first NaN or infinity: the FFT would spread it over every output.
-    static func checkFinite(_ input: UnsafeBufferPointer<T>, shape: [Int]) throws {
-        let count = input.count
-        let chunks = count >= (1 << 16) ? 8 * SpectralEngine<Double>.cores : 1
+    static func checkFinite(_ f: NDArray<T>) throws {
+        let count = f.count
+        let chunks = count >= Parallel.threshold ? 8 * Parallel.coreCount : 1
         var firstBad = [Int](repeating: Int.max, count: chunks)
-        let source = SendableRead(input.baseAddress!)
-        firstBad.withUnsafeMutableBufferPointer { bad in
-            let found = SendableMutable(bad.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let range = (count * c / chunks)..<(count * (c + 1) / chunks)
-                // Sum of x·0 is 0 for finite x and NaN otherwise: a branch-free, vectorisable test.
-                var p0: T = 0, p1: T = 0, p2: T = 0, p3: T = 0
-                var i = range.lowerBound
-                while i &+ 4 <= range.upperBound {
-                    p0 += source.base[i] * 0; p1 += source.base[i &+ 1] * 0
-                    p2 += source.base[i &+ 2] * 0; p3 += source.base[i &+ 3] * 0
-                    i &+= 4
+        f.scalars.withSharedReadBuffer { source in
+            firstBad.withSharedBuffer { found in
+                Parallel.forEachChunk(count: count, chunks: chunks) { c, range in
+                    // Sum of x·0 is 0 for finite x and NaN otherwise: a branch-free, vectorisable test.
+                    var p0: T = 0, p1: T = 0, p2: T = 0, p3: T = 0
+                    var i = range.lowerBound
+                    while i &+ 4 <= range.upperBound {
+                        p0 += source[i] * 0; p1 += source[i &+ 1] * 0
+                        p2 += source[i &+ 2] * 0; p3 += source[i &+ 3] * 0
+                        i &+= 4
+                    }
+                    while i < range.upperBound { p0 += source[i] * 0; i &+= 1 }
+                    guard (p0 + p1 + p2 + p3).isNaN else { return }
+                    for i in range where !source[i].isFinite { found[c] = i; return }
                 }
-                while i < range.upperBound { p0 += source.base[i] * 0; i &+= 1 }
-                guard (p0 + p1 + p2 + p3).isNaN else { return }
-                for i in range where !source.base[i].isFinite { found.base[c] = i; return }
             }
         }
         guard let bad = firstBad.min(), bad != Int.max else { return }
-        var index = [Int](repeating: 0, count: shape.count)
-        var rest = bad
-        for k in stride(from: shape.count - 1, through: 0, by: -1) { index[k] = rest % shape[k]; rest /= shape[k] }
-        throw NablaError.invalidArgument("the field is not finite at index \(index): \(input[bad]); a spectral derivative would spread it over every output value — remove or replace non-finite values first")
+        let index = f.multiIndex(ofFlatOffset: bad)
+        throw NablaError.invalidArgument("the field is not finite at index \(index): \(f.scalars[bad]); a spectral derivative would spread it over every output value — remove or replace non-finite values first")
     }
-
-    static var cores: Int { FFTW.cores }
-
-    /// Calls `body` on disjoint ranges covering `0..<count`, on all cores when the work is large.
-    static func forEachChunk(count: Int, costPerItem: Int = 1, _ body: @Sendable (Range<Int>) -> Void) {
-        guard count > 0 else { return }
-        let chunks = count * max(1, costPerItem) >= (1 << 16) ? min(count, 4 * FFTW.cores) : 1
-        if chunks == 1 { body(0..<count); return }
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            let range = (count * c / chunks)..<(count * (c + 1) / chunks)
-            if !range.isEmpty { body(range) }
-        }
-    }
-}
-
-/// A pointer handed to worker threads that write disjoint ranges of it.
-///
-/// `@unchecked Sendable`: `forEachChunk` gives each range to one worker only.
-struct SendableMutable<T>: @unchecked Sendable {
-    let base: UnsafeMutablePointer<T>
-    init(_ base: UnsafeMutablePointer<T>) { self.base = base }
-}
-
-/// A read-only pointer handed to worker threads. `@unchecked Sendable`: nobody writes through it.
-struct SendableRead<T>: @unchecked Sendable {
-    let base: UnsafePointer<T>
-    init(_ base: UnsafePointer<T>) { self.base = base }
 }

@@ -31,11 +31,7 @@ extension NDArray where Element: Numeric {
         precondition(shape == other.shape, "elementwise operation on arrays of shapes \(shape) and \(other.shape); the shapes must be equal")
         var result: [R] = []
         result.reserveCapacity(count)
-        try scalars.withUnsafeBufferPointer { a in
-            try other.scalars.withUnsafeBufferPointer { b in
-                for i in 0..<a.count { result.append(try transform(a[i], b[i])) }
-            }
-        }
+        for (a, b) in zip(scalars, other.scalars) { result.append(try transform(a, b)) }
         return NDArray<R>(uncheckedShape: shape, scalars: result)
     }
 }

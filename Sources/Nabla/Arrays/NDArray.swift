@@ -1,3 +1,8 @@
+// Why this file uses raw pointers: it owns NDArray's storage. Callers may borrow the row-major storage
+// for the duration of a closure (`withUnsafeBufferPointer`, as numpy hands out its data buffer), and
+// `transposed` copies fixed-width words in cache-sized tiles, which needs untyped access to the
+// elements. No pointer taken here outlives its closure.
+
 /// An N-dimensional array: a shape and contiguous row-major (C-order) storage.
 ///
 /// `NDArray` is a value type with copy-on-write storage (it is backed by a Swift `Array`), so an array
@@ -332,5 +337,15 @@ extension NDArray where Element: BinaryFloatingPoint {
     /// The array converted to another floating-point type (rounding to nearest).
     public func converted<T: BinaryFloatingPoint & Sendable>(to type: T.Type = T.self) -> NDArray<T> {
         map { T($0) }
+    }
+}
+
+extension NDArray where Element: BinaryFloatingPoint {
+    /// An array whose contents are unspecified until written: the caller overwrites every element.
+    ///
+    /// Allocating without initialising saves a full pass over memory, and lets the worker threads that
+    /// write the result touch its pages first (large arrays are advised to use huge pages).
+    static func uninitialized(shape: [Int]) -> NDArray {
+        NDArray(uncheckedShape: shape, scalars: [Element].uninitialized(count: shape.reduce(1, *)) { _ in })
     }
 }

@@ -28,6 +28,8 @@ public struct Grid: Sendable, Hashable {
     }
 
     /// Samples `f` at every grid point, in row-major order.
+    ///
+    /// - Complexity: `count` calls of `f`, on the calling thread.
     public func sample<T: Sendable>(_ f: ([Double]) throws -> T) rethrows -> NDArray<T> {
         let coordinates = axes.map(\.coordinates)
         let shape = self.shape

@@ -22,19 +22,19 @@ public enum Spacing: Sendable, Hashable, ExpressibleByFloatLiteral, ExpressibleB
     static func validateCoordinates(_ x: [Double], axisDescription: String) throws(NablaError) {
         // One branch-free pass decides the common case (finite, strictly monotonic); the loops below only
         // run to name the offending value.
-        let fine: Bool = x.withUnsafeBufferPointer { p in
-            guard p.count >= 2 else { return p.allSatisfy(\.isFinite) }
+        let fine: Bool = {
+            guard x.count >= 2 else { return x.allSatisfy(\.isFinite) }
             var poison = 0.0  // NaN once any value is NaN or infinite (0 · ±inf = NaN)
             var smallest = Double.infinity, largest = -Double.infinity
-            for i in 1..<p.count {
-                let step = p[i] - p[i &- 1]
-                poison += p[i] * 0
+            for i in 1..<x.count {
+                let step = x[i] - x[i &- 1]
+                poison += x[i] * 0
                 smallest = step < smallest ? step : smallest
                 largest = step > largest ? step : largest
             }
-            poison += p[0] * 0
+            poison += x[0] * 0
             return !poison.isNaN && (smallest > 0 || largest < 0)
-        }
+        }()
         if fine { return }
         if let bad = x.firstIndex(where: { !$0.isFinite }) {
             throw .invalidSpacing("\(axisDescription): coordinate \(bad) is \(x[bad]); coordinates must be finite")

@@ -25,15 +25,19 @@
 ///   - axes: the axes to differentiate along, in the order the results are returned; negative values
 ///     count from the end. `nil` selects every axis.
 ///   - edgeOrder: 1 or 2, the accuracy order at the edges of numpy's scheme.
-///   - accuracy: the order of accuracy `p`, an even number; 2 is numpy's.
+///   - accuracy: the order of accuracy `p`, an even number from 2 to 16; 2 is numpy's.
 ///   - derivative: the derivative order `m ≥ 1` along each selected axis.
 ///   - periodicAxes: axes whose samples are one period of a periodic field (uniform spacing, endpoint not
 ///     repeated): stencils wrap around instead of going one-sided. Negative values count from the end.
 /// - Returns: one array per selected axis, of `f`'s shape and element type.
 /// - Throws: ``NablaError`` for a 0-D field, an axis out of range or repeated, a spacing list of the wrong
 ///   length, coordinates of the wrong length or not strictly monotonic, an edge order other than 1 or 2,
-///   an unsupported accuracy or derivative order, coordinates on a periodic axis, or an axis too short
-///   for the stencil.
+///   an accuracy that is not even or outside 2…16, a derivative order below 1, coordinates on a periodic
+///   axis, or an axis too short for the stencil.
+/// - Complexity: `O(n · a · k)` for `n = f.count` elements, `a` selected axes and `k`-point stencils
+///   (`k = 2` for numpy's scheme, about `m + p` otherwise), spread over all cores; several axes are computed
+///   in one pass over `f` when axis 0 is long enough. Coordinates cost `O(N · k²)` more per axis of length
+///   `N` (weights per row). Memory: the `a` results only, no temporaries.
 ///
 /// `Float` and `Float16` fields keep their type. As in numpy, a step given as a number is used in the
 /// field's type, while coordinates (and uniform coordinates collapsed to a step) are `Double` and the
@@ -49,9 +53,24 @@ public func gradient<T: FieldScalar>(
 
 /// The gradient written into caller-supplied arrays, so pipelines reuse memory (numpy has no `out=`).
 ///
-/// `outputs` is resized to one array per selected axis; an entry that already has `f`'s shape and is not
-/// shared with another array is overwritten in place, without allocating. Arguments and results are those
-/// of ``gradient(of:spacing:axes:edgeOrder:accuracy:derivative:periodicAxes:)->[NDArray<T>]``.
+/// The formulas and orders of accuracy are those of
+/// ``gradient(of:spacing:axes:edgeOrder:accuracy:derivative:periodicAxes:)->[NDArray<T>]``:
+/// ```
+/// outputs[q] = ∂^m f / ∂x_{axes[q]}^m    interior O(h^p); numpy's scheme (m = 1, p = 2): edges O(h^edgeOrder)
+/// ```
+///
+/// - Parameters:
+///   - f: the sampled field, at least 1-D.
+///   - spacing: empty, one step for every selected axis, or one step or coordinate list per selected axis.
+///   - axes: the axes to differentiate along (`nil`: all); negative values count from the end.
+///   - edgeOrder: 1 or 2, the edge accuracy of numpy's scheme.
+///   - accuracy: the even order of accuracy `p`, 2…16.
+///   - derivative: the derivative order `m ≥ 1`.
+///   - periodicAxes: axes whose samples are one period (stencils wrap around).
+///   - outputs: resized to one array per selected axis; an entry that already has `f`'s shape and is not
+///     shared with another array is overwritten in place, without allocating.
+/// - Throws: as the allocating form, before any output is written.
+/// - Complexity: as the allocating form, without allocating when `outputs` already fit.
 public func gradient<T: FieldScalar>(
     of f: NDArray<T>, spacing: [Spacing] = [], axes: [Int]? = nil, edgeOrder: Int = 1,
     accuracy: Int = 2, derivative: Int = 1, periodicAxes: [Int] = [], into outputs: inout [NDArray<T>]
@@ -69,6 +88,22 @@ public func gradient<T: FieldScalar>(
 /// The derivative along one axis: numpy's `gradient(f, spacing, axis=axis, edge_order=edgeOrder)` by
 /// default; any derivative order, accuracy order and a periodic axis on request (see
 /// ``gradient(of:spacing:axes:edgeOrder:accuracy:derivative:periodicAxes:)->[NDArray<T>]``).
+/// ```
+/// ∂^m f/∂x^m ≈ (1/h^m) Σ_k w_k f[i + o_k]    O(h^p) inside and at the edges (p = accuracy);
+///                                             numpy's scheme (m = 1, p = 2): O(h²) inside, O(h^edgeOrder) at edges
+/// ```
+///
+/// - Parameters:
+///   - f: the sampled field, at least 1-D.
+///   - axis: the axis to differentiate along; negative values count from the end.
+///   - order: the derivative order `m ≥ 1`.
+///   - spacing: the step along `axis`, or its coordinates.
+///   - accuracy: the even order of accuracy `p`, 2…16.
+///   - edgeOrder: 1 or 2, the edge accuracy of numpy's scheme (`order: 1, accuracy: 2` only).
+///   - periodic: whether `f` holds one period along `axis` (the stencil wraps around).
+/// - Returns: the derivative, of `f`'s shape and element type.
+/// - Throws: ``NablaError`` as ``gradient(of:spacing:axes:edgeOrder:accuracy:derivative:periodicAxes:)->[NDArray<T>]``.
+/// - Complexity: `O(n · k)` for `n = f.count` and a `k`-point stencil, on all cores.
 public func derivative<T: FieldScalar>(
     of f: NDArray<T>, along axis: Int, order: Int = 1, spacing: Spacing = 1, accuracy: Int = 2,
     edgeOrder: Int = 1, periodic: Bool = false
@@ -79,6 +114,25 @@ public func derivative<T: FieldScalar>(
 
 /// The gradient of an integer field: numpy converts integers to `Double` before differencing, so there is
 /// no wrap-around (`[5, 4, 3, 2, 1]` as `UInt8` gives `-1` everywhere).
+///
+/// Formulas, orders of accuracy and arguments are those of
+/// ``gradient(of:spacing:axes:edgeOrder:accuracy:derivative:periodicAxes:)->[NDArray<T>]`` applied to
+/// `f.converted()`:
+/// ```
+/// interior, uniform h: f'(x_i) ≈ (Double(f[i+1]) - Double(f[i-1])) / (2h)    O(h²)
+/// ```
+///
+/// - Parameters:
+///   - f: the sampled integer field, at least 1-D.
+///   - spacing: empty, one step for every selected axis, or one step or coordinate list per selected axis.
+///   - axes: the axes to differentiate along (`nil`: all).
+///   - edgeOrder: 1 or 2.
+///   - accuracy: the even order of accuracy, 2…16.
+///   - derivative: the derivative order `m ≥ 1`.
+///   - periodicAxes: axes whose samples are one period.
+/// - Returns: one `Double` array per selected axis.
+/// - Throws: ``NablaError`` as the floating-point form.
+/// - Complexity: `O(n)` for the conversion, then as the floating-point form.
 public func gradient<I: BinaryInteger & Sendable>(
     of f: NDArray<I>, spacing: [Spacing] = [], axes: [Int]? = nil, edgeOrder: Int = 1,
     accuracy: Int = 2, derivative: Int = 1, periodicAxes: [Int] = []
@@ -91,15 +145,23 @@ extension Grid {
     /// The gradient of a field sampled on this grid: the grid supplies every axis's spacing and which
     /// axes are periodic.
     ///
+    /// The free function's formulas on the grid's spacings:
+    /// ```
+    /// bounded axis, numpy's scheme (m = 1, p = 2):  (f[i+1] - f[i-1]) / (2h) inside O(h²); edges O(h^edgeOrder)
+    /// otherwise:                                    order-p Fornberg stencils, O(h^p) everywhere
+    /// periodic axis:                                the centred stencil, wrapped around, O(h^p)
+    /// ```
+    ///
     /// - Parameters:
     ///   - f: the field, sampled on this grid (its shape must be the grid's shape).
     ///   - axes: the axes to differentiate along (`nil`: all), in the order of the results.
     ///   - edgeOrder: 1 or 2, the accuracy order at the edges of numpy's scheme (`accuracy: 2`, first derivative).
-    ///   - accuracy: the order of accuracy `p`, an even number; 2 is numpy's.
+    ///   - accuracy: the order of accuracy `p`, even, 2…16; 2 is numpy's.
     ///   - derivative: the derivative order `m ≥ 1` along each selected axis.
     /// - Returns: one array per selected axis, of `f`'s shape and element type.
     /// - Throws: ``NablaError`` when `f` does not have the grid's shape, or for any argument the free
     ///   function refuses.
+    /// - Complexity: as ``gradient(of:spacing:axes:edgeOrder:accuracy:derivative:periodicAxes:)->[NDArray<T>]``.
     public func gradient<T: FieldScalar>(
         of f: NDArray<T>, axes: [Int]? = nil, edgeOrder: Int = 1, accuracy: Int = 2, derivative: Int = 1
     ) throws(NablaError) -> [NDArray<T>] {
@@ -155,18 +217,16 @@ enum NumpyStencils {
         let n = dx.count + 1
         // numpy's expressions, evaluated in the same order, row by row (on all cores for long axes).
         let weights = WeightTable<Double>(rows: n, terms: 3) { rows, w in
-            dx.withUnsafeBufferPointer { h in
-                // Boundary rows 0 and n-1 use their own rules; their entries are set to 0.
-                for i in [0, n - 1] where rows.contains(i) { w[i] = 0; w[n + i] = 0; w[2 * n + i] = 0 }
-                let lo = max(rows.lowerBound, 1), hi = min(rows.upperBound, n - 1)
-                guard lo < hi else { return }
-                let (a, b, c) = (w, w + n, w + 2 * n)
-                for i in lo..<hi {
-                    let dx1 = h[i &- 1], dx2 = h[i]
-                    a[i] = -(dx2) / (dx1 * (dx1 + dx2))
-                    b[i] = (dx2 - dx1) / (dx1 * dx2)
-                    c[i] = dx1 / (dx2 * (dx1 + dx2))
-                }
+            // Boundary rows 0 and n-1 use their own rules; their entries are set to 0.
+            for i in [0, n - 1] where rows.contains(i) { w[i] = 0; w[n + i] = 0; w[2 * n + i] = 0 }
+            let lo = max(rows.lowerBound, 1), hi = min(rows.upperBound, n - 1)
+            guard lo < hi else { return }
+            for i in lo..<hi {
+                // 1D equivalent -- a = -dx2/(dx1(dx1+dx2)); b = (dx2-dx1)/(dx1 dx2); c = dx1/(dx2(dx1+dx2))
+                let dx1 = dx[i &- 1], dx2 = dx[i]
+                w[i] = -(dx2) / (dx1 * (dx1 + dx2))
+                w[n &+ i] = (dx2 - dx1) / (dx1 * dx2)
+                w[2 &* n &+ i] = dx1 / (dx2 * (dx1 + dx2))
             }
         }
         let leading: AxisStencil<Double>.RowRule

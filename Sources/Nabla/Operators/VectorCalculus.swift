@@ -12,7 +12,19 @@
 /// ```
 /// Unlike the divergence of numpy's gradient (which applies the first-derivative stencil twice and so
 /// spans 5 points with half the resolution), this is the compact 3-point stencil, and its edges are
-/// one-sided stencils of the same order `p`.
+/// one-sided stencils of the same order `p`: `O(h^p)` everywhere (periodic axes wrap around).
+///
+/// - Parameters:
+///   - f: the sampled field, at least 1-D.
+///   - spacing: over ALL axes: empty (step 1), one number for every axis, or one step or coordinate list
+///     per axis.
+///   - accuracy: the even order of accuracy `p`, 2…16.
+///   - periodicAxes: axes whose samples are one period (uniform steps); negative values count from the end.
+/// - Returns: `∇²f`, of `f`'s shape and element type.
+/// - Throws: ``NablaError`` for a 0-D field, bad spacing or coordinates, an unsupported accuracy, an
+///   axis out of range, or an axis shorter than the stencil (`p + 2` points on a bounded axis).
+/// - Complexity: `O(n · d · k)` for `n = f.count`, `d` axes and `k`-point stencils (`k = p + 1` inside);
+///   one output array, accumulated axis by axis, on all cores.
 public func laplacian<T: FieldScalar>(
     of f: NDArray<T>, spacing: [Spacing] = [], accuracy: Int = 2, periodicAxes: [Int] = []
 ) throws(NablaError) -> NDArray<T> {
@@ -27,8 +39,23 @@ public func laplacian<T: FieldScalar>(
 
 /// The divergence `∇·F = Σ_k ∂F_k/∂x_k` of a vector field given as one array per axis.
 ///
+/// ```
+/// ∂F_k/∂x_k ≈ (F_k[i+1] - F_k[i-1]) / (2h)    O(h²) inside, O(h^edgeOrder) at the edges (accuracy 2)
+/// ```
 /// With the defaults each `∂F_k/∂x_k` is numpy.gradient's, so `divergence(of: gradient(of: f))` equals
-/// numpy's `sum(np.gradient(g[k], axis=k))` of `g = np.gradient(f)`.
+/// numpy's `sum(np.gradient(g[k], axis=k))` of `g = np.gradient(f)`. With `accuracy: p > 2` every term is
+/// `O(h^p)`, edges included.
+///
+/// - Parameters:
+///   - components: `F_0 … F_(d-1)`, one array per axis, all of the same `d`-D shape.
+///   - spacing: over ALL axes: empty, one number for every axis, or one step or coordinate list per axis.
+///   - edgeOrder: 1 or 2, the edge accuracy of numpy's scheme (`accuracy: 2`).
+///   - accuracy: the even order of accuracy `p`, 2…16.
+///   - periodicAxes: axes whose samples are one period.
+/// - Returns: `∇·F`, of the components' shape.
+/// - Throws: ``NablaError`` when there is not one component per axis or shapes differ, and for any
+///   argument ``gradient(of:spacing:axes:edgeOrder:accuracy:derivative:periodicAxes:)->[NDArray<T>]`` refuses.
+/// - Complexity: `O(n · d · k)` for `n` elements per component and `k`-point stencils; one output array.
 public func divergence<T: FieldScalar>(
     of components: [NDArray<T>], spacing: [Spacing] = [], edgeOrder: Int = 1, accuracy: Int = 2,
     periodicAxes: [Int] = []
@@ -47,7 +74,20 @@ public func divergence<T: FieldScalar>(
 /// ```
 /// (∂F2/∂x1 - ∂F1/∂x2,  ∂F0/∂x2 - ∂F2/∂x0,  ∂F1/∂x0 - ∂F0/∂x1)
 /// ```
-/// or of a 2-D field `(F0, F1)`: the scalar `∂F1/∂x0 - ∂F0/∂x1` (one array in the result).
+/// or of a 2-D field `(F0, F1)`: the scalar `∂F1/∂x0 - ∂F0/∂x1` (one array in the result). Each partial is
+/// the gradient's first derivative: `O(h²)` inside and `O(h^edgeOrder)` at the edges with `accuracy: 2`,
+/// `O(h^p)` everywhere with `accuracy: p`.
+///
+/// - Parameters:
+///   - components: `(F0, F1, F2)` of a 3-D field or `(F0, F1)` of a 2-D field, all of one shape.
+///   - spacing: over ALL axes: empty, one number for every axis, or one step or coordinate list per axis.
+///   - edgeOrder: 1 or 2, the edge accuracy of numpy's scheme (`accuracy: 2`).
+///   - accuracy: the even order of accuracy `p`, 2…16.
+///   - periodicAxes: axes whose samples are one period.
+/// - Returns: three arrays (3-D) or one (2-D), of the components' shape.
+/// - Throws: ``NablaError`` for a field that is not 2-D or 3-D, mismatched components, or any argument
+///   the gradient refuses.
+/// - Complexity: `O(n · k)` per partial, 6 partials in 3-D (2 in 2-D); no temporaries.
 public func curl<T: FieldScalar>(
     of components: [NDArray<T>], spacing: [Spacing] = [], edgeOrder: Int = 1, accuracy: Int = 2,
     periodicAxes: [Int] = []
@@ -69,6 +109,20 @@ public func curl<T: FieldScalar>(
 }
 
 /// The Jacobian of a vector field: `J[i][j] = ∂F_i/∂x_j`, one gradient per component.
+/// ```
+/// J[i][j] ≈ (F_i[.., k+1, ..] - F_i[.., k-1, ..]) / (2h_j)    O(h²) inside, O(h^edgeOrder) at the edges
+/// ```
+/// (accuracy 2; `O(h^p)` everywhere with `accuracy: p`).
+///
+/// - Parameters:
+///   - components: `F_0 … F_(d-1)`, one array per axis, all of the same `d`-D shape.
+///   - spacing: over ALL axes: empty, one number for every axis, or one step or coordinate list per axis.
+///   - edgeOrder: 1 or 2, the edge accuracy of numpy's scheme (`accuracy: 2`).
+///   - accuracy: the even order of accuracy `p`, 2…16.
+///   - periodicAxes: axes whose samples are one period.
+/// - Returns: `d` rows of `d` arrays; row `i` is the gradient of `F_i`.
+/// - Throws: ``NablaError`` for mismatched components or any argument the gradient refuses.
+/// - Complexity: `d` gradients: `O(n · d² · k)` for `n` elements per component.
 public func jacobian<T: FieldScalar>(
     of components: [NDArray<T>], spacing: [Spacing] = [], edgeOrder: Int = 1, accuracy: Int = 2,
     periodicAxes: [Int] = []
@@ -85,6 +139,25 @@ public func jacobian<T: FieldScalar>(
 /// The Hessian of a scalar field: `H[i][j] = ∂²f/∂x_i∂x_j`. Diagonal entries use second-derivative
 /// stencils of accuracy `p`; off-diagonal ones apply first-derivative stencils along `x_j` then `x_i`.
 /// `H[j][i]` shares `H[i][j]`'s storage (copy-on-write), so the matrix is exactly symmetric.
+/// ```
+/// H[i][i] ≈ (f[k-1] - 2 f[k] + f[k+1]) / h_i²                       O(h²) (accuracy 2), one-sided at edges
+/// H[i][j] ≈ D_i(D_j f),  D = numpy's first derivative, edge order 2    O(h²) everywhere (accuracy 2)
+/// ```
+/// The edge order is fixed at 2 (there is no `edgeOrder` parameter): with `accuracy: 2` the off-diagonal
+/// entries are numpy's `gradient(gradient(f, axis=j, edge_order=2), axis=i, edge_order=2)`, so the whole
+/// matrix is second order up to the edges. With `accuracy: p > 2` every entry uses order-`p` stencils,
+/// `O(h^p)` everywhere.
+///
+/// - Parameters:
+///   - f: the sampled field, at least 1-D.
+///   - spacing: over ALL axes: empty, one number for every axis, or one step or coordinate list per axis.
+///   - accuracy: the even order of accuracy `p`, 2…16.
+///   - periodicAxes: axes whose samples are one period.
+/// - Returns: `d` rows of `d` arrays of `f`'s shape.
+/// - Throws: ``NablaError`` for a 0-D field, an axis too short for the second-derivative stencil, and
+///   any argument the gradient refuses.
+/// - Complexity: `d` first derivatives, `d` second derivatives and `d(d-1)/2` mixed ones, each `O(n · k)`;
+///   `d` temporaries (the first derivatives).
 public func hessian<T: FieldScalar>(
     of f: NDArray<T>, spacing: [Spacing] = [], accuracy: Int = 2, periodicAxes: [Int] = []
 ) throws(NablaError) -> [[NDArray<T>]] {
@@ -108,7 +181,23 @@ public func hessian<T: FieldScalar>(
 }
 
 /// A mixed partial derivative `∂^(Σm) f / ∂x_0^m0 ∂x_1^m1 …`: `orders[k]` is the derivative order along
-/// axis `k` (0 to skip it). Applied one axis after another, each with a stencil of accuracy `p`.
+/// axis `k` (0 to skip it). Applied one axis after another, each with a stencil of accuracy `p`:
+/// ```
+/// ∂^(Σm) f ≈ D_(d-1)^(m_(d-1)) ( … D_0^(m_0) f )    O(h^p) (numpy's scheme for an order-1 axis at p = 2:
+///                                                  O(h²) inside, O(h^edgeOrder) at the edges)
+/// ```
+///
+/// - Parameters:
+///   - f: the sampled field, at least 1-D.
+///   - orders: one non-negative derivative order per axis, at least one positive.
+///   - spacing: over ALL axes: empty, one number for every axis, or one step or coordinate list per axis.
+///   - accuracy: the even order of accuracy `p`, 2…16.
+///   - edgeOrder: 1 or 2, the edge accuracy of numpy's scheme for axes of order 1 at `accuracy: 2`.
+///   - periodicAxes: axes whose samples are one period.
+/// - Returns: the derivative, of `f`'s shape.
+/// - Throws: ``NablaError`` when `orders` has the wrong length, a negative entry or none positive, and
+///   for any argument the gradient refuses.
+/// - Complexity: `O(n · k)` per differentiated axis, one temporary array per axis after the first.
 public func partialDerivative<T: FieldScalar>(
     of f: NDArray<T>, orders: [Int], spacing: [Spacing] = [], accuracy: Int = 2, edgeOrder: Int = 1,
     periodicAxes: [Int] = []
@@ -145,20 +234,47 @@ func vectorFieldShape<T>(_ components: [NDArray<T>]) throws(NablaError) -> [Int]
 }
 
 extension Grid {
-    /// The Laplacian of a field sampled on this grid (periodic axes wrap around).
+    /// The Laplacian of a field sampled on this grid (periodic axes wrap around):
+    /// `∇²f = Σ_k ∂²f/∂x_k²` with the grid's spacings, `O(h^p)` everywhere.
+    ///
+    /// - Parameters:
+    ///   - f: the field, of the grid's shape.
+    ///   - accuracy: the even order of accuracy `p`, 2…16.
+    /// - Throws: ``NablaError`` when `f` does not have the grid's shape, and as
+    ///   ``laplacian(of:spacing:accuracy:periodicAxes:)``.
+    /// - Complexity: as ``laplacian(of:spacing:accuracy:periodicAxes:)``.
     public func laplacian<T: FieldScalar>(of f: NDArray<T>, accuracy: Int = 2) throws(NablaError) -> NDArray<T> {
         _ = try checkedAxes(for: f, nil)
         return try Nabla.laplacian(of: f, spacing: spacing, accuracy: accuracy, periodicAxes: periodicAxisIndices)
     }
 
-    /// The divergence of a vector field sampled on this grid.
+    /// The divergence `∇·F = Σ_k ∂F_k/∂x_k` of a vector field sampled on this grid: `O(h²)` inside and
+    /// `O(h^edgeOrder)` at the edges with `accuracy: 2`, `O(h^p)` with `accuracy: p`.
+    ///
+    /// - Parameters:
+    ///   - components: one array per axis, each of the grid's shape.
+    ///   - edgeOrder: 1 or 2, the edge accuracy of numpy's scheme.
+    ///   - accuracy: the even order of accuracy `p`, 2…16.
+    /// - Throws: ``NablaError`` when the components do not have the grid's shape, and as
+    ///   ``divergence(of:spacing:edgeOrder:accuracy:periodicAxes:)``.
+    /// - Complexity: as ``divergence(of:spacing:edgeOrder:accuracy:periodicAxes:)``.
     public func divergence<T: FieldScalar>(of components: [NDArray<T>], edgeOrder: Int = 1, accuracy: Int = 2) throws(NablaError) -> NDArray<T> {
         if let first = components.first { _ = try checkedAxes(for: first, nil) }
         return try Nabla.divergence(of: components, spacing: spacing, edgeOrder: edgeOrder, accuracy: accuracy,
                                     periodicAxes: periodicAxisIndices)
     }
 
-    /// The curl of a 2-D or 3-D vector field sampled on this grid.
+    /// The curl of a 2-D or 3-D vector field sampled on this grid: `(∂F2/∂x1 - ∂F1/∂x2, ∂F0/∂x2 - ∂F2/∂x0,
+    /// ∂F1/∂x0 - ∂F0/∂x1)`, or the scalar `∂F1/∂x0 - ∂F0/∂x1` in 2-D; orders of accuracy as
+    /// ``curl(of:spacing:edgeOrder:accuracy:periodicAxes:)``.
+    ///
+    /// - Parameters:
+    ///   - components: one array per axis, each of the grid's shape.
+    ///   - edgeOrder: 1 or 2, the edge accuracy of numpy's scheme.
+    ///   - accuracy: the even order of accuracy `p`, 2…16.
+    /// - Throws: ``NablaError`` when the components do not have the grid's shape, and as
+    ///   ``curl(of:spacing:edgeOrder:accuracy:periodicAxes:)``.
+    /// - Complexity: as ``curl(of:spacing:edgeOrder:accuracy:periodicAxes:)``.
     public func curl<T: FieldScalar>(of components: [NDArray<T>], edgeOrder: Int = 1, accuracy: Int = 2) throws(NablaError) -> [NDArray<T>] {
         if let first = components.first { _ = try checkedAxes(for: first, nil) }
         return try Nabla.curl(of: components, spacing: spacing, edgeOrder: edgeOrder, accuracy: accuracy,

@@ -1,3 +1,13 @@
+// Why this file uses raw pointers: it holds the hot loops of every finite-difference operator. They
+// run on all cores over disjoint parts of the output, read shifted rows of the input, and must compile to
+// vectorised loops without bounds checks or reference counting, which Swift arrays do not give across
+// threads. Every pointer here points into an input or output buffer, or into a small buffer this file
+// allocates and frees; the `assert`s check offsets in debug builds. Pointers are taken inside
+// `withUnsafe…` closures (`NDArray+Kernel` section below) and never outlive them.
+//
+// This is also where the generic operators reach code specialised for `Double`, `Float` and `Float16`
+// (`AxisKernel.dispatch`): an unspecialised generic loop called from another module runs ~30x slower.
+
 /// Applies an ``AxisStencil`` along one axis of a row-major array: the hot loop of every
 /// finite-difference operator in Nabla.
 ///
@@ -13,9 +23,6 @@
 ///
 /// The stencil is first flattened into plain buffers (``CompiledStencil``) so that the loops do no
 /// reference counting: worker threads touching shared arrays' reference counts would contend for them.
-///
-/// This file and ``Parallel`` are where the finite-difference code uses unsafe pointers. Every pointer
-/// here points into the input or output buffer, at offsets the `assert`s check in debug builds.
 enum AxisKernel {
     /// Values summed per block in the accumulator.
     static let blockSize = 512
@@ -37,32 +44,49 @@ enum AxisKernel {
         guard input.count > 0, let inBase = input.baseAddress, let outBase = output.baseAddress else { return }
         let inner = shape[(axis + 1)...].reduce(1, *)
         let outer = shape[..<axis].reduce(1, *)
-        let src = SendableReadPointer(base: inBase)
-        let dst = SendablePointer(base: outBase)
+        let src = SharedBuffer(UnsafeMutablePointer(mutating: inBase), count: input.count)  // read only
+        let dst = SharedBuffer(outBase, count: output.count)
         let total = input.count
-        let compiled = CompiledStencil(stencil, inner: inner)
-        defer { compiled.deallocate(); withExtendedLifetime(stencil) {} }
-        Parallel.forEachChunk(count: outer * n, costPerItem: inner * compiled.termCount) { units in
-            let accumulator = UnsafeMutablePointer<W>.allocate(capacity: blockSize)
-            defer { accumulator.deallocate() }
-            var u = units.lowerBound
-            while u < units.upperBound {
-                let line = u / n
-                let first = u - line * n
-                let last = min(n, first + (units.upperBound - u))
-                let lineStart = line * n * inner
-                assert(lineStart + n * inner <= total)
-                compiled.applySegment(rows: first..<last, input: src.base + lineStart, output: dst.base + lineStart,
-                                      accumulator: accumulator, accumulate: accumulate)
-                u += last - first
+        stencil.withCompiled(inner: inner) { compiled in
+            Parallel.forEachChunk(count: outer * n, costPerItem: inner * compiled.termCount) { units in
+                let accumulator = UnsafeMutablePointer<W>.allocate(capacity: blockSize)
+                defer { accumulator.deallocate() }
+                var u = units.lowerBound
+                while u < units.upperBound {
+                    let line = u / n
+                    let first = u - line * n
+                    let last = min(n, first + (units.upperBound - u))
+                    let lineStart = line * n * inner
+                    assert(lineStart + n * inner <= total)
+                    compiled.applySegment(rows: first..<last, input: UnsafePointer(src.pointer + lineStart),
+                                          output: dst.pointer + lineStart, accumulator: accumulator, accumulate: accumulate)
+                    u += last - first
+                }
             }
         }
     }
 }
 
+extension AxisStencil {
+    /// Calls `body` with the stencil compiled for rows of `inner` elements; the compiled form (which may
+    /// borrow the stencil's ``WeightTable`` storage) is valid only inside `body`.
+    func withCompiled<R>(inner: Int, _ body: (CompiledStencil<W>) -> R) -> R {
+        if case let .perRow(_, table) = interior {
+            return table.weights.withUnsafeBufferPointer { weights in
+                let compiled = CompiledStencil(self, inner: inner, borrowing: weights.baseAddress)
+                defer { compiled.deallocate() }
+                return body(compiled)
+            }
+        }
+        let compiled = CompiledStencil(self, inner: inner, borrowing: nil)
+        defer { compiled.deallocate() }
+        return body(compiled)
+    }
+}
+
 /// An ``AxisStencil`` flattened into manually managed buffers for rows of `inner` elements: offsets are
-/// already multiplied by `inner`. Owned by one ``AxisKernel/apply(_:to:shape:axis:into:accumulate:)``
-/// call, which deallocates it after the workers finish.
+/// already multiplied by `inner`. Made and deallocated by ``AxisStencil/withCompiled(inner:_:)``, which
+/// outlives the workers using it.
 struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
     enum Kind { case centralQuotient, uniform, perRow }
 
@@ -90,7 +114,9 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
     let ruleShifts: UnsafeMutablePointer<Int>
     let ruleWeights: UnsafeMutablePointer<W>
 
-    init(_ stencil: AxisStencil<W>, inner: Int) {
+    /// `perRowWeights`: the storage of the stencil's ``WeightTable`` when the interior is `.perRow`,
+    /// valid while this value is used.
+    init(_ stencil: AxisStencil<W>, inner: Int, borrowing perRowWeights: UnsafePointer<W>?) {
         n = stencil.length
         self.inner = inner
         switch stencil.interior {
@@ -106,14 +132,18 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
             termShifts = .copy(offsets.map { $0 * inner })
             termCount = offsets.count
             termWeights = .copy(weights)
-        case let .perRow(offsets, weights):
+        case let .perRow(offsets, table):
             kind = .perRow
             divisor = 1
             termShifts = .copy(offsets.map { $0 * inner })
             termCount = offsets.count
-            // Borrowed, not copied: the stencil (alive for the whole apply call) owns the table.
-            termWeights = weights.pointer
-            borrowsTermWeights = true
+            // Borrowed, not copied: `withCompiled` keeps the table's storage pinned while this is used.
+            if let perRowWeights, table.count > 0 {
+                termWeights = UnsafeMutablePointer(mutating: perRowWeights)
+                borrowsTermWeights = true
+            } else {
+                termWeights = .copy(table.weights)
+            }
         }
         leadingCount = stencil.leading.count
         trailingStart = stencil.length - stencil.trailing.count
@@ -379,24 +409,10 @@ enum CompiledAnyStencil<T: FieldScalar>: @unchecked Sendable {
     case native(CompiledStencil<T>)
     case inDouble(CompiledStencil<Double>)
 
-    init(_ stencil: BuiltStencil<T>, inner: Int) {
-        switch stencil {
-        case let .native(s): self = .native(CompiledStencil(s, inner: inner))
-        case let .inDouble(s): self = .inDouble(CompiledStencil(s, inner: inner))
-        }
-    }
-
     var termCount: Int {
         switch self {
         case let .native(c): c.termCount
         case let .inDouble(c): c.termCount
-        }
-    }
-
-    func deallocate() {
-        switch self {
-        case let .native(c): c.deallocate()
-        case let .inDouble(c): c.deallocate()
         }
     }
 
@@ -412,6 +428,22 @@ enum CompiledAnyStencil<T: FieldScalar>: @unchecked Sendable {
     }
 }
 
+extension BuiltStencil {
+    /// Calls `body` with every stencil of `stencils[k...]` compiled (row length `inners[k]`), in order;
+    /// the compiled forms are valid only inside `body`.
+    static func withCompiled<R>(_ stencils: ArraySlice<BuiltStencil>, inners: ArraySlice<Int>,
+                                _ body: ([CompiledAnyStencil<T>]) -> R) -> R {
+        guard let first = stencils.first, let inner = inners.first else { return body([]) }
+        let rest = stencils.dropFirst(), restInners = inners.dropFirst()
+        switch first {
+        case let .native(s):
+            return s.withCompiled(inner: inner) { c in withCompiled(rest, inners: restInners) { body([.native(c)] + $0) } }
+        case let .inDouble(s):
+            return s.withCompiled(inner: inner) { c in withCompiled(rest, inners: restInners) { body([.inDouble(c)] + $0) } }
+        }
+    }
+}
+
 extension AxisKernel {
     /// Derivatives along several axes in one pass over the input: `outputs[k] = stencils[k]` along
     /// `axes[k]`.
@@ -422,51 +454,189 @@ extension AxisKernel {
     /// Every output element is computed by exactly the operations of ``apply(_:to:shape:axis:into:accumulate:)``.
     static func applyFused<T: FieldScalar>(
         _ stencils: [BuiltStencil<T>], axes: [Int], to input: UnsafeBufferPointer<T>, shape: [Int],
-        into outputs: [UnsafeMutablePointer<T>]
+        into outputs: [SharedBuffer<T>]
     ) {
         precondition(shape.count >= 2 && stencils.count == axes.count && outputs.count == axes.count)
         guard input.count > 0, let inBase = input.baseAddress else { return }
+        precondition(outputs.allSatisfy { $0.count == input.count })
         let planeSize = shape[1...].reduce(1, *)
-        let compiled = zip(stencils, axes).map { stencil, axis in
-            CompiledAnyStencil(stencil, inner: shape[(axis + 1)...].reduce(1, *))
-        }
-        defer { compiled.forEach { $0.deallocate() }; withExtendedLifetime(stencils) {} }
-        // Per axis: (lines per plane, line length in elements), and the output pointers.
-        let geometry = axes.map { axis in (shape[1..<max(1, axis)].reduce(1, *), shape[axis...].reduce(1, *)) }
-        let work = SendableFusedWork(compiled: compiled, axes: axes, geometry: geometry,
-                                     outputs: outputs.map { SendablePointer(base: $0) }, input: SendableReadPointer(base: inBase))
-        let terms = compiled.map(\.termCount).reduce(0, +)
-        Parallel.forEachChunk(count: shape[0], costPerItem: planeSize * terms) { planes in
-            let nativeAccumulator = UnsafeMutablePointer<T>.allocate(capacity: blockSize)
-            let doubleAccumulator = UnsafeMutablePointer<Double>.allocate(capacity: blockSize)
-            defer { nativeAccumulator.deallocate(); doubleAccumulator.deallocate() }
-            for plane in planes {
-                let planeStart = plane * planeSize
-                for k in work.axes.indices where work.axes[k] != 0 {
-                    let (lines, lineLength) = work.geometry[k]
-                    let n = shape[work.axes[k]]
-                    for line in 0..<lines {
-                        let start = planeStart + line * lineLength
-                        work.compiled[k].applySegment(rows: 0..<n, input: work.input.base + start,
-                                                      output: work.outputs[k].base + start,
+        let inners = axes.map { shape[($0 + 1)...].reduce(1, *) }
+        BuiltStencil.withCompiled(stencils[...], inners: inners[...]) { compiled in
+            // Per axis: (lines per plane, line length in elements).
+            let geometry = axes.map { axis in (shape[1..<max(1, axis)].reduce(1, *), shape[axis...].reduce(1, *)) }
+            let work = SendableFusedWork(compiled: compiled, axes: axes, geometry: geometry, outputs: outputs,
+                                         input: SharedBuffer(UnsafeMutablePointer(mutating: inBase), count: input.count))
+            let terms = compiled.map(\.termCount).reduce(0, +)
+            Parallel.forEachChunk(count: shape[0], costPerItem: planeSize * terms) { planes in
+                let nativeAccumulator = UnsafeMutablePointer<T>.allocate(capacity: blockSize)
+                let doubleAccumulator = UnsafeMutablePointer<Double>.allocate(capacity: blockSize)
+                defer { nativeAccumulator.deallocate(); doubleAccumulator.deallocate() }
+                let input = UnsafePointer(work.input.pointer)
+                for plane in planes {
+                    let planeStart = plane * planeSize
+                    for k in work.axes.indices where work.axes[k] != 0 {
+                        let (lines, lineLength) = work.geometry[k]
+                        let n = shape[work.axes[k]]
+                        for line in 0..<lines {
+                            let start = planeStart + line * lineLength
+                            assert(start + lineLength <= work.input.count)
+                            work.compiled[k].applySegment(rows: 0..<n, input: input + start,
+                                                          output: work.outputs[k].pointer + start,
+                                                          nativeAccumulator: nativeAccumulator, doubleAccumulator: doubleAccumulator)
+                        }
+                    }
+                    for k in work.axes.indices where work.axes[k] == 0 {
+                        work.compiled[k].applySegment(rows: plane..<(plane + 1), input: input,
+                                                      output: work.outputs[k].pointer,
                                                       nativeAccumulator: nativeAccumulator, doubleAccumulator: doubleAccumulator)
                     }
-                }
-                for k in work.axes.indices where work.axes[k] == 0 {
-                    work.compiled[k].applySegment(rows: plane..<(plane + 1), input: work.input.base,
-                                                  output: work.outputs[k].base,
-                                                  nativeAccumulator: nativeAccumulator, doubleAccumulator: doubleAccumulator)
                 }
             }
         }
     }
 }
 
-/// What the fused workers share: compiled stencils (read-only) and disjoint output planes.
+/// What the fused workers share: compiled stencils (read-only), the input and disjoint output planes.
 struct SendableFusedWork<T: FieldScalar>: @unchecked Sendable {
     let compiled: [CompiledAnyStencil<T>]
     let axes: [Int]
     let geometry: [(Int, Int)]
-    let outputs: [SendablePointer<T>]
-    let input: SendableReadPointer<T>
+    let outputs: [SharedBuffer<T>]
+    let input: SharedBuffer<T>
+}
+
+// MARK: Specialised entry points
+
+extension AxisKernel {
+    /// `output (+)= stencil` along `axis` of `input`, through code specialised for the element type.
+    ///
+    /// `FieldScalar` has no requirements, so generic callers (in any module) arrive here unspecialised;
+    /// one comparison of metatypes routes `Double`, `Float` and `Float16` to loops compiled for them in
+    /// this module. Other conforming types run the generic loops.
+    static func dispatch<T: FieldScalar>(_ stencil: BuiltStencil<T>, to input: UnsafeBufferPointer<T>, shape: [Int],
+                                         axis: Int, into output: UnsafeMutableBufferPointer<T>, accumulate: Bool) {
+        if T.self == Double.self {
+            applyBuilt(unsafeBitCast(stencil, to: BuiltStencil<Double>.self), to: rebound(input), shape: shape,
+                       axis: axis, into: rebound(output), accumulate: accumulate)
+        } else if T.self == Float.self {
+            applyBuilt(unsafeBitCast(stencil, to: BuiltStencil<Float>.self), to: rebound(input), shape: shape,
+                       axis: axis, into: rebound(output), accumulate: accumulate)
+        } else if T.self == Float16.self {
+            applyBuilt(unsafeBitCast(stencil, to: BuiltStencil<Float16>.self), to: rebound(input), shape: shape,
+                       axis: axis, into: rebound(output), accumulate: accumulate)
+        } else {
+            applyBuilt(stencil, to: input, shape: shape, axis: axis, into: output, accumulate: accumulate)
+        }
+    }
+
+    /// ``applyFused(_:axes:to:shape:into:)`` through code specialised for the element type (see
+    /// ``dispatch(_:to:shape:axis:into:accumulate:)``).
+    static func dispatchFused<T: FieldScalar>(_ stencils: [BuiltStencil<T>], axes: [Int], to input: UnsafeBufferPointer<T>,
+                                              shape: [Int], into outputs: [SharedBuffer<T>]) {
+        if T.self == Double.self {
+            applyFused(unsafeBitCast(stencils, to: [BuiltStencil<Double>].self), axes: axes, to: rebound(input),
+                       shape: shape, into: outputs.map(rebound))
+        } else if T.self == Float.self {
+            applyFused(unsafeBitCast(stencils, to: [BuiltStencil<Float>].self), axes: axes, to: rebound(input),
+                       shape: shape, into: outputs.map(rebound))
+        } else if T.self == Float16.self {
+            applyFused(unsafeBitCast(stencils, to: [BuiltStencil<Float16>].self), axes: axes, to: rebound(input),
+                       shape: shape, into: outputs.map(rebound))
+        } else {
+            applyFused(stencils, axes: axes, to: input, shape: shape, into: outputs)
+        }
+    }
+
+    @inline(__always)
+    static func applyBuilt<T: FieldScalar>(_ stencil: BuiltStencil<T>, to input: UnsafeBufferPointer<T>, shape: [Int],
+                                           axis: Int, into output: UnsafeMutableBufferPointer<T>, accumulate: Bool) {
+        switch stencil {
+        case let .native(s): apply(s, to: input, shape: shape, axis: axis, into: output, accumulate: accumulate)
+        case let .inDouble(s): apply(s, to: input, shape: shape, axis: axis, into: output, accumulate: accumulate)
+        }
+    }
+
+    /// The same memory seen as `U`; only called when `T` and `U` are the same type.
+    @inline(__always)
+    static func rebound<T, U>(_ buffer: UnsafeBufferPointer<T>) -> UnsafeBufferPointer<U> {
+        assert(T.self == U.self)
+        return UnsafeBufferPointer(start: UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: U.self), count: buffer.count)
+    }
+
+    @inline(__always)
+    static func rebound<T, U>(_ buffer: UnsafeMutableBufferPointer<T>) -> UnsafeMutableBufferPointer<U> {
+        assert(T.self == U.self)
+        return UnsafeMutableBufferPointer(start: UnsafeMutableRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: U.self),
+                                          count: buffer.count)
+    }
+
+    @inline(__always)
+    static func rebound<T, U>(_ buffer: SharedBuffer<T>) -> SharedBuffer<U> {
+        assert(T.self == U.self)
+        return SharedBuffer(start: buffer.rawPointer, count: buffer.count)
+    }
+}
+
+// MARK: NDArray+Kernel
+
+extension NDArray where Element: FieldScalar {
+    /// New arrays: `stencils[k]` applied along `axes[k]`, in one pass over `self` when that is faster.
+    func applying(_ stencils: [BuiltStencil<Element>], along axes: [Int]) -> [NDArray] {
+        var results = axes.map { _ in NDArray.uninitialized(shape: shape) }
+        apply(stencils, along: axes, into: &results)
+        return results
+    }
+
+    /// Overwrites `outputs[k]` (of `self`'s shape) with `stencils[k]` applied along `axes[k]` of `self`.
+    func apply(_ stencils: [BuiltStencil<Element>], along axes: [Int], into outputs: inout [NDArray]) {
+        let shape = self.shape
+        precondition(outputs.count == axes.count && outputs.allSatisfy { $0.shape == shape })
+        // Fused when several axes share the planes of axis 0 and there are enough planes to share out.
+        guard count > 0 else { return }
+        guard axes.count >= 2, rank >= 2, shape[0] >= 2 * Parallel.coreCount else {
+            for k in axes.indices { outputs[k].apply(stencils[k], along: axes[k], from: self, accumulate: false) }
+            return
+        }
+        // Move the outputs' storage out (uniquely referenced, so taking pointers copies nothing unless an
+        // output was shared), pin all of it for the pass, then move it back.
+        var storage: [[Element]] = []
+        for k in outputs.indices {
+            storage.append(outputs[k].scalars)
+            outputs[k].scalars = []
+        }
+        defer { for k in outputs.indices { outputs[k].scalars = storage[k] } }
+        scalars.withUnsafeBufferPointer { input in
+            Self.withSharedBuffers(&storage) { buffers in
+                AxisKernel.dispatchFused(stencils, axes: axes, to: input, shape: shape, into: buffers)
+            }
+        }
+    }
+
+    /// Calls `body` with a ``SharedBuffer`` over each of `arrays` (in order), all valid only inside `body`.
+    private static func withSharedBuffers(_ arrays: inout [[Element]], _ body: ([SharedBuffer<Element>]) -> Void) {
+        guard var last = arrays.popLast() else { return body([]) }
+        defer { arrays.append(last) }
+        last.withSharedBuffer { buffer in
+            withSharedBuffers(&arrays) { buffers in body(buffers + [buffer]) }
+        }
+    }
+
+    /// A new array: `stencil` applied along `axis`.
+    func applying(_ stencil: BuiltStencil<Element>, along axis: Int) -> NDArray {
+        var result = NDArray.uninitialized(shape: shape)
+        result.apply(stencil, along: axis, from: self, accumulate: false)
+        return result
+    }
+
+    /// Overwrites `self` with (or, when `accumulate`, adds to `self`) `stencil` applied along `axis` of
+    /// `source`, which has the same shape and is a different array.
+    mutating func apply(_ stencil: BuiltStencil<Element>, along axis: Int, from source: NDArray, accumulate: Bool) {
+        precondition(source.shape == shape, "output shape \(shape) differs from input shape \(source.shape)")
+        let shape = self.shape
+        source.scalars.withUnsafeBufferPointer { input in
+            scalars.withUnsafeMutableBufferPointer { output in
+                AxisKernel.dispatch(stencil, to: input, shape: shape, axis: axis, into: output, accumulate: accumulate)
+            }
+        }
+    }
 }

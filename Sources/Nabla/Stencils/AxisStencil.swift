@@ -12,9 +12,9 @@
 /// `W` is the type the weights are stored and the sums are computed in; results are rounded to the
 /// element type at the end (numpy computes `Float` data with `Double` coordinates in `Double`).
 ///
-/// This type is public only so that ``FieldScalar`` conformances can reach the engine from inlinable
-/// code; build stencils through ``Stencil`` or the derivative functions instead.
-public struct AxisStencil<W: BinaryFloatingPoint & Sendable>: Sendable {
+/// An implementation detail (`package`): callers build stencils through ``Stencil`` or the derivative
+/// functions.
+package struct AxisStencil<W: BinaryFloatingPoint & Sendable>: Sendable {
     /// How one boundary row is computed, with absolute source rows.
     enum RowRule: Sendable {
         /// `(f[plus] - f[minus]) / divisor`, the difference taken in the element type (numpy's first-order edges).
@@ -42,4 +42,38 @@ public struct AxisStencil<W: BinaryFloatingPoint & Sendable>: Sendable {
 
     /// Rows computed with the interior stencil.
     var interiorRows: Range<Int> { leading.count..<max(leading.count, length - trailing.count) }
+}
+
+/// A stencil ready to apply to `T` data: with weights of type `T`, or with `Double` weights whose sums
+/// are rounded to `T` (numpy's behaviour for coordinates given as float64).
+package enum BuiltStencil<T: FieldScalar>: Sendable {
+    case native(AxisStencil<T>)
+    case inDouble(AxisStencil<Double>)
+
+    /// The same operator with every weight negated (exact).
+    var negated: BuiltStencil {
+        switch self {
+        case let .native(s): .native(s.negated)
+        case let .inDouble(s): .inDouble(s.negated)
+        }
+    }
+}
+
+extension AxisStencil {
+    /// The stencil with every weight (and divisor) negated: `-(Σ w f) == Σ (-w) f` exactly.
+    var negated: AxisStencil {
+        func flip(_ rule: RowRule) -> RowRule {
+            switch rule {
+            case let .quotient(plus, minus, divisor): .quotient(plus: plus, minus: minus, divisor: -divisor)
+            case let .weighted(rows, weights): .weighted(rows: rows, weights: weights.map { -$0 })
+            }
+        }
+        let newInterior: Interior
+        switch interior {
+        case let .centralQuotient(divisor): newInterior = .centralQuotient(divisor: -divisor)
+        case let .uniform(offsets, weights): newInterior = .uniform(offsets: offsets, weights: weights.map { -$0 })
+        case let .perRow(offsets, weights): newInterior = .perRow(offsets: offsets, weights: weights.negated)
+        }
+        return AxisStencil(length: length, leading: leading.map(flip), trailing: trailing.map(flip), interior: newInterior)
+    }
 }

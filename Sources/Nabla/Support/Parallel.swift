@@ -3,10 +3,15 @@ import Dispatch
 import Glibc
 #endif
 
-/// Splitting large work over all cores.
-enum Parallel {
-    /// The number of worker threads used for large arrays: the active processor count.
-    static let workerCount: Int = {
+/// Splitting large work over all cores: the package's one data-parallel style.
+///
+/// Every parallel loop in the package (finite-difference kernels, weight tables, the spectral engine's
+/// multiplies and checks) goes through ``forEachChunk(count:costPerItem:_:)``; workers that write shared
+/// memory reach it through a ``SharedBuffer`` and write only the range they were given.
+package enum Parallel {
+    /// The number of online processors (at least 1): how many worker threads large work is spread over,
+    /// FFTW's threads included.
+    package static let coreCount: Int = {
         #if canImport(Glibc)
         let n = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         return max(1, n)
@@ -15,19 +20,19 @@ enum Parallel {
         #endif
     }()
 
-    /// Calls `body` on disjoint ranges that together cover `0..<count`, concurrently when the work is
-    /// large enough (`count * costPerItem` at least about 2^16 element operations).
+    /// Work below this many element operations (`count * costPerItem`) runs on the calling thread.
+    package static let threshold = 1 << 16
+
+    /// Calls `body` on disjoint ranges that together cover `0..<count`, concurrently (4 chunks per core)
+    /// when the work is large enough (`count * costPerItem` at least ``threshold``), else once on the
+    /// calling thread.
     ///
     /// `body` must only write to memory its own range owns.
-    static func forEachChunk(count: Int, costPerItem: Int = 1, _ body: @Sendable (Range<Int>) -> Void) {
+    ///
+    /// - Complexity: `count * costPerItem / coreCount` per worker, plus one dispatch per chunk.
+    package static func forEachChunk(count: Int, costPerItem: Int = 1, _ body: @Sendable (Range<Int>) -> Void) {
         guard count > 0 else { return }
-        let work = count.multipliedReportingOverflow(by: max(1, costPerItem))
-        let chunks: Int
-        if work.overflow || work.partialValue >= (1 << 16) {
-            chunks = min(count, workerCount * 4)
-        } else {
-            chunks = 1
-        }
+        let chunks = chunkCount(count: count, costPerItem: costPerItem)
         if chunks == 1 { body(0..<count); return }
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             let start = count * c / chunks
@@ -35,17 +40,22 @@ enum Parallel {
             if start < end { body(start..<end) }
         }
     }
-}
 
-/// A raw pointer handed to worker threads.
-///
-/// `@unchecked Sendable` because the compiler cannot see that the workers write disjoint ranges;
-/// ``Parallel/forEachChunk(count:costPerItem:_:)`` guarantees that each range is owned by one worker.
-struct SendablePointer<T>: @unchecked Sendable {
-    let base: UnsafeMutablePointer<T>
-}
+    /// Calls `body(c, range)` for `chunks` disjoint ranges covering `0..<count`, concurrently; range `c`
+    /// is `count·c/chunks ..< count·(c+1)/chunks` (possibly empty). For reductions that keep one slot per
+    /// chunk.
+    package static func forEachChunk(count: Int, chunks: Int, _ body: @Sendable (Int, Range<Int>) -> Void) {
+        let chunks = max(1, chunks)
+        if chunks == 1 { body(0, 0..<count); return }
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            body(c, (count * c / chunks)..<(count * (c + 1) / chunks))
+        }
+    }
 
-/// A read-only raw pointer handed to worker threads (see ``SendablePointer``).
-struct SendableReadPointer<T>: @unchecked Sendable {
-    let base: UnsafePointer<T>
+    /// The number of chunks ``forEachChunk(count:costPerItem:_:)`` uses.
+    package static func chunkCount(count: Int, costPerItem: Int = 1) -> Int {
+        let work = count.multipliedReportingOverflow(by: max(1, costPerItem))
+        if work.overflow || work.partialValue >= threshold { return max(1, min(count, coreCount * 4)) }
+        return 1
+    }
 }

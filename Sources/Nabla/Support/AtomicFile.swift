@@ -1,3 +1,6 @@
+// Why this file uses raw pointers: it writes caller memory to files with write(2)/writev(2)/pwrite(2)
+// straight from the caller's buffers (no copy of gigabyte arrays), and passes paths to the C library as
+// file-system representations. Every pointer is used only inside the closure that lent it.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -7,31 +10,38 @@ import Darwin
 #endif
 import Foundation
 
-/// Writes files so that the target name only ever holds a complete file.
+/// Writes files so that the target name only ever holds a complete file: the package's one atomic
+/// writer (array formats, FFTW wisdom, pictures).
 ///
-/// The content goes to a hidden temporary file in the target's directory (`.name.tmp-<random>`, so
-/// the final `rename(2)` stays on one file system and is atomic), then renamed over the target. If
-/// anything fails, the temporary file is removed and the error is rethrown: a reader of the target sees
-/// either the old file or the new one, never a partial file, even if the process is killed at any point.
+/// The content goes to a hidden temporary file in the target's directory, then is renamed over the
+/// target: `rename(2)` within one directory (so one file system) is atomic. If anything fails, the
+/// temporary file is removed and the error is rethrown: a reader of the target sees either the old file
+/// or the new one, never a partial file, even if the process is killed at any point (then at most a
+/// hidden temporary is left behind).
 ///
-/// Like numpy, it does not force the data to disk by default (`fsync(2)` costs seconds on large files);
-/// set the environment variable `NABLA_FSYNC=1` to flush file and directory around the rename, for
-/// durability across power failures.
-public enum AtomicFile {
+/// The temporary is named `.<name>.tmp-<8 hex digits>`, with the target's name cut to its first 100
+/// bytes (on a character boundary), so that targets with names up to the usual 255-byte limit still get
+/// a temporary name that fits.
+///
+/// Durability: like numpy, the data is not forced to disk by default — `fsync(2)` costs seconds on
+/// large files, and a crash of the process (as opposed to the machine) loses nothing once `rename`
+/// returned. Set the environment variable `NABLA_FSYNC=1` to `fsync` the file before the rename and
+/// the directory after it, for durability across power failures.
+package enum AtomicFile {
     /// Sequential writes to the temporary file, valid only inside the `write(to:_:)` closure.
-    public final class Writer {
+    package final class Writer {
         let descriptor: Int32
         let context: ErrorContext
         /// The number of bytes written so far.
-        public private(set) var bytesWritten = 0
+        package private(set) var bytesWritten = 0
 
-        init(descriptor: Int32, context: ErrorContext) {
+        package init(descriptor: Int32, context: ErrorContext) {
             self.descriptor = descriptor
             self.context = context
         }
 
         /// Appends raw bytes.
-        public func write(_ bytes: UnsafeRawBufferPointer) throws(FormatError) {
+        package func write(_ bytes: UnsafeRawBufferPointer) throws(FormatError) {
             guard let base = bytes.baseAddress else { return }
             var done = 0
             while done < bytes.count {
@@ -47,7 +57,7 @@ public enum AtomicFile {
 
         /// Appends several buffers in order with as few `writev(2)` calls as possible (one, below 2 GiB),
         /// straight from the caller's memory.
-        public func write(_ parts: [UnsafeRawBufferPointer]) throws(FormatError) {
+        package func write(_ parts: [UnsafeRawBufferPointer]) throws(FormatError) {
             let pending = parts.filter { $0.count > 0 }
             var index = 0, skip = 0  // the first unwritten byte is pending[index][skip]
             while index < pending.count {
@@ -73,7 +83,7 @@ public enum AtomicFile {
         }
 
         /// Overwrites bytes already written at `offset` (`pwrite(2)`); `bytesWritten` is unchanged.
-        func overwrite(_ bytes: [UInt8], at offset: Int) throws(FormatError) {
+        package func overwrite(_ bytes: [UInt8], at offset: Int) throws(FormatError) {
             precondition(offset >= 0 && offset + bytes.count <= bytesWritten, "overwrite outside the written bytes")
             let failure: FormatError? = bytes.withUnsafeBytes { raw in
                 var done = 0
@@ -94,7 +104,7 @@ public enum AtomicFile {
         /// writes about a third faster on ext4 here. Advice only: where unsupported nothing happens (no
         /// zero-filling emulation). Callers must then write exactly `size` bytes; ``AtomicFile`` cuts the
         /// file to the bytes written if they fall short.
-        func preallocate(_ size: Int) {
+        package func preallocate(_ size: Int) {
             #if os(Linux)
             guard size > 1 << 20, let fallocate = Self.fallocate else { return }
             if fallocate(descriptor, 0, 0, Int64(size)) == 0 { preallocated = size }
@@ -102,7 +112,7 @@ public enum AtomicFile {
         }
 
         /// The size reserved by ``preallocate(_:)``, if any.
-        var preallocated = 0
+        package var preallocated = 0
 
         #if os(Linux)
         private typealias Fallocate = @convention(c) (Int32, Int32, Int64, Int64) -> Int32
@@ -114,7 +124,7 @@ public enum AtomicFile {
         #endif
 
         /// Appends the bytes of an array.
-        public func write(_ bytes: [UInt8]) throws(FormatError) {
+        package func write(_ bytes: [UInt8]) throws(FormatError) {
             let failure: FormatError? = bytes.withUnsafeBytes { raw in
                 do throws(FormatError) { try write(raw) } catch { return error }
                 return nil
@@ -123,7 +133,7 @@ public enum AtomicFile {
         }
 
         /// Appends the bytes of a `Data`.
-        public func write(_ data: Data) throws(FormatError) {
+        package func write(_ data: Data) throws(FormatError) {
             let failure: FormatError? = data.withUnsafeBytes { raw in
                 do throws(FormatError) { try write(raw) } catch { return error }
                 return nil
@@ -133,14 +143,14 @@ public enum AtomicFile {
     }
 
     /// Writes `data` to `url` atomically.
-    public static func write(_ data: Data, to url: URL) throws(FormatError) {
+    package static func write(_ data: Data, to url: URL) throws(FormatError) {
         try write(to: url) { (writer: Writer) throws(FormatError) in try writer.write(data) }
     }
 
     /// Creates the temporary file, lets `body` write to it, then flushes it and renames it over `url`.
     ///
     /// The new file has mode `0666` minus the process umask, like a file created by `open(2)`.
-    public static func write(to url: URL, _ body: (Writer) throws(FormatError) -> Void) throws(FormatError) {
+    package static func write(to url: URL, _ body: (Writer) throws(FormatError) -> Void) throws(FormatError) {
         let context = ErrorContext(file: url.path)
         let (temporary, descriptor) = try createTemporary(for: url, context: context)
         let writer = Writer(descriptor: descriptor, context: context)
@@ -158,14 +168,26 @@ public enum AtomicFile {
 
     /// Reserves a temporary name next to `url`, lets `body` create and fill a file at that URL (for
     /// libraries that insist on creating their own file), then flushes it and renames it over `url`.
-    static func write(to url: URL, creatingWith body: (URL) throws -> Void) throws(FormatError) {
+    /// Errors `body` throws that are not ``FormatError``s become ones of kind `.io`.
+    package static func write(to url: URL, creatingWith body: (URL) throws -> Void) throws(FormatError) {
+        try produce(at: url) { path in try body(URL(fileURLWithPath: path)) }
+    }
+
+    /// The entry point for C libraries that write a file by path (FFTW's wisdom export, HDF5): picks a
+    /// free temporary name in the target's folder, calls `body` with its path for the library to create
+    /// and fill, then flushes it (with `NABLA_FSYNC=1`) and renames it over `url`. If `body` throws, or
+    /// the file cannot be finished, the temporary is removed and the target is untouched.
+    ///
+    /// - Throws: ``FormatError`` of kind `.io` naming `url` (an error `body` throws that is not a
+    ///   ``FormatError`` is wrapped, its description kept).
+    package static func produce(at url: URL, _ body: (String) throws -> Void) throws(FormatError) {
         let context = ErrorContext(file: url.path)
         // Reserve a fresh name by creating the file, then remove it so that `body` can create it itself.
         let (temporary, descriptor) = try createTemporary(for: url, context: context)
         close(descriptor)
         unlinkQuietly(temporary)
         do {
-            try body(temporary)
+            try body(temporary.path)
         } catch {
             unlinkQuietly(temporary)
             if let error = error as? FormatError { throw error }
@@ -180,14 +202,21 @@ public enum AtomicFile {
         try finish(descriptor: fd, temporary: temporary, target: url, context: context)
     }
 
+    /// The hidden temporary name for a target named `name`: `.<first 100 bytes of name>.tmp-<8 hex>`.
+    package static func temporaryName(for name: String) -> String {
+        var prefix = Substring(name)
+        while prefix.utf8.count > 100 { prefix = prefix.dropLast() }
+        let random = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        return ".\(prefix).tmp-" + String(repeating: "0", count: 8 - random.count) + random
+    }
+
     // MARK: Steps
 
     private static func createTemporary(for url: URL, context: ErrorContext) throws(FormatError) -> (URL, Int32) {
         let directory = url.deletingLastPathComponent()
         let name = url.lastPathComponent
         for _ in 0..<16 {
-            let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-            let temporary = directory.appendingPathComponent(".\(name).tmp-\(suffix)")
+            let temporary = directory.appendingPathComponent(temporaryName(for: name))
             let fd = temporary.withUnsafeFileSystemRepresentation { path in
                 path.map { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666) } ?? -1
             }
@@ -238,8 +267,8 @@ public enum AtomicFile {
         if dir >= 0 { _ = fsync(dir); close(dir) }
     }
 
-    /// Whether to `fsync` (environment variable `NABLA_FSYNC=1`).
-    static let durable: Bool = ProcessInfo.processInfo.environment["NABLA_FSYNC"] == "1"
+    /// Whether to `fsync` (environment variable `NABLA_FSYNC=1`; see the type's discussion).
+    package static let durable: Bool = ProcessInfo.processInfo.environment["NABLA_FSYNC"] == "1"
 
 
     private static func unlinkQuietly(_ url: URL) {

@@ -1,4 +1,4 @@
-/// An error reading or writing a `.npy` / `.npz` file.
+/// An error reading or writing a file (`.npy`, `.npz`, CSV, HDF5, …), or writing one atomically.
 ///
 /// The description names the file (and the archive member, for `.npz`), the offending value and what
 /// was expected, for example
@@ -58,17 +58,22 @@ public struct FormatError: Error, CustomStringConvertible, Equatable, Sendable {
 }
 
 /// Where an error happened: the file label and, inside an `.npz`, the member name.
-struct ErrorContext: Sendable {
-    var file: String
-    var member: String?
+package struct ErrorContext: Sendable {
+    package var file: String
+    package var member: String?
 
-    func error(_ kind: FormatError.Kind, _ message: String) -> FormatError {
+    package init(file: String, member: String? = nil) {
+        self.file = file
+        self.member = member
+    }
+
+    package func error(_ kind: FormatError.Kind, _ message: String) -> FormatError {
         FormatError(kind, file: file, member: member, message)
     }
 }
 
 /// Runs `body`, turning any error that is not already a ``FormatError`` into one of kind `.io`.
-func withFormatErrors<R>(_ context: ErrorContext, _ body: () throws -> R) throws(FormatError) -> R {
+package func withFormatErrors<R>(_ context: ErrorContext, _ body: () throws -> R) throws(FormatError) -> R {
     do {
         return try body()
     } catch let error as FormatError {
