@@ -82,7 +82,7 @@ extension NablaCommand {
             var job = BatchJob(inputs: inputs, outputDirectory: URL(fileURLWithPath: output, isDirectory: true),
                                recursive: recursive, key: field.key, axes: field.axes,
                                options: scheme.options(derivative: field.derivative),
-                               jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, memory: memory,
+                               jobs: jobs ?? Parallel.coreCount, memory: memory,
                                resume: resume, log: log.map { URL(fileURLWithPath: $0) })
             job.column = field.column
             let summary: BatchSummary
