@@ -5,8 +5,13 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+// Why this file uses raw pointers: HDF5's C API reads and writes datasets through `void *` buffers, and
+// returns its error messages into C character buffers. This is the one file of NablaHDF5; every pointer
+// lives only inside the closure that produced it.
+
 import Foundation
 import Nabla
+import NablaFormats
 internal import _CHDF5
 
 /// Reading and writing datasets of HDF5 files (`.h5`, `.hdf5`) through the system HDF5 library.
@@ -157,11 +162,11 @@ public enum HDF5 {
         for path in paths where seen.contains(where: { $0.hasPrefix(path + "/") }) {
             throw context.error(.invalidName, "'\(path)' is both a dataset and a group of another dataset")
         }
-        try AtomicFile.write(to: url, creatingWith: { temporary in
+        try AtomicFile.replace(url) { (temporary: URL) throws(FormatError) in
             try locked { () throws(FormatError) in
                 try writeFile(zip(paths, arrays.map(\.array)).map { ($0, $1) }, at: temporary.path, context: context)
             }
-        })
+        }
     }
 
     /// Writes arrays of one element type as datasets of a new HDF5 file, atomically.
@@ -172,6 +177,16 @@ public enum HDF5 {
 }
 
 // MARK: - Implementation
+
+/// Where an error happened: the file and, for a dataset, its path (the error's `member`).
+struct ErrorContext: Sendable {
+    var file: String
+    var member: String?
+
+    func error(_ kind: FormatError.Kind, _ message: String) -> FormatError {
+        FormatError(kind, file: file, member: member, message)
+    }
+}
 
 /// The lock that serialises every call into the (serial, not thread-safe) HDF5 library.
 private let hdf5Lock = NSLock()
