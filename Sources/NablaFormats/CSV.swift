@@ -79,6 +79,8 @@ public enum CSV {
     }
 
     /// Reads a numeric table held in memory. `name` labels error messages; `delimiter` `nil` sniffs it.
+    ///
+    /// - Throws: ``FormatError`` as ``read(from:column:delimiter:)`` does (never ``FormatError/Kind/io``).
     public static func read(data: Data, name: String = "<data>", column: String? = nil,
                             delimiter: Delimiter? = nil) throws(FormatError) -> NDArray<Double> {
         try parse(data, context: ErrorContext(file: name), column: column, delimiter: delimiter)
@@ -111,6 +113,8 @@ public enum CSV {
     ///   - url: the file to create or replace.
     ///   - delimiter: by default from the extension of `url` (`.tsv` tab, anything else comma).
     ///   - header: column names for a first row; none by default.
+    /// - Throws: ``FormatError`` as ``encode(_:delimiter:header:)`` does, or of kind ``FormatError/Kind/io``;
+    ///   nothing is left at `url` then.
     public static func write(_ array: AnyNDArray, to url: URL, delimiter: Delimiter? = nil, header: [String]? = nil) throws(FormatError) {
         let context = ErrorContext(file: url.path)
         let delimiter = delimiter ?? Delimiter(fileExtension: url.pathExtension) ?? .comma

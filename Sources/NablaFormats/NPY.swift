@@ -22,7 +22,13 @@ import Nabla
 public enum NPY {
     // MARK: Reading
 
-    /// Reads an array of any supported dtype from a `.npy` file.
+    /// Reads an array of any supported dtype from a `.npy` file, in native byte order and C order.
+    ///
+    /// - Throws: ``FormatError``: ``FormatError/Kind/badMagic`` (not a `.npy` file),
+    ///   ``FormatError/Kind/unsupportedVersion``, ``FormatError/Kind/malformedHeader``,
+    ///   ``FormatError/Kind/unsupportedDType``, ``FormatError/Kind/invalidShape``,
+    ///   ``FormatError/Kind/sizeMismatch`` (data shorter or longer than the header declares, checked before
+    ///   anything is allocated) or ``FormatError/Kind/io``.
     public static func read(from url: URL) throws(FormatError) -> AnyNDArray {
         let context = ErrorContext(file: url.path)
         let source = try FileSource(url: url, context: context)
@@ -43,12 +49,16 @@ public enum NPY {
     }
 
     /// Reads a `.npy` image held in memory. `name` labels error messages.
+    ///
+    /// - Throws: ``FormatError`` as ``read(from:)`` does (never ``FormatError/Kind/io``).
     public static func read(data: Data, name: String = "<data>") throws(FormatError) -> AnyNDArray {
         try decode(DataSource(data: data), context: ErrorContext(file: name))
     }
 
     /// Reads and checks only the header of a `.npy` file: the dtype, shape and order of its array, and that
-    /// the file holds exactly the data the header declares.
+    /// the file holds exactly the data the header declares. Reads only the header's bytes.
+    ///
+    /// - Throws: ``FormatError`` as ``read(from:)`` does.
     public static func readHeader(from url: URL) throws(FormatError) -> NPYHeader {
         let context = ErrorContext(file: url.path)
         let source = try FileSource(url: url, context: context)
@@ -73,7 +83,11 @@ public enum NPY {
     /// The bytes of a `.npy` file holding `array`.
     public static func encode<T: NPYScalar>(_ array: NDArray<T>) -> Data { encode(T.wrap(array)) }
 
-    /// Writes `array` to a `.npy` file atomically (the bytes `np.save` would write).
+    /// Writes `array` to a `.npy` file atomically (the bytes `np.save` would write), with one `writev(2)`
+    /// straight from the array's storage.
+    ///
+    /// - Throws: ``FormatError`` of kind ``FormatError/Kind/io``; nothing is left at `url` then (an existing
+    ///   file stays as it was).
     public static func write(_ array: AnyNDArray, to url: URL) throws(FormatError) {
         let header = NPYFormat.headerBytes(dtype: array.dtype, shape: array.shape)
         try AtomicFile.write(to: url) { (writer: AtomicFile.Writer) throws(FormatError) in
@@ -83,7 +97,7 @@ public enum NPY {
         }
     }
 
-    /// Writes `array` to a `.npy` file atomically.
+    /// Writes `array` to a `.npy` file atomically; see the `AnyNDArray` form for errors.
     public static func write<T: NPYScalar>(_ array: NDArray<T>, to url: URL) throws(FormatError) {
         try write(T.wrap(array), to: url)
     }

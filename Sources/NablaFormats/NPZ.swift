@@ -77,6 +77,8 @@ public enum NPZ {
     }
 
     /// The members of an `.npz` archive held in memory. `name` labels error messages.
+    ///
+    /// - Throws: ``FormatError`` as ``read(from:)`` does (never ``FormatError/Kind/io``).
     public static func read(data: Data, name: String = "<data>") throws(FormatError) -> [(name: String, array: AnyNDArray)] {
         try decode(DataSource(data: data), context: ErrorContext(file: name))
     }

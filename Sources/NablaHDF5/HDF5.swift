@@ -22,8 +22,8 @@ internal import _CHDF5
 /// Reading accepts float (16, 32 and 64 bit), signed and unsigned integer (8 to 64 bit) datasets in
 /// either byte order (HDF5 converts them to native order), h5py's bool (an enum FALSE = 0 / TRUE = 1),
 /// any rank, and a scalar dataspace as a 0-D array. Compound, string, array, variable-length, opaque,
-/// reference and other enum types are refused with a ``FormatError`` of kind
-/// ``FormatError/Kind/unsupportedDType``. Sizes are checked before anything is allocated: the element
+/// reference and other enum types are refused with a `FormatError` of kind
+/// `FormatError.Kind.unsupportedDType`. Sizes are checked before anything is allocated: the element
 /// count is overflow-checked, an uncompressed contiguous dataset must fit in the file, and a chunked or
 /// filtered one may expand to at most `max(256 MiB, 1100 × file size)` (deflate cannot compress more than
 /// about 1032:1) and never more than the machine's physical memory.
@@ -31,9 +31,9 @@ internal import _CHDF5
 /// Writing puts each array in its own contiguous dataset, with native element types (`float16` as
 /// h5py's IEEE half type, `bool` as h5py's enum), at the root or under a group. Files are written
 /// atomically: HDF5 creates a hidden temporary file in the target's directory, which is then renamed
-/// over the target (see ``AtomicFile``).
+/// over the target (see `AtomicFile`).
 ///
-/// Every failing HDF5 call becomes a ``FormatError`` naming the file and the dataset (as the error's
+/// Every failing HDF5 call becomes a `FormatError` naming the file and the dataset (as the error's
 /// `member`), with the HDF5 error stack's own description; the library's automatic printing of error
 /// stacks to stderr is switched off.
 ///
@@ -51,6 +51,8 @@ public enum HDF5 {
     // MARK: Reading
 
     /// The paths (`/group/dataset`) of all datasets reachable through hard links, in name order.
+    ///
+    /// - Throws: `FormatError` of kind `badMagic` for a file that is not HDF5, or `io`.
     public static func datasets(in url: URL) throws(FormatError) -> [String] {
         let context = ErrorContext(file: url.path)
         return try locked { () throws(FormatError) -> [String] in
@@ -63,10 +65,10 @@ public enum HDF5 {
     /// Reads one dataset: the one at `dataset` (`"/group/name"`; the leading `/` is optional), or, if
     /// `dataset` is `nil` or names a group, the only dataset in the file or group.
     ///
-    /// - Throws: ``FormatError``: of kind ``FormatError/Kind/invalidName`` when the dataset does not exist or
-    ///   `dataset` is `nil` and the file holds several (the message lists them), ``FormatError/Kind/badMagic``
-    ///   for a file that is not HDF5, ``FormatError/Kind/unsupportedDType``, ``FormatError/Kind/invalidShape``,
-    ///   ``FormatError/Kind/sizeMismatch`` or ``FormatError/Kind/io``.
+    /// - Throws: `FormatError`: of kind `FormatError.Kind.invalidName` when the dataset does not exist or
+    ///   `dataset` is `nil` and the file holds several (the message lists them), `FormatError.Kind.badMagic`
+    ///   for a file that is not HDF5, `FormatError.Kind.unsupportedDType`, `FormatError.Kind.invalidShape`,
+    ///   `FormatError.Kind.sizeMismatch` or `FormatError.Kind.io`.
     public static func read(from url: URL, dataset: String? = nil) throws(FormatError) -> AnyNDArray {
         let context = ErrorContext(file: url.path)
         return try locked { () throws(FormatError) -> AnyNDArray in
@@ -97,6 +99,8 @@ public enum HDF5 {
     /// Reads every dataset under `group` (default: the whole file), named by their paths relative to
     /// `group` without a leading `/` (`"axis0"`, `"run1/pressure"`), in name order. If `group` names a
     /// dataset, that dataset alone is returned, named by its last path component.
+    ///
+    /// - Throws: `FormatError` as ``read(from:dataset:)`` does, for the first dataset that fails.
     public static func readAll(from url: URL, group: String? = nil) throws(FormatError) -> [(name: String, array: AnyNDArray)] {
         let context = ErrorContext(file: url.path)
         return try locked { () throws(FormatError) -> [(name: String, array: AnyNDArray)] in
@@ -139,8 +143,8 @@ public enum HDF5 {
     ///     and arrays.
     ///   - url: the file to create or replace.
     ///   - group: a group (`"/results"`) to put every dataset under; by default the root.
-    /// - Throws: ``FormatError`` of kind ``FormatError/Kind/invalidName`` for an empty, duplicate or malformed
-    ///   name, ``FormatError/Kind/invalidShape`` for more than 32 axes, or ``FormatError/Kind/io``.
+    /// - Throws: `FormatError` of kind `FormatError.Kind.invalidName` for an empty, duplicate or malformed
+    ///   name, `FormatError.Kind.invalidShape` for more than 32 axes, or `FormatError.Kind.io`.
     public static func write(_ arrays: [(name: String, array: AnyNDArray)], to url: URL,
                              group: String? = nil) throws(FormatError) {
         let context = ErrorContext(file: url.path)
@@ -169,7 +173,8 @@ public enum HDF5 {
         }
     }
 
-    /// Writes arrays of one element type as datasets of a new HDF5 file, atomically.
+    /// Writes arrays of one element type as datasets of a new HDF5 file, atomically; see the `AnyNDArray`
+    /// form for the rules and errors.
     public static func write<T: NPYScalar>(_ arrays: [(name: String, array: NDArray<T>)], to url: URL,
                                            group: String? = nil) throws(FormatError) {
         try write(arrays.map { (name: $0.name, array: T.wrap($0.array)) }, to: url, group: group)
@@ -311,7 +316,7 @@ extension HDF5 {
         return names.list.map { base == "/" ? "/" + $0 : base + "/" + $0 }
     }
 
-    /// The ``DType`` an HDF5 file type is read as.
+    /// The `DType` an HDF5 file type is read as.
     static func dtype(of type: hid_t, context: ErrorContext) throws(FormatError) -> DType {
         let size = H5Tget_size(type)
         let typeClass = H5Tget_class(type)
