@@ -7,8 +7,11 @@ let package = Package(
         // MARK: Public API
         /// N-D arrays, grids, the stencil engine and numpy-exact gradients. No C dependencies.
         .library(name: "Nabla", targets: ["Nabla"]),
-        /// .npy / .npz files (numpy's formats) for Nabla arrays.
+        /// .npy / .npz files (numpy's formats) and CSV/TSV tables for Nabla arrays (libdeflate, zlib).
         .library(name: "NablaFormats", targets: ["NablaFormats"]),
+        /// HDF5 datasets through the system (serial) HDF5 library; a separate product so that .npy/.npz
+        /// users never link HDF5.
+        .library(name: "NablaHDF5", targets: ["NablaHDF5"]),
         /// Spectral (FFT) derivatives of periodic fields through FFTW; a separate product so that core
         /// users never link FFTW.
         .library(name: "NablaSpectral", targets: ["NablaSpectral"]),
@@ -23,7 +26,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         // Documentation only: `swift package generate-documentation` (Scripts/docs.sh).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -35,7 +37,12 @@ let package = Package(
         ),
         .target(
             name: "NablaFormats",
-            dependencies: ["Nabla", "_CHDF5", "_NablaCRC32", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["Nabla", "_CDeflate"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
+            name: "NablaHDF5",
+            dependencies: ["Nabla", "NablaFormats", "_CHDF5"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(
@@ -55,7 +62,7 @@ let package = Package(
         ),
         .target(
             name: "NablaPipeline",
-            dependencies: ["Nabla", "NablaFormats", "NablaVerification", "NablaSpectral", "NablaPictures"],
+            dependencies: ["Nabla", "NablaFormats", "NablaHDF5", "NablaVerification", "NablaSpectral", "NablaPictures"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         // MARK: Implementation details (no stable API)
@@ -64,14 +71,17 @@ let package = Package(
             path: "Sources/_CFFTW",
             providers: [.apt(["libfftw3-dev"])]
         ),
-        .target(
-            name: "_NablaCRC32",
-            path: "Sources/_NablaCRC32"
+        .systemLibrary(
+            name: "_CDeflate",
+            path: "Sources/_CDeflate",
+            pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev", "zlib1g-dev"])]
         ),
         .systemLibrary(
             name: "_CHDF5",
             path: "Sources/_CHDF5",
-            pkgConfig: "hdf5",
+            // Debian's serial HDF5 by name: installing the MPI build later silently switches `hdf5.pc`.
+            pkgConfig: "hdf5-serial",
             providers: [.apt(["libhdf5-dev"])]
         ),
         .systemLibrary(
@@ -127,12 +137,17 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
+            name: "NablaHDF5Tests",
+            dependencies: ["Nabla", "NablaFormats", "NablaHDF5"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
             name: "NablaBatchTests",
             dependencies: ["Nabla", "NablaFormats", "NablaPipeline"]
         ),
         .testTarget(
             name: "NablaPipelineTests",
-            dependencies: ["Nabla", "NablaFormats", "NablaPipeline"]
+            dependencies: ["Nabla", "NablaFormats", "NablaHDF5", "NablaPipeline"]
         ),
         .testTarget(
             name: "NablaCLITests",

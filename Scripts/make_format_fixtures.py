@@ -64,7 +64,7 @@ def raw_npy(name, header, payload, version=(1, 0)):
 
 
 # The arrays of the written_by_nabla*.npz fixtures, in member order. Keep in sync with `WrittenByNabla`
-# in the tests (StoredZIPWriterTests.swift).
+# in the tests (ZIPWriterTests.swift).
 def nabla_written_arrays():
     members = {f"m_{name}": sample(name) for name in VALUES}
     members["zero_d"] = np.array(7.0)
@@ -75,22 +75,25 @@ def nabla_written_arrays():
 
 
 def check_written_by_nabla():
-    """numpy must read the archives Swift's stored .npz writer produced (plain and forced ZIP64).
+    """numpy must read the archives Swift's .npz writer produced (stored and deflated, plain and forced ZIP64).
 
-    The Swift test `StoredZIPWriterTests.goldenBytes` checks that the writer still produces exactly these
-    bytes; regenerate them with
-        NABLA_WRITE_FIXTURES=$PWD/Tests/NablaFormatsTests/Fixtures swift test --filter StoredZIPWriterTests
-    and then run this script to check them with numpy and zipfile.
+    The Swift test `ZIPWriterTests.goldenBytes` checks that the stored writer still produces exactly these
+    bytes (`ZIPWriterTests.deflated` reads the deflated ones back); regenerate them with
+        NABLA_WRITE_FIXTURES=$PWD/Tests/NablaFormatsTests/Fixtures swift test --filter ZIPWriterTests
+    and then run this script (or just `python3 -c 'import make_format_fixtures as m; m.check_written_by_nabla()'`
+    from Scripts/) to check them with numpy and zipfile.
     """
     expected = nabla_written_arrays()
-    for name in ("written_by_nabla.npz", "written_by_nabla_zip64.npz"):
+    for name, method in (("written_by_nabla.npz", zipfile.ZIP_STORED), ("written_by_nabla_zip64.npz", zipfile.ZIP_STORED),
+                         ("written_by_nabla_compressed.npz", zipfile.ZIP_DEFLATED),
+                         ("written_by_nabla_compressed_zip64.npz", zipfile.ZIP_DEFLATED)):
         path = os.path.join(OUT, name)
         if not os.path.exists(path):
             print(f"note: {name} missing; generate it with the Swift test (see check_written_by_nabla)")
             continue
         with zipfile.ZipFile(path) as z:
             assert z.testzip() is None, f"{name}: CRC-32 or header check failed"
-            assert [i.compress_type for i in z.infolist()] == [zipfile.ZIP_STORED] * len(expected)
+            assert [i.compress_type for i in z.infolist()] == [method] * len(expected)
         with np.load(path) as npz:
             assert list(npz.keys()) == list(expected.keys()), (name, list(npz.keys()))
             for key, value in expected.items():

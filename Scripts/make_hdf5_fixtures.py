@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the small HDF5 fixtures of Tests/NablaFormatsTests/Fixtures/hdf5 with h5py.
+"""Writes the small HDF5 fixtures of Tests/NablaHDF5Tests/Fixtures/hdf5 with h5py.
 
 Run from the repository root: python3 Scripts/make_hdf5_fixtures.py
 Needs numpy and h5py (pip install h5py). The Swift tests only read the committed files.
@@ -9,7 +9,7 @@ import os
 import h5py
 import numpy as np
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "NablaFormatsTests", "Fixtures", "hdf5")
+OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "NablaHDF5Tests", "Fixtures", "hdf5")
 os.makedirs(OUT, exist_ok=True)
 
 # The (2, 3) values every per-dtype dataset holds (cast to the dtype).

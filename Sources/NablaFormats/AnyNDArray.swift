@@ -129,24 +129,6 @@ public enum AnyNDArray: Sendable, Equatable {
         case .bool(let a): a.map { $0 ? 1 : 0 }
         }
     }
-
-    /// Calls `body` with the raw bytes of the elements (native byte order, C order).
-    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        switch self {
-        case .float16(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
-        case .float32(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
-        case .float64(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
-        case .int8(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
-        case .int16(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
-        case .int32(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
-        case .int64(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
-        case .uint8(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
-        case .uint16(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
-        case .uint32(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
-        case .uint64(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
-        case .bool(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
-        }
-    }
 }
 
 extension AnyNDArray: CustomStringConvertible {

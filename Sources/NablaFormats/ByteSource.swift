@@ -1,3 +1,7 @@
+// Why this file uses raw pointers: `pread(2)` and `writev(2)` move bytes between files and caller-owned
+// memory (an array's storage, a `Data`), which is what keeps large reads and writes free of copies. The
+// pointers come from the handles of `RawBytes.swift` and live only for the call that uses them.
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -12,17 +16,25 @@ import Nabla
 protocol ByteSource {
     /// The total number of bytes.
     var size: Int { get }
-    /// Fills `buffer` with the bytes at `offset..<offset + buffer.count`, which the caller keeps inside `0..<size`.
-    func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws
+    /// Fills `buffer` with the bytes at `offset..<offset + buffer.count`, which must lie inside `0..<size`.
+    func read(at offset: Int, into buffer: MutableBytes) throws(FormatError)
 }
 
 extension ByteSource {
     /// The bytes at `offset..<offset + count` as an array (for small reads: headers, ZIP records).
-    func bytes(at offset: Int, count: Int) throws -> [UInt8] {
-        try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            try read(at: offset, into: UnsafeMutableRawBufferPointer(buffer))
-            initialized = count
+    func bytes(at offset: Int, count: Int) throws(FormatError) -> [UInt8] {
+        var failure: FormatError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            do throws(FormatError) {
+                try read(at: offset, into: MutableBytes(UnsafeMutableRawBufferPointer(buffer)))
+                initialized = count
+            } catch {
+                failure = error
+                initialized = 0
+            }
         }
+        if let failure { throw failure }
+        return bytes
     }
 }
 
@@ -31,10 +43,11 @@ struct DataSource: ByteSource {
     let data: Data
     var size: Int { data.count }
 
-    func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws {
+    func read(at offset: Int, into buffer: MutableBytes) throws(FormatError) {
+        precondition(offset >= 0 && buffer.count <= size - offset, "read outside the buffer")
         guard buffer.count > 0 else { return }
         let start = data.startIndex + offset
-        data.copyBytes(to: buffer, from: start..<start + buffer.count)
+        data.copyBytes(to: buffer.raw, from: start..<start + buffer.count)
     }
 }
 
@@ -70,8 +83,9 @@ final class FileSource: ByteSource {
 
     deinit { close(descriptor) }
 
-    func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws {
-        guard let base = buffer.baseAddress else { return }
+    func read(at offset: Int, into buffer: MutableBytes) throws(FormatError) {
+        precondition(offset >= 0 && buffer.count <= size - offset, "read outside the file")
+        guard let base = buffer.raw.baseAddress else { return }
         var done = 0
         while done < buffer.count {
             // Linux transfers at most 0x7ffff000 bytes per call; ask for at most 1 GiB at a time.
@@ -96,7 +110,24 @@ struct SliceSource: ByteSource {
     let offset: Int
     let size: Int
 
-    func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws {
+    func read(at offset: Int, into buffer: MutableBytes) throws(FormatError) {
+        precondition(offset >= 0 && buffer.count <= size - offset, "read outside the slice")
         try base.read(at: self.offset + offset, into: buffer)
+    }
+}
+
+// MARK: - Writing
+
+extension AtomicFile.Writer {
+    /// Writes `prefix` followed by the bytes of `array` with one `writev(2)`, straight from the array's
+    /// storage (no copy).
+    func write(_ prefix: [UInt8], followedBy array: AnyNDArray) throws(FormatError) {
+        let failure: FormatError? = array.withUnsafeBytes { data in
+            prefix.withUnsafeBytes { head in
+                do throws(FormatError) { try write([head, data]) } catch { return error }
+                return nil
+            }
+        }
+        if let failure { throw failure }
     }
 }

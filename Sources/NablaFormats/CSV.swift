@@ -79,23 +79,19 @@ public enum CSV {
     }
 
     /// Reads a numeric table held in memory. `name` labels error messages; `delimiter` `nil` sniffs it.
+    ///
+    /// - Throws: ``FormatError`` as ``read(from:column:delimiter:)`` does (never ``FormatError/Kind/io``).
     public static func read(data: Data, name: String = "<data>", column: String? = nil,
                             delimiter: Delimiter? = nil) throws(FormatError) -> NDArray<Double> {
         try parse(data, context: ErrorContext(file: name), column: column, delimiter: delimiter)
     }
 
     static func parse(_ data: Data, context: ErrorContext, column: String?, delimiter: Delimiter?) throws(FormatError) -> NDArray<Double> {
-        let result: Result<NDArray<Double>, FormatError> = data.withUnsafeBytes { raw in
-            let bytes = raw.bindMemory(to: UInt8.self)
+        try ByteView.with(data) { (bytes) throws(FormatError) -> NDArray<Double> in
             var parser = CSVParser(bytes: bytes, delimiter: (delimiter ?? CSVParser.sniff(bytes)).byte, context: context)
-            do throws(FormatError) {
-                if let column { return .success(try parser.column(named: column)) }
-                return .success(try parser.grid())
-            } catch {
-                return .failure(error)
-            }
+            if let column { return try parser.column(named: column) }
+            return try parser.grid()
         }
-        return try result.get()
     }
 
     // MARK: Writing
@@ -117,6 +113,8 @@ public enum CSV {
     ///   - url: the file to create or replace.
     ///   - delimiter: by default from the extension of `url` (`.tsv` tab, anything else comma).
     ///   - header: column names for a first row; none by default.
+    /// - Throws: ``FormatError`` as ``encode(_:delimiter:header:)`` does, or of kind ``FormatError/Kind/io``;
+    ///   nothing is left at `url` then.
     public static func write(_ array: AnyNDArray, to url: URL, delimiter: Delimiter? = nil, header: [String]? = nil) throws(FormatError) {
         let context = ErrorContext(file: url.path)
         let delimiter = delimiter ?? Delimiter(fileExtension: url.pathExtension) ?? .comma
@@ -223,7 +221,7 @@ struct CSVParser {
         var escaped: Bool
     }
 
-    let bytes: UnsafeBufferPointer<UInt8>
+    let bytes: ByteView
     let delimiter: UInt8
     let context: ErrorContext
     /// The next byte to read.
@@ -233,7 +231,7 @@ struct CSVParser {
 
     static let quote = UInt8(ascii: "\""), lf = UInt8(10), cr = UInt8(13), space = UInt8(32), tab = UInt8(9)
 
-    init(bytes: UnsafeBufferPointer<UInt8>, delimiter: UInt8, context: ErrorContext) {
+    init(bytes: ByteView, delimiter: UInt8, context: ErrorContext) {
         self.bytes = bytes
         self.delimiter = delimiter
         self.context = context
@@ -242,9 +240,10 @@ struct CSVParser {
     }
 
     /// Tab if the first line (outside quotes) holds more tabs than commas, else comma.
-    static func sniff(_ bytes: UnsafeBufferPointer<UInt8>) -> CSV.Delimiter {
+    static func sniff(_ bytes: ByteView) -> CSV.Delimiter {
         var commas = 0, tabs = 0, quoted = false
-        for b in bytes.prefix(1 << 16) {
+        for i in 0..<min(bytes.count, 1 << 16) {
+            let b = bytes[i]
             if b == quote { quoted.toggle() } else if !quoted {
                 if b == lf || b == cr { if commas + tabs > 0 { break } else { continue } }
                 if b == UInt8(ascii: ",") { commas += 1 } else if b == tab { tabs += 1 }
@@ -332,14 +331,13 @@ struct CSVParser {
 
     /// The field's text, with doubled quotes undone, decoded as UTF-8 (invalid bytes replaced).
     func text(_ field: Field) -> String {
-        let raw = UnsafeBufferPointer(rebasing: bytes[field.start..<field.end])
-        guard field.escaped else { return String(decoding: raw, as: UTF8.self) }
+        guard field.escaped else { return bytes.string(field.start..<field.end) }
         var out: [UInt8] = []
-        out.reserveCapacity(raw.count)
-        var i = 0
-        while i < raw.count {
-            out.append(raw[i])
-            i += raw[i] == Self.quote && i + 1 < raw.count && raw[i + 1] == Self.quote ? 2 : 1
+        out.reserveCapacity(field.end - field.start)
+        var i = field.start
+        while i < field.end {
+            out.append(bytes[i])
+            i += bytes[i] == Self.quote && i + 1 < field.end && bytes[i + 1] == Self.quote ? 2 : 1
         }
         return String(decoding: out, as: UTF8.self)
     }
@@ -354,7 +352,7 @@ struct CSVParser {
                 || first == UInt8(ascii: "-") | 0x20 || first == UInt8(ascii: ".") | 0x20
                 || first == UInt8(ascii: "i") || first == UInt8(ascii: "n") else { return nil }
         // Short fields become small strings without allocating.
-        return Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[field.start..<field.end]), as: UTF8.self))
+        return Double(bytes.string(field.start..<field.end))
     }
 
     func value(_ field: Field, column: Int) throws(FormatError) -> Double {

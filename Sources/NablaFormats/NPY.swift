@@ -22,11 +22,17 @@ import Nabla
 public enum NPY {
     // MARK: Reading
 
-    /// Reads an array of any supported dtype from a `.npy` file.
+    /// Reads an array of any supported dtype from a `.npy` file, in native byte order and C order.
+    ///
+    /// - Throws: ``FormatError``: ``FormatError/Kind/badMagic`` (not a `.npy` file),
+    ///   ``FormatError/Kind/unsupportedVersion``, ``FormatError/Kind/malformedHeader``,
+    ///   ``FormatError/Kind/unsupportedDType``, ``FormatError/Kind/invalidShape``,
+    ///   ``FormatError/Kind/sizeMismatch`` (data shorter or longer than the header declares, checked before
+    ///   anything is allocated) or ``FormatError/Kind/io``.
     public static func read(from url: URL) throws(FormatError) -> AnyNDArray {
         let context = ErrorContext(file: url.path)
         let source = try FileSource(url: url, context: context)
-        return try withFormatErrors(context) { try decode(source, context: context) }
+        return try decode(source, context: context)
     }
 
     /// Reads a `.npy` file whose dtype must be exactly `T` (no conversion).
@@ -43,21 +49,24 @@ public enum NPY {
     }
 
     /// Reads a `.npy` image held in memory. `name` labels error messages.
+    ///
+    /// - Throws: ``FormatError`` as ``read(from:)`` does (never ``FormatError/Kind/io``).
     public static func read(data: Data, name: String = "<data>") throws(FormatError) -> AnyNDArray {
-        let context = ErrorContext(file: name)
-        return try withFormatErrors(context) { try decode(DataSource(data: data), context: context) }
+        try decode(DataSource(data: data), context: ErrorContext(file: name))
     }
 
     /// Reads and checks only the header of a `.npy` file: the dtype, shape and order of its array, and that
-    /// the file holds exactly the data the header declares.
+    /// the file holds exactly the data the header declares. Reads only the header's bytes.
+    ///
+    /// - Throws: ``FormatError`` as ``read(from:)`` does.
     public static func readHeader(from url: URL) throws(FormatError) -> NPYHeader {
         let context = ErrorContext(file: url.path)
         let source = try FileSource(url: url, context: context)
-        return try withFormatErrors(context) {
-            let header = try NPYFormat.readHeader(totalSize: source.size, context: context) { try source.bytes(at: 0, count: $0) }
-            try NPYFormat.checkPayload(header, available: source.size - header.dataOffset, context: context)
-            return header
+        let header = try NPYFormat.readHeader(totalSize: source.size, context: context) { (n) throws(FormatError) in
+            try source.bytes(at: 0, count: n)
         }
+        try NPYFormat.checkPayload(header, available: source.size - header.dataOffset, context: context)
+        return header
     }
 
     // MARK: Writing
@@ -67,110 +76,41 @@ public enum NPY {
         let header = NPYFormat.headerBytes(dtype: array.dtype, shape: array.shape)
         var data = Data(capacity: header.count + array.count * array.dtype.itemSize)
         data.append(contentsOf: header)
-        array.withUnsafeBytes { data.append(contentsOf: $0) }
+        array.appendBytes(to: &data)
         return data
     }
 
     /// The bytes of a `.npy` file holding `array`.
     public static func encode<T: NPYScalar>(_ array: NDArray<T>) -> Data { encode(T.wrap(array)) }
 
-    /// Writes `array` to a `.npy` file atomically (the bytes `np.save` would write).
+    /// Writes `array` to a `.npy` file atomically (the bytes `np.save` would write), with one `writev(2)`
+    /// straight from the array's storage.
+    ///
+    /// - Throws: ``FormatError`` of kind ``FormatError/Kind/io``; nothing is left at `url` then (an existing
+    ///   file stays as it was).
     public static func write(_ array: AnyNDArray, to url: URL) throws(FormatError) {
         let header = NPYFormat.headerBytes(dtype: array.dtype, shape: array.shape)
         try AtomicFile.write(to: url) { (writer: AtomicFile.Writer) throws(FormatError) in
             // One writev(2) of header and data, straight from the array's storage.
             writer.preallocate(header.count + array.count * array.dtype.itemSize)
-            let failure: FormatError? = array.withUnsafeBytes { raw in
-                header.withUnsafeBytes { head in
-                    do throws(FormatError) { try writer.write([head, raw]) } catch { return error }
-                    return nil
-                }
-            }
-            if let failure { throw failure }
+            try writer.write(header, followedBy: array)
         }
     }
 
-    /// Writes `array` to a `.npy` file atomically.
+    /// Writes `array` to a `.npy` file atomically; see the `AnyNDArray` form for errors.
     public static func write<T: NPYScalar>(_ array: NDArray<T>, to url: URL) throws(FormatError) {
         try write(T.wrap(array), to: url)
     }
 
     // MARK: Decoding
 
-    static func decode(_ source: some ByteSource, context: ErrorContext) throws -> AnyNDArray {
-        let header = try NPYFormat.readHeader(totalSize: source.size, context: context) { try source.bytes(at: 0, count: $0) }
+    static func decode(_ source: some ByteSource, context: ErrorContext) throws(FormatError) -> AnyNDArray {
+        let header = try NPYFormat.readHeader(totalSize: source.size, context: context) { (n) throws(FormatError) in
+            try source.bytes(at: 0, count: n)
+        }
         try NPYFormat.checkPayload(header, available: source.size - header.dataOffset, context: context)
-        return try materialize(header, context: context) { raw in try source.read(at: header.dataOffset, into: raw) }
-    }
-
-    /// Allocates the array a validated header describes, lets `fill` write its `header.byteCount` raw bytes,
-    /// then converts them to native byte order and C order.
-    static func materialize(_ header: NPYHeader, context: ErrorContext,
-                            fill: (UnsafeMutableRawBufferPointer) throws -> Void) throws -> AnyNDArray {
-        switch header.dtype {
-        case .float16: .float16(try makeArray(header, context, fill))
-        case .float32: .float32(try makeArray(header, context, fill))
-        case .float64: .float64(try makeArray(header, context, fill))
-        case .int8: .int8(try makeArray(header, context, fill))
-        case .int16: .int16(try makeArray(header, context, fill))
-        case .int32: .int32(try makeArray(header, context, fill))
-        case .int64: .int64(try makeArray(header, context, fill))
-        case .uint8: .uint8(try makeArray(header, context, fill))
-        case .uint16: .uint16(try makeArray(header, context, fill))
-        case .uint32: .uint32(try makeArray(header, context, fill))
-        case .uint64: .uint64(try makeArray(header, context, fill))
-        case .bool: .bool(try makeArray(header, context, fill))
-        }
-    }
-
-    private static func makeArray<T: NPYScalar>(_ header: NPYHeader, _ context: ErrorContext,
-                                               _ fill: (UnsafeMutableRawBufferPointer) throws -> Void) throws -> NDArray<T> {
-        assert(MemoryLayout<T>.stride == header.dtype.itemSize && T.dtype == header.dtype)
-        let scalars = try [T](unsafeUninitializedCapacity: header.count) { buffer, initialized in
-            let raw = UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[0..<header.byteCount])
-            // Fresh, untouched memory: huge pages cut the page faults of the read that follows ~5×.
-            Memory.adviseHugePages(raw)
-            try fill(raw)
-            if header.byteOrder != .native { swapBytes(raw, itemSize: header.dtype.itemSize) }
-            if T.self == Bool.self {
-                // numpy treats any nonzero byte as True; a Swift Bool must be exactly 0 or 1.
-                for k in 0..<raw.count where raw[k] > 1 { raw[k] = 1 }
-            }
-            initialized = header.count
-        }
-        do {
-            if header.fortranOrder && header.shape.count > 1 {
-                // Fortran order is C order of the reversed shape; reversing the axes again gives C order.
-                return try NDArray(shape: header.shape.reversed(), scalars: scalars).transposed()
-            }
-            return try NDArray(shape: header.shape, scalars: scalars)
-        } catch {
-            throw context.error(.invalidShape, error.description)
-        }
-    }
-
-    /// Reverses the bytes of each `itemSize`-byte element in place.
-    static func swapBytes(_ raw: UnsafeMutableRawBufferPointer, itemSize: Int) {
-        guard let base = raw.baseAddress else { return }
-        let n = raw.count / itemSize
-        switch itemSize {
-        case 2:
-            for i in 0..<n {
-                let v = base.loadUnaligned(fromByteOffset: 2 &* i, as: UInt16.self)
-                base.storeBytes(of: v.byteSwapped, toByteOffset: 2 &* i, as: UInt16.self)
-            }
-        case 4:
-            for i in 0..<n {
-                let v = base.loadUnaligned(fromByteOffset: 4 &* i, as: UInt32.self)
-                base.storeBytes(of: v.byteSwapped, toByteOffset: 4 &* i, as: UInt32.self)
-            }
-        case 8:
-            for i in 0..<n {
-                let v = base.loadUnaligned(fromByteOffset: 8 &* i, as: UInt64.self)
-                base.storeBytes(of: v.byteSwapped, toByteOffset: 8 &* i, as: UInt64.self)
-            }
-        default:
-            break
+        return try materialize(header, context: context) { (raw) throws(FormatError) in
+            try source.read(at: header.dataOffset, into: raw)
         }
     }
 }

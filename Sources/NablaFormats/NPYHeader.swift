@@ -42,7 +42,7 @@ enum NPYFormat {
     ///   - read: returns the first `n` bytes of the input (`n ≤ totalSize`).
     ///   - totalSize: the size of the whole input, header and data.
     static func readHeader(totalSize: Int, context: ErrorContext,
-                           read: (Int) throws -> [UInt8]) throws -> NPYHeader {
+                           read: (Int) throws(FormatError) -> [UInt8]) throws(FormatError) -> NPYHeader {
         guard totalSize >= 10 else {
             let first = try read(min(totalSize, 6))
             if !first.isEmpty, !magic.starts(with: first) { throw badMagic(first, context) }
@@ -99,7 +99,7 @@ enum NPYFormat {
     }
 
     /// Checks the header dict and turns it into an ``NPYHeader`` (version and offset filled in by the caller).
-    static func interpret(_ text: String, context: ErrorContext) throws -> NPYHeader {
+    static func interpret(_ text: String, context: ErrorContext) throws(FormatError) -> NPYHeader {
         let literal: PythonLiteral
         switch PythonLiteralParser.parseResult(text) {
         case .success(let value): literal = value
@@ -181,7 +181,7 @@ enum NPYFormat {
     }
 
     /// Checks that the data after the header has exactly the declared length.
-    static func checkPayload(_ header: NPYHeader, available: Int, context: ErrorContext, noun: String = "file") throws {
+    static func checkPayload(_ header: NPYHeader, available: Int, context: ErrorContext, noun: String = "file") throws(FormatError) {
         guard available != header.byteCount else { return }
         let detail = available < header.byteCount
             ? "truncated: \(header.byteCount - available) bytes missing"

@@ -1,6 +1,7 @@
 import Foundation
 import Nabla
 import NablaFormats
+import NablaHDF5
 
 /// Reading and writing named arrays in the formats Nabla knows, chosen by the file's extension.
 ///

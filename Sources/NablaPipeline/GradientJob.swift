@@ -70,7 +70,7 @@ public struct GradientJob: Sendable {
         if streams(field, axisCount: selected.count, to: output), let perAxis = spacingPerAxis(spacing, count: selected.count) {
             var names: [String] = []
             var nonFinite = 0
-            do {
+            do throws(NPZ.StreamingWriteError<any Error>) {
                 try NPZ.write(to: output) { sink in
                     for (axis, axisSpacing) in zip(selected, perAxis) {
                         let result = try gradient(of: field, axes: [axis], options: options, spacing: axisSpacing,
@@ -81,7 +81,7 @@ public struct GradientJob: Sendable {
                     }
                 }
             } catch {
-                throw PipelineError.wrap(error, file: output.path)
+                throw PipelineError.wrap(error.underlying, file: output.path)
             }
             return (names, nonFinite)
         }

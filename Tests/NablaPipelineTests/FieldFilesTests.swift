@@ -1,6 +1,7 @@
 import Foundation
 import Nabla
 import NablaFormats
+import NablaHDF5
 import NablaPipeline
 import Testing
 

@@ -5,8 +5,13 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+// Why this file uses raw pointers: HDF5's C API reads and writes datasets through `void *` buffers, and
+// returns its error messages into C character buffers. This is the one file of NablaHDF5; every pointer
+// lives only inside the closure that produced it.
+
 import Foundation
 import Nabla
+import NablaFormats
 internal import _CHDF5
 
 /// Reading and writing datasets of HDF5 files (`.h5`, `.hdf5`) through the system HDF5 library.
@@ -17,8 +22,8 @@ internal import _CHDF5
 /// Reading accepts float (16, 32 and 64 bit), signed and unsigned integer (8 to 64 bit) datasets in
 /// either byte order (HDF5 converts them to native order), h5py's bool (an enum FALSE = 0 / TRUE = 1),
 /// any rank, and a scalar dataspace as a 0-D array. Compound, string, array, variable-length, opaque,
-/// reference and other enum types are refused with a ``FormatError`` of kind
-/// ``FormatError/Kind/unsupportedDType``. Sizes are checked before anything is allocated: the element
+/// reference and other enum types are refused with a `FormatError` of kind
+/// `FormatError.Kind.unsupportedDType`. Sizes are checked before anything is allocated: the element
 /// count is overflow-checked, an uncompressed contiguous dataset must fit in the file, and a chunked or
 /// filtered one may expand to at most `max(256 MiB, 1100 × file size)` (deflate cannot compress more than
 /// about 1032:1) and never more than the machine's physical memory.
@@ -26,9 +31,9 @@ internal import _CHDF5
 /// Writing puts each array in its own contiguous dataset, with native element types (`float16` as
 /// h5py's IEEE half type, `bool` as h5py's enum), at the root or under a group. Files are written
 /// atomically: HDF5 creates a hidden temporary file in the target's directory, which is then renamed
-/// over the target (see ``AtomicFile``).
+/// over the target (see `AtomicFile`).
 ///
-/// Every failing HDF5 call becomes a ``FormatError`` naming the file and the dataset (as the error's
+/// Every failing HDF5 call becomes a `FormatError` naming the file and the dataset (as the error's
 /// `member`), with the HDF5 error stack's own description; the library's automatic printing of error
 /// stacks to stderr is switched off.
 ///
@@ -46,6 +51,8 @@ public enum HDF5 {
     // MARK: Reading
 
     /// The paths (`/group/dataset`) of all datasets reachable through hard links, in name order.
+    ///
+    /// - Throws: `FormatError` of kind `badMagic` for a file that is not HDF5, or `io`.
     public static func datasets(in url: URL) throws(FormatError) -> [String] {
         let context = ErrorContext(file: url.path)
         return try locked { () throws(FormatError) -> [String] in
@@ -58,10 +65,10 @@ public enum HDF5 {
     /// Reads one dataset: the one at `dataset` (`"/group/name"`; the leading `/` is optional), or, if
     /// `dataset` is `nil` or names a group, the only dataset in the file or group.
     ///
-    /// - Throws: ``FormatError``: of kind ``FormatError/Kind/invalidName`` when the dataset does not exist or
-    ///   `dataset` is `nil` and the file holds several (the message lists them), ``FormatError/Kind/badMagic``
-    ///   for a file that is not HDF5, ``FormatError/Kind/unsupportedDType``, ``FormatError/Kind/invalidShape``,
-    ///   ``FormatError/Kind/sizeMismatch`` or ``FormatError/Kind/io``.
+    /// - Throws: `FormatError`: of kind `FormatError.Kind.invalidName` when the dataset does not exist or
+    ///   `dataset` is `nil` and the file holds several (the message lists them), `FormatError.Kind.badMagic`
+    ///   for a file that is not HDF5, `FormatError.Kind.unsupportedDType`, `FormatError.Kind.invalidShape`,
+    ///   `FormatError.Kind.sizeMismatch` or `FormatError.Kind.io`.
     public static func read(from url: URL, dataset: String? = nil) throws(FormatError) -> AnyNDArray {
         let context = ErrorContext(file: url.path)
         return try locked { () throws(FormatError) -> AnyNDArray in
@@ -92,6 +99,8 @@ public enum HDF5 {
     /// Reads every dataset under `group` (default: the whole file), named by their paths relative to
     /// `group` without a leading `/` (`"axis0"`, `"run1/pressure"`), in name order. If `group` names a
     /// dataset, that dataset alone is returned, named by its last path component.
+    ///
+    /// - Throws: `FormatError` as ``read(from:dataset:)`` does, for the first dataset that fails.
     public static func readAll(from url: URL, group: String? = nil) throws(FormatError) -> [(name: String, array: AnyNDArray)] {
         let context = ErrorContext(file: url.path)
         return try locked { () throws(FormatError) -> [(name: String, array: AnyNDArray)] in
@@ -134,8 +143,8 @@ public enum HDF5 {
     ///     and arrays.
     ///   - url: the file to create or replace.
     ///   - group: a group (`"/results"`) to put every dataset under; by default the root.
-    /// - Throws: ``FormatError`` of kind ``FormatError/Kind/invalidName`` for an empty, duplicate or malformed
-    ///   name, ``FormatError/Kind/invalidShape`` for more than 32 axes, or ``FormatError/Kind/io``.
+    /// - Throws: `FormatError` of kind `FormatError.Kind.invalidName` for an empty, duplicate or malformed
+    ///   name, `FormatError.Kind.invalidShape` for more than 32 axes, or `FormatError.Kind.io`.
     public static func write(_ arrays: [(name: String, array: AnyNDArray)], to url: URL,
                              group: String? = nil) throws(FormatError) {
         let context = ErrorContext(file: url.path)
@@ -157,14 +166,15 @@ public enum HDF5 {
         for path in paths where seen.contains(where: { $0.hasPrefix(path + "/") }) {
             throw context.error(.invalidName, "'\(path)' is both a dataset and a group of another dataset")
         }
-        try AtomicFile.write(to: url, creatingWith: { temporary in
+        try AtomicFile.write(to: url) { (temporary: URL) throws in
             try locked { () throws(FormatError) in
                 try writeFile(zip(paths, arrays.map(\.array)).map { ($0, $1) }, at: temporary.path, context: context)
             }
-        })
+        }
     }
 
-    /// Writes arrays of one element type as datasets of a new HDF5 file, atomically.
+    /// Writes arrays of one element type as datasets of a new HDF5 file, atomically; see the `AnyNDArray`
+    /// form for the rules and errors.
     public static func write<T: NPYScalar>(_ arrays: [(name: String, array: NDArray<T>)], to url: URL,
                                            group: String? = nil) throws(FormatError) {
         try write(arrays.map { (name: $0.name, array: T.wrap($0.array)) }, to: url, group: group)
@@ -172,6 +182,16 @@ public enum HDF5 {
 }
 
 // MARK: - Implementation
+
+/// Where an error happened: the file and, for a dataset, its path (the error's `member`).
+struct ErrorContext: Sendable {
+    var file: String
+    var member: String?
+
+    func error(_ kind: FormatError.Kind, _ message: String) -> FormatError {
+        FormatError(kind, file: file, member: member, message)
+    }
+}
 
 /// The lock that serialises every call into the (serial, not thread-safe) HDF5 library.
 private let hdf5Lock = NSLock()
@@ -296,7 +316,7 @@ extension HDF5 {
         return names.list.map { base == "/" ? "/" + $0 : base + "/" + $0 }
     }
 
-    /// The ``DType`` an HDF5 file type is read as.
+    /// The `DType` an HDF5 file type is read as.
     static func dtype(of type: hid_t, context: ErrorContext) throws(FormatError) -> DType {
         let size = H5Tget_size(type)
         let typeClass = H5Tget_class(type)

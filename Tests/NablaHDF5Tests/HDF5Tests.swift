@@ -1,6 +1,7 @@
 import Foundation
 import Nabla
-@testable import NablaFormats
+import NablaFormats
+import NablaHDF5
 import Testing
 
 /// The h5py-written fixtures made by `Scripts/make_hdf5_fixtures.py`.
@@ -114,7 +115,9 @@ struct HDF5Tests {
     func notHDF5() throws {
         let e = formatError { _ = try HDF5.read(from: try h5("not_hdf5.h5")) }
         #expect(e?.kind == .badMagic && e?.description.contains("not an HDF5 file") == true)
-        let npy = formatError { _ = try HDF5.read(from: try Fixture.url("float64_le.npy")) }
+        let dir = try TemporaryDirectory()
+        try NPY.write(NDArray([1.0, 2.0]), to: dir.file("a.npy"))
+        let npy = formatError { _ = try HDF5.read(from: dir.file("a.npy")) }
         #expect(npy?.kind == .badMagic)
         let missing = formatError { _ = try HDF5.read(from: URL(fileURLWithPath: "/nonexistent/x.h5")) }
         #expect(missing?.kind == .io && missing?.description.contains("/nonexistent/x.h5") == true)
