@@ -2,7 +2,7 @@
 # Installs the system packages Nabla builds against, if any is missing (Debian/Ubuntu, apt-get).
 # Safe to run again: it does nothing when everything is present.
 set -euo pipefail
-needed=(zlib1g-dev pkg-config libfftw3-dev libpng-dev libhdf5-dev)
+needed=(zlib1g-dev pkg-config libfftw3-dev libpng-dev libhdf5-dev libnetcdf-dev)
 missing=()
 for p in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
