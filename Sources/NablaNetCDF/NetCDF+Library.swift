@@ -83,6 +83,7 @@ final class NCFile {
     static func reading<R>(_ url: URL, _ body: (NCFile) throws(FormatError) -> R) throws(FormatError) -> R {
         lock.lock()
         defer { lock.unlock() }
+        silenceHDF5Diagnostics()
         var ncid: Int32 = -1
         let status = url.withUnsafeFileSystemRepresentation { path in
             path.map { nc_open($0, NC_NOWRITE, &ncid) } ?? NC_EINVAL
@@ -109,6 +110,7 @@ final class NCFile {
     static func creating(atomically target: URL, _ body: (NCFile) throws(FormatError) -> Void) throws(FormatError) {
         lock.lock()
         defer { lock.unlock() }
+        silenceHDF5Diagnostics()
         let directory = target.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(
             ".\(target.lastPathComponent).tmp-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))")
@@ -149,6 +151,25 @@ final class NCFile {
             removeQuietly(temporary)
             throw FormatError(.io, file: target.path, "cannot rename the temporary file over the target: \(message)")
         }
+    }
+
+    /// `H5Eset_auto2`, if libhdf5 is loaded (it is whenever libnetcdf was built with netCDF-4).
+    private static let setAuto: (@convention(c) (Int64, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> Int32)? = {
+        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "H5Eset_auto2") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int64, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> Int32).self)
+    }()
+
+    /// Switches off libhdf5's printing of its error stack (`HDF5-DIAG: Error detected…`) on stderr.
+    ///
+    /// libnetcdf 4.9.0 probes optional attributes (`_QuantizeBitGroomNumberOfSignificantDigits`, …) on
+    /// every netCDF-4 variable it opens and leaves HDF5's default handler on, so each probe prints a
+    /// dozen lines although nothing is wrong; errors still reach us as `nc_*` status codes. The call is
+    /// `H5Eset_auto2(H5E_DEFAULT, NULL, NULL)`, found with `dlsym` in the libhdf5 that libnetcdf loaded,
+    /// so that this module need not link HDF5 itself (NablaFormats' `HDF5` makes the same call).
+    /// `H5E_DEFAULT` is `(hid_t)0`. Done before every open: a thread-safe libhdf5 (Debian's) keeps this
+    /// setting per thread.
+    private static func silenceHDF5Diagnostics() {
+        _ = setAuto?(0, nil, nil)
     }
 
     private static func removeQuietly(_ url: URL) {
