@@ -128,3 +128,32 @@ struct VTKTests {
         #expect(VTK.escaped("a<b & \"c\"") == "a&lt;b &amp; &quot;c&quot;")
     }
 }
+
+/// Writes sample `.vti`/`.vtr` files, their fields as `.npy` and a `manifest.json` into the folder named
+/// by `NABLA_VTK_CHECK_DIR`, for `Fixtures/check_vtk.py` to read back with VTK's own readers. Runs only
+/// when that variable is set (by hand: the Swift tests never need Python).
+@Test("files for check_vtk.py", .enabled(if: ProcessInfo.processInfo.environment["NABLA_VTK_CHECK_DIR"] != nil))
+func writeFilesForPythonCheck() throws {
+    let folder = URL(fileURLWithPath: ProcessInfo.processInfo.environment["NABLA_VTK_CHECK_DIR"]!)
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let f = try NDArray<Double>(shape: [4, 3, 2]) { i in Double(i[0]) * 100 + Double(i[1]) * 10 + Double(i[2]) + 0.125 }
+    let g = f.map { Float(-$0) }
+    let n = try NDArray<Int16>(shape: [4, 3, 2]) { i in Int16(i[0] - i[1] * i[2]) }
+    let p = try NDArray<Double>(shape: [3, 5]) { i in Double(i[0] * 5 + i[1]) }
+    var manifest: [[String: Any]] = []
+    func save(_ name: String, _ array: AnyNDArray) throws -> String {
+        try NPY.write(array, to: folder.appendingPathComponent("\(name).npy"))
+        return "\(name).npy"
+    }
+    try VTK.writeImageData([("f", .float64(f)), ("g", .float32(g)), ("n", .int16(n))],
+                           origin: [-1, 0, 2.5], spacing: [0.25, 0.5, 2], to: folder.appendingPathComponent("image3d.vti"))
+    manifest.append(["file": "image3d.vti", "origin": [-1, 0, 2.5], "spacing": [0.25, 0.5, 2],
+                     "fields": ["f": try save("f", .float64(f)), "g": try save("g", .float32(g)), "n": try save("n", .int16(n))]])
+    try VTK.writeImageData([("p", .float64(p))], spacing: [2, 0.5], to: folder.appendingPathComponent("image2d.vti"))
+    manifest.append(["file": "image2d.vti", "origin": [0, 0], "spacing": [2, 0.5], "fields": ["p": try save("p", .float64(p))]])
+    let coordinates: [[Double]] = [[0, 1, 3, 7], [-1, 0, 0.5], [10, 20]]
+    try VTK.writeRectilinearGrid([("f", .float64(f))], coordinates: coordinates, to: folder.appendingPathComponent("rect3d.vtr"))
+    manifest.append(["file": "rect3d.vtr", "coordinates": coordinates, "fields": ["f": "f.npy"]])
+    let json = try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])
+    try json.write(to: folder.appendingPathComponent("manifest.json"))
+}
