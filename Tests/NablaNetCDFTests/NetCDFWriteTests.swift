@@ -172,3 +172,21 @@ struct GriddedArrayTests {
         #expect(AxisInfo(name: "a", coordinates: [0, 0.1, 0.2, 0.30000000000000004]).uniformStep == nil)
     }
 }
+
+/// Writes `dT.nc` (the derivatives of `classic_nonuniform.nc`, deflated) and `dV.nc` (of the float32
+/// `netcdf4_deflate.nc`) into the folder named by `NABLA_NETCDF_CHECK_DIR`, for
+/// `Fixtures/check_netcdf.py`. Runs only when that variable is set (by hand).
+@Test("files for check_netcdf.py", .enabled(if: ProcessInfo.processInfo.environment["NABLA_NETCDF_CHECK_DIR"] != nil))
+func writeFilesForPythonCheck() throws {
+    let folder = URL(fileURLWithPath: ProcessInfo.processInfo.environment["NABLA_NETCDF_CHECK_DIR"]!)
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let t = try NetCDF.read(from: Fixture.url("classic_nonuniform.nc"))
+    let dT = try gradient(of: try #require(t.values.array(of: Double.self)), spacing: t.spacing)
+    try NetCDF.write(dT.indices.map { NetCDF.Field(derivativeOf: t, along: $0, values: .float64(dT[$0])) },
+                     axes: t.axes, history: "nabla gradient classic_nonuniform.nc", deflateLevel: 4,
+                     to: folder.appendingPathComponent("dT.nc"))
+    let v = try NetCDF.read(from: Fixture.url("netcdf4_deflate.nc"), variable: "V")
+    let dV = try gradient(of: try #require(v.values.array(of: Float.self)), spacing: v.spacing)
+    try NetCDF.write(dV.indices.map { NetCDF.Field(derivativeOf: v, along: $0, values: .float32(dV[$0])) },
+                     axes: v.axes, to: folder.appendingPathComponent("dV.nc"))
+}
