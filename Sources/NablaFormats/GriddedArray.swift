@@ -95,14 +95,14 @@ public struct GriddedArray: Sendable, Equatable {
     /// The length of each axis.
     public var shape: [Int] { values.shape }
 
-    /// The spacing of every axis, ready for ``Nabla/gradient(of:spacing:axes:edgeOrder:accuracy:derivative:periodicAxes:)->[NDArray<T>]``:
+    /// The spacing of every axis, ready for `gradient(of:spacing:)`:
     /// an axis with coordinates gives `.coordinates(x)` (collapsed by the core to `x[1] - x[0]` when all
     /// steps are equal, as numpy does), an axis without gives `.uniform(1)`.
     public var spacing: [Spacing] { axes.map(\.spacing) }
 
     /// The grid the values are sampled on: each axis's coordinates, or `0, 1, 2, …` without coordinates.
     ///
-    /// - Throws: ``NablaError/invalidSpacing(_:)`` when coordinates are not finite and strictly monotonic
+    /// - Throws: `NablaError.invalidSpacing` when coordinates are not finite and strictly monotonic
     ///   (the netCDF reader has already refused such files).
     public func grid() throws(NablaError) -> Grid {
         var gridAxes: [GridAxis] = []

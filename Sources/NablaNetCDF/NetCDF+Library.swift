@@ -364,7 +364,7 @@ final class NCFile {
     }
 
     /// `nc_def_var` for a variable of the netCDF type of `dtype` (which must be writable: see
-    /// ``NetCDF/write(_:axes:history:to:)``), optionally with shuffle + deflate compression.
+    /// ``NetCDF/write(_:axes:history:deflateLevel:to:)``), optionally with shuffle + deflate compression.
     func defineVariable(_ name: String, dtype: DType, dimensions: [NCDimension], deflateLevel: Int) throws(FormatError) -> NCVariable {
         let type: nc_type
         switch dtype {

@@ -18,7 +18,7 @@ public enum NetCDF {
     /// The data variables of a file: every variable with at least one dimension that is not named like a
     /// dimension (coordinate variables are not listed), in the file's order.
     ///
-    /// - Throws: ``FormatError`` when the file cannot be opened as netCDF.
+    /// - Throws: `FormatError` when the file cannot be opened as netCDF.
     public static func variableNames(in url: URL) throws(FormatError) -> [String] {
         try NCFile.reading(url) { (file: NCFile) throws(FormatError) -> [String] in
             dataVariables(try file.variables()).map(\.name)
@@ -41,7 +41,7 @@ public enum NetCDF {
     ///   - url: a netCDF-3 classic, 64-bit offset, CDF-5 or netCDF-4 file.
     ///   - variable: the variable's name; `nil` takes the file's only data variable (see
     ///     ``variableNames(in:)``).
-    /// - Throws: ``FormatError`` naming the file, the variable and the problem when the file is not netCDF,
+    /// - Throws: `FormatError` naming the file, the variable and the problem when the file is not netCDF,
     ///   the variable is missing (or, with `nil`, the file has no data variable or several), holds text,
     ///   strings or a user-defined type, is packed (`scale_factor`/`add_offset`), or when a variable named
     ///   like one of its dimensions is not a 1-D numeric variable along that dimension, or its values are
@@ -90,8 +90,8 @@ public enum NetCDF {
         }
 
         /// The derivative of `source` along axis `axis`, named `d<name>_d<axis name>` (`dT_dx`), with the
-        /// units of ``GriddedArray/derivativeUnits(along:)`` (`"V"` per `"m"` → `"V m-1"`) and the long
-        /// name of ``GriddedArray/derivativeLongName(along:)``.
+        /// units of `GriddedArray.derivativeUnits(along:)` (`"V"` per `"m"` → `"V m-1"`) and the long
+        /// name of `GriddedArray.derivativeLongName(along:)`.
         public init(derivativeOf source: GriddedArray, along axis: Int, values: AnyNDArray) {
             self.init(name: "d\(source.name)_d\(source.axes[axis].name)", values: values,
                       units: source.derivativeUnits(along: axis), longName: source.derivativeLongName(along: axis))
@@ -115,7 +115,7 @@ public enum NetCDF {
     ///     file; `"nabla (NablaNetCDF)"` by default.
     ///   - deflateLevel: 0 (no compression, the default) to 9: netCDF-4 shuffle + deflate on every field.
     ///   - url: the file to write (replaced if it exists).
-    /// - Throws: ``FormatError`` before anything is created for fields of different shapes, a shape that
+    /// - Throws: `FormatError` before anything is created for fields of different shapes, a shape that
     ///   does not match the axes, coordinates of the wrong length or not strictly monotonic, empty or
     ///   repeated names; while writing, with libnetcdf's message (for example a name netCDF refuses).
     public static func write(_ fields: [Field], axes: [AxisInfo], history: String? = nil, deflateLevel: Int = 0,
