@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "NablaVerification", targets: ["NablaVerification"]),
         /// Pictures: colour maps of field slices with arrows, convergence plots, as PNG, SVG or PDF (cairo).
         .library(name: "NablaPictures", targets: ["NablaPictures"]),
+        /// netCDF files (classic and netCDF-4) read with their grid and written with CF attributes (libnetcdf).
+        .library(name: "NablaNetCDF", targets: ["NablaNetCDF"]),
         /// File-level jobs (differentiate a file into a file) that the `nabla` tool runs.
         .library(name: "NablaPipeline", targets: ["NablaPipeline"]),
         /// The `nabla` command-line tool.
@@ -65,7 +67,18 @@ let package = Package(
             dependencies: ["Nabla", "NablaFormats", "NablaHDF5", "NablaVerification", "NablaSpectral", "NablaPictures"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        .target(
+            name: "NablaNetCDF",
+            dependencies: ["Nabla", "NablaFormats", "_CNetCDF"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         // MARK: Implementation details (no stable API)
+        .systemLibrary(
+            name: "_CNetCDF",
+            path: "Sources/_CNetCDF",
+            pkgConfig: "netcdf",
+            providers: [.apt(["libnetcdf-dev"])]
+        ),
         .systemLibrary(
             name: "_CFFTW",
             path: "Sources/_CFFTW",
@@ -139,6 +152,11 @@ let package = Package(
         .testTarget(
             name: "NablaHDF5Tests",
             dependencies: ["Nabla", "NablaFormats", "NablaHDF5"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "NablaNetCDFTests",
+            dependencies: ["Nabla", "NablaFormats", "NablaNetCDF"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
