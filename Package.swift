@@ -21,8 +21,6 @@ let package = Package(
         .library(name: "NablaPictures", targets: ["NablaPictures"]),
         /// netCDF files (classic and netCDF-4) read with their grid and written with CF attributes (libnetcdf).
         .library(name: "NablaNetCDF", targets: ["NablaNetCDF"]),
-        /// File-level jobs (differentiate a file into a file) that the `nabla` tool runs.
-        .library(name: "NablaPipeline", targets: ["NablaPipeline"]),
         /// The `nabla` command-line tool.
         .executable(name: "nabla", targets: ["NablaCLI"]),
     ],
@@ -63,11 +61,6 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(
-            name: "NablaPipeline",
-            dependencies: ["Nabla", "NablaFormats", "NablaHDF5", "NablaVerification", "NablaSpectral", "NablaPictures"],
-            swiftSettings: [.swiftLanguageMode(.v6)]
-        ),
-        .target(
             name: "NablaNetCDF",
             dependencies: ["Nabla", "NablaFormats", "_CNetCDF"],
             swiftSettings: [.swiftLanguageMode(.v6)]
@@ -104,10 +97,20 @@ let package = Package(
             providers: [.apt(["libcairo2-dev"])]
         ),
         // MARK: Command-line tool
+        // The tool's own machinery (one job per command, the batch scheduler, progress, the JSON-lines log,
+        // the demo): `package` access, no stable API, no product.
+        .target(
+            name: "_NablaTool",
+            dependencies: ["Nabla", "NablaFormats", "NablaHDF5", "NablaNetCDF", "NablaVerification", "NablaSpectral",
+                           "NablaPictures"],
+            path: "Sources/_NablaTool",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        // Argument parsing only: each command's `run()` is a call into `_NablaTool`.
         .executableTarget(
             name: "NablaCLI",
             dependencies: [
-                "Nabla", "NablaFormats", "NablaPictures", "NablaPipeline",
+                "Nabla", "NablaFormats", "NablaPictures", "_NablaTool",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
@@ -161,15 +164,15 @@ let package = Package(
         ),
         .testTarget(
             name: "NablaBatchTests",
-            dependencies: ["Nabla", "NablaFormats", "NablaPipeline"]
+            dependencies: ["Nabla", "NablaFormats", "_NablaTool"]
         ),
         .testTarget(
-            name: "NablaPipelineTests",
-            dependencies: ["Nabla", "NablaFormats", "NablaHDF5", "NablaPipeline"]
+            name: "NablaToolTests",
+            dependencies: ["Nabla", "NablaFormats", "NablaHDF5", "_NablaTool"]
         ),
         .testTarget(
             name: "NablaCLITests",
-            dependencies: ["Nabla", "NablaFormats", "NablaPipeline", "NablaVerification"]
+            dependencies: ["Nabla", "NablaFormats", "_NablaTool", "NablaVerification"]
         ),
     ]
 )

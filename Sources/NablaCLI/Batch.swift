@@ -6,7 +6,7 @@ import Darwin
 import ArgumentParser
 import Foundation
 import Nabla
-import NablaPipeline
+import _NablaTool
 
 extension NablaCommand {
     /// `nabla batch`: `nabla gradient` over folders of files, in parallel, resumable.

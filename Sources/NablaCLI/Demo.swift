@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import NablaPictures
-import NablaPipeline
+import _NablaTool
 
 extension NablaCommand {
     /// `nabla demo`: the main job on an embedded problem.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import NablaPipeline
+import _NablaTool
 
 extension NablaCommand {
     /// `nabla gradient`: numpy.gradient on a file, and more.

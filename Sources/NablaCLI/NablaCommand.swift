@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import NablaPipeline
+import _NablaTool
 
 /// `nabla`: derivatives of fields sampled on N-D grids, on numpy's file formats.
 @main

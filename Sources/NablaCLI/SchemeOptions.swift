@@ -1,5 +1,5 @@
 import ArgumentParser
-import NablaPipeline
+import _NablaTool
 
 /// Options shared by every finite-difference command: spacing, accuracy, edges, periodic axes.
 struct SchemeOptions: ParsableArguments {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import NablaPipeline
+import _NablaTool
 
 extension NablaCommand {
     /// `nabla laplacian`.

@@ -114,9 +114,15 @@ public enum SpectralFFT {
     /// after `nabla: warning: `).
     public static func takeWisdomWarnings() -> [SpectralWarning] {
         FFTW.shared.settings.withLock { settings in
-            defer { settings.wisdomWarnings = [] }
-            return settings.wisdomWarnings
+            defer { settings.wisdomWarningsTaken = settings.wisdomWarnings.count }
+            return Array(settings.wisdomWarnings[settings.wisdomWarningsTaken...])
         }
+    }
+
+    /// Every problem met with the wisdom cache files in this process, oldest first, whether taken by
+    /// ``takeWisdomWarnings()`` or not.
+    public static var wisdomWarnings: [SpectralWarning] {
+        FFTW.shared.settings.withLock { $0.wisdomWarnings }
     }
 
     /// Frees every cached plan and pooled scratch buffer (they are rebuilt on demand).
@@ -152,8 +158,10 @@ final class FFTW: @unchecked Sendable {
         var defaultRigour: PlanningRigour = .measure
         var wisdomDirectory: String? = FFTW.defaultWisdomDirectory()
         var wisdomLoaded = [false, false]
-        /// Problems with the wisdom files, until ``SpectralFFT/takeWisdomWarnings()``.
+        /// Problems with the wisdom files (a process meets a handful at most), and how many of them
+        /// ``SpectralFFT/takeWisdomWarnings()`` has handed out.
         var wisdomWarnings: [SpectralWarning] = []
+        var wisdomWarningsTaken = 0
     }
 
     struct Cache {

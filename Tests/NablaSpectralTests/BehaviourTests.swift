@@ -151,7 +151,7 @@ struct BehaviourTests {
         let d = try spectralDerivative(of: f, along: 1, rigour: .measure)
         #expect(d.shape == f.shape)
         // Kept for the caller to read (a library does not print), naming the file.
-        let warnings = SpectralFFT.takeWisdomWarnings().filter { $0.description.contains(cacheFile) }
+        let warnings = SpectralFFT.wisdomWarnings.filter { $0.description.contains(cacheFile) }
         #expect(warnings.contains(.wisdomIgnored(path: cacheFile, reason: "it is corrupt or was written by another FFTW version or precision; it will be rewritten")))
         #expect(warnings.allSatisfy { $0.axis == nil && $0.description.hasPrefix("ignoring FFTW wisdom file \(cacheFile)") })
         #expect(SpectralFFT.importWisdom(fromFile: cacheFile) == true)

@@ -4,28 +4,28 @@ import Foundation
 ///
 /// ``Kind/usage``: bad option values, no inputs, two inputs that would write the same output (the `nabla`
 /// tool exits with status 2). ``Kind/environment``: the output folder cannot be created or written (status 1).
-public struct BatchError: Error, CustomStringConvertible, Sendable {
+package struct BatchError: Error, CustomStringConvertible, Sendable {
     /// `usage`: the command line is at fault (exit status 2); `environment`: the file system is (status 1).
-    public enum Kind: Sendable { case usage, environment }
+    package enum Kind: Sendable { case usage, environment }
     /// Whose fault the error is.
-    public var kind: Kind
+    package var kind: Kind
     /// The one-line message.
-    public var description: String
+    package var description: String
     /// An error with this message, a usage error by default.
-    public init(_ description: String, kind: Kind = .usage) {
+    package init(_ description: String, kind: Kind = .usage) {
         self.kind = kind
         self.description = description
     }
 }
 
 /// One file of a batch: where it is read from and where its result goes.
-public struct BatchItem: Sendable, Equatable {
+package struct BatchItem: Sendable, Equatable {
     /// The input file, as the user's path joined with its path inside the folder given.
-    public var input: URL
+    package var input: URL
     /// `OUTDIR/<relative folder>/<stem>.npz`.
-    public var output: URL
+    package var output: URL
     /// The input's size on disk, for progress.
-    public var fileBytes: Int
+    package var fileBytes: Int
 }
 
 /// Turning the inputs of `nabla batch` (files and folders) into a list of input → output pairs.
@@ -35,7 +35,7 @@ public struct BatchItem: Sendable, Equatable {
 /// `.name.tmp-*`) are skipped, and so is the output folder if it lies inside an input folder. The output
 /// of `folder/a/b/x.npy` is `OUTDIR/a/b/x.npz`; the output of a file named directly is `OUTDIR/x.npz`.
 /// The same file reached twice is processed once; two different files with the same output are refused.
-public enum BatchPlan {
+package enum BatchPlan {
     /// The input → output pairs for `inputs` (files and folders), in the order given, each folder's files
     /// sorted by relative path, by the rules above.
     ///
@@ -47,7 +47,7 @@ public enum BatchPlan {
     /// - Throws: ``BatchError`` for no inputs, an input that does not exist or has an unsupported
     ///   extension, folders without supported files, an output that would overwrite its input, or two
     ///   inputs with the same output.
-    public static func items(inputs: [String], outputDirectory: URL, recursive: Bool,
+    package static func items(inputs: [String], outputDirectory: URL, recursive: Bool,
                              outputExtension: String = "npz") throws(BatchError) -> [BatchItem] {
         guard !inputs.isEmpty else { throw BatchError("no inputs; give one or more files or folders") }
         let fm = FileManager.default

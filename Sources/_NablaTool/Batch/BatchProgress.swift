@@ -14,12 +14,12 @@ import Foundation
 ///
 /// In every mode a failed file is reported at once as `nabla: error: <file>: <reason>`: a failure is never
 /// silent. Rates count the bytes of files processed in this run (files skipped by `--resume` are not).
-public final class BatchProgress: @unchecked Sendable {  // state guarded by `lock`
+package final class BatchProgress: @unchecked Sendable {  // state guarded by `lock`
     /// `bar`, `lines` or `quiet`, as described above.
-    public enum Mode: Sendable { case bar, lines, quiet }
+    package enum Mode: Sendable { case bar, lines, quiet }
 
     /// How progress is shown.
-    public let mode: Mode
+    package let mode: Mode
     private let lock = NSLock()
     private var total = 0, totalBytes = 0
     private var done = 0, failed = 0, skipped = 0, ok = 0
@@ -30,12 +30,12 @@ public final class BatchProgress: @unchecked Sendable {  // state guarded by `lo
     private var barShown = false
 
     /// `quiet`, or chosen by whether stderr is a terminal.
-    public static func automatic(quiet: Bool) -> BatchProgress {
+    package static func automatic(quiet: Bool) -> BatchProgress {
         BatchProgress(mode: quiet ? .quiet : (isatty(2) == 1 ? .bar : .lines))
     }
 
     /// Progress shown in `mode`.
-    public init(mode: Mode) { self.mode = mode }
+    package init(mode: Mode) { self.mode = mode }
 
     func begin(files: Int, bytes: Int) {
         lock.lock()
@@ -125,20 +125,20 @@ func formatDuration(_ seconds: Double) -> String {
 }
 
 /// The outcome of a batch.
-public struct BatchSummary: Sendable, CustomStringConvertible {
+package struct BatchSummary: Sendable, CustomStringConvertible {
     /// Files processed successfully.
-    public var ok: Int
+    package var ok: Int
     /// Files that failed (each reported and logged).
-    public var failed: Int
+    package var failed: Int
     /// Files whose complete output was kept by `--resume`.
-    public var skipped: Int
+    package var skipped: Int
     /// Input bytes processed (skipped files not counted).
-    public var bytes: Int
+    package var bytes: Int
     /// Wall-clock time of the batch.
-    public var seconds: Double
+    package var seconds: Double
 
     /// `12 ok, 1 failed, 3 skipped; 1.5 GiB in 4.2 s (365.7 MiB/s)`.
-    public var description: String {
+    package var description: String {
         let rate = seconds > 0 ? " (\(ByteSize(bytes: max(1, Int(Double(bytes) / seconds))))/s)" : ""
         return "\(ok) ok, \(failed) failed, \(skipped) skipped; \(ByteSize(bytes: bytes)) in \(String(format: "%.1f", seconds)) s\(rate)"
     }

@@ -5,24 +5,24 @@ import NablaSpectral
 
 /// `nabla gradient`: differentiate one array file along selected axes and write one array per axis,
 /// named `axis0`, `axis1`, … after the axis index.
-public struct GradientJob: Sendable {
+package struct GradientJob: Sendable {
     /// The array file to read (`.npy`, `.npz`, `.csv`, `.tsv`, `.h5`, `.hdf5`; see ``FieldFiles``).
-    public var input: URL
+    package var input: URL
     /// The `.npz` member or HDF5 dataset to read, when the file holds several arrays.
-    public var key: String?
+    package var key: String?
     /// The column of a CSV/TSV table with a header to read (a 1-D field); `nil` reads the whole table.
-    public var column: String?
+    package var column: String?
     /// The axes to differentiate along, in the order of the results; `nil`: every axis.
-    public var axes: [Int]?
+    package var axes: [Int]?
     /// The scheme: spacing, accuracy, edge order, derivative order, periodic axes, method.
-    public var options: DifferenceOptions
+    package var options: DifferenceOptions
     /// The file to write (its extension picks the format): one array per selected axis.
-    public var output: URL
+    package var output: URL
     /// Receives warnings (e.g. data that does not look periodic along a spectral axis).
-    public var onWarning: @Sendable (String) -> Void
+    package var onWarning: @Sendable (String) -> Void
 
     /// A job; every argument sets the property of the same name. Warnings go to standard error by default.
-    public init(input: URL, key: String? = nil, column: String? = nil, axes: [Int]? = nil,
+    package init(input: URL, key: String? = nil, column: String? = nil, axes: [Int]? = nil,
                 options: DifferenceOptions = .init(), output: URL,
                 onWarning: @escaping @Sendable (String) -> Void = PipelineWarnings.printToStandardError) {
         self.input = input
@@ -39,7 +39,7 @@ public struct GradientJob: Sendable {
     ///
     /// - Returns: the names of the arrays written.
     @discardableResult
-    public func run() throws(PipelineError) -> [String] {
+    package func run() throws(PipelineError) -> [String] {
         let outputFormat = try FieldFiles.Format(of: output)
         try options.validate()
         try FileSafety.check(input: input, options: options, output: output)
@@ -61,7 +61,7 @@ public struct GradientJob: Sendable {
     /// instead of the input and every result.
     ///
     /// - Returns: the names written and the number of non-finite values in the results.
-    public static func differentiateAndWrite(
+    package static func differentiateAndWrite(
         _ field: AnyNDArray, axes: [Int]?, options: DifferenceOptions, spacing: [Spacing], file: String, to output: URL,
         onWarning: @escaping @Sendable (String) -> Void = { _ in }
     ) throws(PipelineError) -> (names: [String], nonFinite: Int) {
@@ -96,19 +96,19 @@ public struct GradientJob: Sendable {
 
     /// Whether ``differentiateAndWrite(_:axes:options:spacing:file:to:onWarning:)`` writes this input one
     /// axis at a time.
-    public static func streams(_ field: AnyNDArray, axisCount: Int, to output: URL) -> Bool {
+    package static func streams(_ field: AnyNDArray, axisCount: Int, to output: URL) -> Bool {
         guard let format = try? FieldFiles.Format(of: output) else { return false }
         return streams(inputBytes: field.count * field.dtype.itemSize, axisCount: axisCount, format: format)
     }
 
     /// Whether an input of `inputBytes` written as `format` is written one axis at a time.
-    public static func streams(inputBytes: Int, axisCount: Int, format: FieldFiles.Format) -> Bool {
+    package static func streams(inputBytes: Int, axisCount: Int, format: FieldFiles.Format) -> Bool {
         format == .npz && axisCount > 1 && inputBytes >= streamingThreshold
     }
 
     /// Inputs at least this large (in bytes) are differentiated one axis at a time and written as they come
     /// (`.npz` output), bounding peak memory to about twice the input.
-    public static let streamingThreshold = 256 << 20
+    package static let streamingThreshold = 256 << 20
 
     /// numpy's varargs split per selected axis (none, one number for all, or one each), or `nil` when they
     /// do not fit — the all-axes call then reports the error.
@@ -125,7 +125,7 @@ public struct GradientJob: Sendable {
 
     /// The gradient of a file's array, named `axis<k>` per selected axis `k`, by finite differences or
     /// spectrally (`options.method`).
-    public static func gradient(of field: AnyNDArray, axes: [Int]?, options: DifferenceOptions, spacing: [Spacing],
+    package static func gradient(of field: AnyNDArray, axes: [Int]?, options: DifferenceOptions, spacing: [Spacing],
                                 file: String, onWarning: @escaping @Sendable (String) -> Void = { _ in })
         throws(PipelineError) -> [(name: String, array: AnyNDArray)] {
         struct Op: FieldOperation {

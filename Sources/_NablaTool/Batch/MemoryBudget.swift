@@ -2,15 +2,15 @@ import Foundation
 
 /// A byte count given on the command line: `4G`, `512M`, `1.5GiB`, `64k`, `1000000` (units are powers of
 /// 1024; a trailing `B`/`iB` is optional).
-public struct ByteSize: Sendable, Equatable, CustomStringConvertible {
+package struct ByteSize: Sendable, Equatable, CustomStringConvertible {
     /// The number of bytes.
-    public var bytes: Int
+    package var bytes: Int
 
     /// A byte count.
-    public init(bytes: Int) { self.bytes = bytes }
+    package init(bytes: Int) { self.bytes = bytes }
 
     /// Parses `text`, or returns nil.
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         var s = text.trimmingCharacters(in: .whitespaces).uppercased()
         if s.hasSuffix("IB") { s.removeLast(2) } else if s.hasSuffix("B") { s.removeLast() }
         var multiplier = 1.0
@@ -25,7 +25,7 @@ public struct ByteSize: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// `1.5 GiB`, `512 MiB`, `900 B`.
-    public var description: String {
+    package var description: String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]
         var value = Double(bytes), unit = 0
         while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
@@ -33,7 +33,7 @@ public struct ByteSize: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Half of the machine's physical memory: the default budget.
-    public static var defaultBudget: ByteSize { ByteSize(bytes: max(1 << 26, Int(ProcessInfo.processInfo.physicalMemory / 2))) }
+    package static var defaultBudget: ByteSize { ByteSize(bytes: max(1 << 26, Int(ProcessInfo.processInfo.physicalMemory / 2))) }
 }
 
 /// A budget of bytes shared by a batch's workers: a worker reserves a file's estimated need before loading

@@ -18,33 +18,33 @@ import Nabla
 /// name only ever holds a complete archive. A rerun removes the temporaries of the outputs it plans
 /// (`.<name>.npz.tmp-*`) left by a killed run, and with `resume` keeps every output that is complete and
 /// at least as new as its input.
-public struct BatchJob: Sendable {
+package struct BatchJob: Sendable {
     /// Files and folders to process (see ``BatchPlan``).
-    public var inputs: [String]
+    package var inputs: [String]
     /// Where the outputs go: `OUTDIR/<relative folder>/<stem>.npz`.
-    public var outputDirectory: URL
+    package var outputDirectory: URL
     /// Whether folders include their subfolders.
-    public var recursive: Bool
+    package var recursive: Bool
     /// The `.npz` member or HDF5 dataset to read from each file that holds several arrays.
-    public var key: String?
+    package var key: String?
     /// The column of CSV/TSV inputs with a header (a 1-D field each).
-    public var column: String? = nil
+    package var column: String? = nil
     /// The axes to differentiate along; `nil`: every axis of each file's array.
-    public var axes: [Int]?
+    package var axes: [Int]?
     /// The scheme, the same for every file (as ``GradientJob/options``).
-    public var options: DifferenceOptions
+    package var options: DifferenceOptions
     /// The number of worker threads taking files (default: the number of cores).
-    public var jobs: Int
+    package var jobs: Int
     /// The memory budget; nil: half of physical memory.
-    public var memory: ByteSize?
+    package var memory: ByteSize?
     /// Keep every output that is complete and at least as new as its input, instead of recomputing it.
-    public var resume: Bool
+    package var resume: Bool
     /// A file receiving one JSON line per file (``BatchRecord/jsonLine``), if any: rewritten, or appended to
     /// with `resume`.
-    public var log: URL?
+    package var log: URL?
 
     /// A batch; every argument sets the property of the same name.
-    public init(inputs: [String], outputDirectory: URL, recursive: Bool = false, key: String? = nil, axes: [Int]? = nil,
+    package init(inputs: [String], outputDirectory: URL, recursive: Bool = false, key: String? = nil, axes: [Int]? = nil,
                 options: DifferenceOptions = .init(), jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
                 memory: ByteSize? = nil, resume: Bool = false, log: URL? = nil) {
         self.inputs = inputs
@@ -61,7 +61,7 @@ public struct BatchJob: Sendable {
 
     /// Plans, then processes every file. Throws only before any file is read (usage errors, an unusable
     /// output folder or log); a file that fails is reported through `progress`, logged and counted.
-    public func run(progress: BatchProgress) throws(BatchError) -> BatchSummary {
+    package func run(progress: BatchProgress) throws(BatchError) -> BatchSummary {
         guard jobs >= 1 else { throw BatchError("--jobs \(jobs) is not allowed; use 1 or more") }
         do { try options.validate() } catch { throw BatchError(error.description) }
         let spacing: [Spacing]

@@ -1,11 +1,11 @@
 /// An error of a file-level job. Its description is one line that names the file, the offending value
 /// and what was expected; the `nabla` tool prints it as `nabla: error: <description>`.
-public struct PipelineError: Error, CustomStringConvertible, Sendable {
+package struct PipelineError: Error, CustomStringConvertible, Sendable {
     /// The one-line message.
-    public var description: String
+    package var description: String
 
     /// An error with this message.
-    public init(_ description: String) { self.description = description }
+    package init(_ description: String) { self.description = description }
 
     /// Wraps any error with the file it concerns (unless its message already starts with that file).
     static func wrap(_ error: any Error, file: String) -> PipelineError {

@@ -2,7 +2,7 @@ import Foundation
 import Nabla
 import NablaFormats
 import NablaHDF5
-import NablaPipeline
+import _NablaTool
 import Testing
 
 /// A fresh temporary directory, removed when the value is released.

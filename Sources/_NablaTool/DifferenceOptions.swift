@@ -1,7 +1,7 @@
 import Nabla
 
 /// Which axes are periodic (their samples are one period; stencils wrap around).
-public enum PeriodicAxes: Sendable, Equatable {
+package enum PeriodicAxes: Sendable, Equatable {
     /// No axis is periodic.
     case none
     /// Every differentiated axis is periodic.
@@ -20,7 +20,7 @@ public enum PeriodicAxes: Sendable, Equatable {
 }
 
 /// How derivatives are computed.
-public enum DerivativeMethod: String, Sendable, Equatable, CaseIterable {
+package enum DerivativeMethod: String, Sendable, Equatable, CaseIterable {
     /// Finite differences (numpy's scheme by default; any accuracy with `accuracy`).
     case finiteDifference = "finite-difference"
     /// Spectral (FFT) derivatives: every differentiated axis is periodic with period `n · h`.
@@ -28,23 +28,23 @@ public enum DerivativeMethod: String, Sendable, Equatable, CaseIterable {
 }
 
 /// The scheme of a job: numpy's finite differences by default.
-public struct DifferenceOptions: Sendable, Equatable {
+package struct DifferenceOptions: Sendable, Equatable {
     /// Spacing arguments, numpy's varargs (none, one for all, or one per axis).
-    public var spacing: [SpacingArgument]
+    package var spacing: [SpacingArgument]
     /// Accuracy order at the edges of numpy's scheme (accuracy 2, first derivative): 1 or 2.
-    public var edgeOrder: Int
+    package var edgeOrder: Int
     /// The order of accuracy: an even number; 2 is numpy's.
-    public var accuracy: Int
+    package var accuracy: Int
     /// The derivative order along each differentiated axis.
-    public var derivative: Int
+    package var derivative: Int
     /// Periodic axes (finite differences; spectral derivatives treat every differentiated axis as periodic).
-    public var periodic: PeriodicAxes
+    package var periodic: PeriodicAxes
     /// Finite differences or spectral.
-    public var method: DerivativeMethod
+    package var method: DerivativeMethod
 
     /// Options; the defaults are numpy.gradient's (step 1, edge order 1, second-order accuracy, first
     /// derivative, no periodic axis, finite differences).
-    public init(spacing: [SpacingArgument] = [], edgeOrder: Int = 1, accuracy: Int = 2, derivative: Int = 1,
+    package init(spacing: [SpacingArgument] = [], edgeOrder: Int = 1, accuracy: Int = 2, derivative: Int = 1,
                 periodic: PeriodicAxes = .none, method: DerivativeMethod = .finiteDifference) {
         self.spacing = spacing
         self.edgeOrder = edgeOrder
@@ -57,7 +57,7 @@ public struct DifferenceOptions: Sendable, Equatable {
     /// The highest derivative order accepted. Finite-difference weights of order m scale like m!/h^m and
     /// cancel catastrophically; past order 32 no floating-point result is meaningful (and the stencil would
     /// need more than 32 points).
-    public static let maximumDerivative = 32
+    package static let maximumDerivative = 32
 
     /// Checks that need no data, so that a bad call reads nothing.
     func validate() throws(PipelineError) {

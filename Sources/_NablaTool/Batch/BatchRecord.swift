@@ -1,36 +1,36 @@
 import Foundation
 
 /// What happened to one file of a batch: one line of the `--log` file.
-public struct BatchRecord: Sendable {
+package struct BatchRecord: Sendable {
     /// `ok`: written; `failed`: an error (see ``error``); `skipped`: a complete output was kept by `--resume`.
-    public enum Status: String, Sendable { case ok, failed, skipped }
+    package enum Status: String, Sendable { case ok, failed, skipped }
 
     /// The input file's path.
-    public var input: String
+    package var input: String
     /// The output file's path.
-    public var output: String
+    package var output: String
     /// What happened.
-    public var status: Status
+    package var status: Status
     /// The input array's shape, when it was read.
-    public var shape: [Int]?
+    package var shape: [Int]?
     /// The input array's numpy dtype name, when it was read.
-    public var dtype: String?
+    package var dtype: String?
     /// Time spent on this file.
-    public var seconds: Double
+    package var seconds: Double
     /// The error message of a failed file.
-    public var error: String?
+    package var error: String?
     /// NaN and ±infinity elements in the input array, and in the results (a non-finite input value
     /// spreads to its neighbours' derivatives).
-    public var nonFiniteInput: Int?
+    package var nonFiniteInput: Int?
     /// NaN and ±infinity elements in the results.
-    public var nonFiniteOutput: Int?
+    package var nonFiniteOutput: Int?
     /// The input's size on disk.
-    public var bytes: Int
+    package var bytes: Int
     /// Remarks: why a file was skipped, or that it ran alone because it needs more than the memory budget.
-    public var note: String?
+    package var note: String?
 
     /// One line of JSON (keys in the order above, snake_case, absent values as `null`).
-    public var jsonLine: String {
+    package var jsonLine: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         // Encoding a struct of strings and numbers cannot fail; a non-finite `seconds` is written as null.
@@ -45,7 +45,7 @@ extension BatchRecord: Encodable {
         case nonFiniteInput = "nonfinite_input", nonFiniteOutput = "nonfinite_output", error, note
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(input, forKey: .input)
         try c.encode(output, forKey: .output)

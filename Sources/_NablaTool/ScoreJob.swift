@@ -13,16 +13,16 @@ import NablaVerification
 /// A.npy  vs B.npz    (or the other way) the archive's only array, or its array named after the .npy's stem
 /// ```
 /// Every dtype is converted to float64 first (numpy's `astype(np.float64)`; booleans are 0 and 1).
-public struct ScoreJob: Sendable {
+package struct ScoreJob: Sendable {
     /// The computed array file (`a`).
-    public var computed: URL
+    package var computed: URL
     /// The reference array file (`b`; the band is `atol + rtol·|b|`).
-    public var reference: URL
+    package var reference: URL
     /// The scoring options: tolerances, relative-error floor, edge width.
-    public var options: ScoreOptions
+    package var options: ScoreOptions
 
     /// A job with numpy.allclose's tolerances by default.
-    public init(computed: URL, reference: URL, absoluteTolerance: Double = 1e-8, relativeTolerance: Double = 1e-5,
+    package init(computed: URL, reference: URL, absoluteTolerance: Double = 1e-8, relativeTolerance: Double = 1e-5,
                 edgeWidth: Int = 1) {
         self.computed = computed
         self.reference = reference
@@ -31,7 +31,7 @@ public struct ScoreJob: Sendable {
     }
 
     /// A job with explicit options.
-    public init(computed: URL, reference: URL, options: ScoreOptions) {
+    package init(computed: URL, reference: URL, options: ScoreOptions) {
         self.computed = computed
         self.reference = reference
         self.options = options
@@ -41,7 +41,7 @@ public struct ScoreJob: Sendable {
     ///
     /// - Throws: ``PipelineError`` for invalid options, unreadable files, archives whose names differ (naming
     ///   the arrays missing on each side) and shapes that differ (naming the array and both shapes).
-    public func run() throws(PipelineError) -> ScoreResult {
+    package func run() throws(PipelineError) -> ScoreResult {
         do { try options.validate() } catch { throw PipelineError("\(error)") }
         let a = try FieldFiles.readAll(computed)
         let b = try FieldFiles.readAll(reference)
@@ -97,14 +97,14 @@ public struct ScoreJob: Sendable {
 }
 
 /// The outcome of a ``ScoreJob``: one score, or one per named array.
-public enum ScoreResult: Sendable, Hashable, Encodable, CustomStringConvertible {
+package enum ScoreResult: Sendable, Hashable, Encodable, CustomStringConvertible {
     /// Two single arrays.
     case single(FieldScore)
     /// Two archives, paired by name.
     case archive(NamedFieldScores)
 
     /// Whether every point of every array is within the band, with no NaN/Inf mismatch.
-    public var passed: Bool {
+    package var passed: Bool {
         switch self {
         case let .single(s): s.passed
         case let .archive(s): s.passed
@@ -112,7 +112,7 @@ public enum ScoreResult: Sendable, Hashable, Encodable, CustomStringConvertible 
     }
 
     /// The aligned, human-readable report.
-    public var description: String {
+    package var description: String {
         switch self {
         case let .single(s): s.description
         case let .archive(s): s.description
@@ -123,12 +123,12 @@ public enum ScoreResult: Sendable, Hashable, Encodable, CustomStringConvertible 
     /// `rel_l2_error`, `rms_error`, `argmax`, `mismatched`, `nan_mismatches`, `passed` and more at the top
     /// level, `interior` and `edge` objects, and for archives an `arrays` object with one such object per
     /// name. Non-finite numbers are the strings `"NaN"`, `"Infinity"`, `"-Infinity"`.
-    public func json() throws -> String {
+    package func json() throws -> String {
         try VerificationJSON.string(self)
     }
 
     /// Encodes the score (see ``json()``).
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         switch self {
         case let .single(s): try s.encode(to: encoder)
         case let .archive(s): try s.encode(to: encoder)

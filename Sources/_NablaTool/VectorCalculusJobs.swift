@@ -4,20 +4,20 @@ import NablaFormats
 import NablaSpectral
 
 /// `nabla laplacian`: the Laplacian of one array file, from true second-derivative stencils.
-public struct LaplacianJob: Sendable {
+package struct LaplacianJob: Sendable {
     /// The array file to read.
-    public var input: URL
+    package var input: URL
     /// The `.npz` member or HDF5 dataset to read, when the file holds several arrays.
-    public var key: String?
+    package var key: String?
     /// The scheme (spacing, accuracy, periodic axes, method); `edgeOrder` and `derivative` do not apply.
-    public var options: DifferenceOptions
+    package var options: DifferenceOptions
     /// The file to write, holding one array named `laplacian`.
-    public var output: URL
+    package var output: URL
     /// Receives warnings (e.g. data that does not look periodic for the spectral method).
-    public var onWarning: @Sendable (String) -> Void
+    package var onWarning: @Sendable (String) -> Void
 
     /// A job; every argument sets the property of the same name. Warnings go to standard error by default.
-    public init(input: URL, key: String? = nil, options: DifferenceOptions = .init(), output: URL,
+    package init(input: URL, key: String? = nil, options: DifferenceOptions = .init(), output: URL,
                 onWarning: @escaping @Sendable (String) -> Void = PipelineWarnings.printToStandardError) {
         self.input = input
         self.key = key
@@ -27,7 +27,7 @@ public struct LaplacianJob: Sendable {
     }
 
     /// Reads, computes and writes one array named `laplacian`.
-    public func run() throws(PipelineError) {
+    package func run() throws(PipelineError) {
         _ = try FieldFiles.Format(of: output)
         try options.validate()
         try FileSafety.check(input: input, options: options, output: output)
@@ -86,23 +86,23 @@ func readVectorField(_ url: URL) throws(PipelineError) -> [AnyNDArray] {
 }
 
 /// `nabla divergence` and `nabla curl`: operators on a vector field read from a `.npz` of components.
-public struct VectorFieldJob: Sendable {
+package struct VectorFieldJob: Sendable {
     /// The operator: `divergence` (`Σ_k ∂F_k/∂x_k`) or `curl` (3-D: three components; 2-D: the scalar
     /// `∂F1/∂x0 − ∂F0/∂x1`).
-    public enum Operator: String, Sendable { case divergence, curl }
+    package enum Operator: String, Sendable { case divergence, curl }
 
     /// Which operator to apply.
-    public var operation: Operator
+    package var operation: Operator
     /// A `.npz` (or HDF5 file) holding one component per axis, in axis order (`axis0`, `axis1`, … as
     /// `nabla gradient` writes them).
-    public var input: URL
+    package var input: URL
     /// The scheme (spacing, edge order, accuracy, periodic axes).
-    public var options: DifferenceOptions
+    package var options: DifferenceOptions
     /// The file to write.
-    public var output: URL
+    package var output: URL
 
     /// A job; every argument sets the property of the same name.
-    public init(_ operation: Operator, input: URL, options: DifferenceOptions = .init(), output: URL) {
+    package init(_ operation: Operator, input: URL, options: DifferenceOptions = .init(), output: URL) {
         self.operation = operation
         self.input = input
         self.options = options
@@ -112,7 +112,7 @@ public struct VectorFieldJob: Sendable {
     /// Reads, computes and writes: the divergence as one array `divergence`; the curl of a 3-D field as
     /// `axis0`, `axis1`, `axis2`, of a 2-D field as one array `curl`.
     @discardableResult
-    public func run() throws(PipelineError) -> [String] {
+    package func run() throws(PipelineError) -> [String] {
         let format = try FieldFiles.Format(of: output)
         try options.validate()
         try FileSafety.check(input: input, options: options, output: output)

@@ -16,14 +16,14 @@ import NablaHDF5
 /// a `:` only when the part before it names an existing `.h5`/`.hdf5` file (and the whole path does not
 /// name a file), so ordinary file names containing `:` keep working. For output, `out.h5:/group` writes
 /// the datasets under `/group`.
-public enum FieldFiles {
+package enum FieldFiles {
     /// A file format, chosen from a path's extension.
-    public enum Format: String, Sendable, CaseIterable {
+    package enum Format: String, Sendable, CaseIterable {
         case npy, npz, csv, tsv, h5, hdf5
 
         /// The format of `url` from its extension (after removing any `:/dataset` suffix of an HDF5
         /// path), or an error naming the extension and the choices.
-        public init(of url: URL) throws(PipelineError) {
+        package init(of url: URL) throws(PipelineError) {
             try FieldFiles.checkDatasetPath(url)
             let file = FieldFiles.location(of: url).file
             let ext = file.pathExtension.lowercased()
@@ -35,11 +35,11 @@ public enum FieldFiles {
         }
 
         /// Whether the format is HDF5 (`.h5` or `.hdf5`).
-        public var isHDF5: Bool { self == .h5 || self == .hdf5 }
+        package var isHDF5: Bool { self == .h5 || self == .hdf5 }
         /// Whether the format is a text table (`.csv` or `.tsv`).
-        public var isTable: Bool { self == .csv || self == .tsv }
+        package var isTable: Bool { self == .csv || self == .tsv }
         /// Whether a file of this format can hold several arrays.
-        public var holdsSeveralArrays: Bool { self == .npz || isHDF5 }
+        package var holdsSeveralArrays: Bool { self == .npz || isHDF5 }
     }
 
     // MARK: HDF5 paths
@@ -49,7 +49,7 @@ public enum FieldFiles {
     /// The split happens at a `:` (the last one first) only when the text before it names an existing
     /// `.h5` or `.hdf5` file and the whole path does not name an existing file; otherwise the whole path is
     /// the file and the dataset is `nil`.
-    public static func splitDatasetPath(_ path: String) -> (file: String, dataset: String?) {
+    package static func splitDatasetPath(_ path: String) -> (file: String, dataset: String?) {
         let manager = FileManager.default
         guard path.contains(":"), !isRegularFile(path, manager) else { return (path, nil) }
         var index = path.endIndex
@@ -67,7 +67,7 @@ public enum FieldFiles {
     /// The file and HDF5 dataset (or group) a URL names: `FILE.h5:/path` for an existing file (see
     /// ``splitDatasetPath(_:)``), or, for a file still to be written, any `NAME.h5:/group` whose suffix
     /// starts with `/`.
-    public static func location(of url: URL) -> (file: URL, dataset: String?) {
+    package static func location(of url: URL) -> (file: URL, dataset: String?) {
         let path = url.path
         guard path.contains(":") else { return (url, nil) }
         let (file, dataset) = splitDatasetPath(path)
@@ -105,7 +105,7 @@ public enum FieldFiles {
     /// Reads every array of a file: one, named after the file's stem, for `.npy`, `.csv` and `.tsv`; all
     /// members for `.npz`; all datasets for HDF5 (named by their paths without the leading `/`, or
     /// relative to the group in `FILE.h5:/group`).
-    public static func readAll(_ url: URL) throws(PipelineError) -> [(name: String, array: AnyNDArray)] {
+    package static func readAll(_ url: URL) throws(PipelineError) -> [(name: String, array: AnyNDArray)] {
         let (file, dataset) = location(of: url)
         let format = try Format(of: url)
         try FileSafety.checkReadable(file)
@@ -123,7 +123,7 @@ public enum FieldFiles {
 
     /// Reads one array: the only one in the file, the `.npz` member or HDF5 dataset named `key` (or by a
     /// `FILE.h5:/dataset` path), or, for `.csv`/`.tsv`, the grid or the column with the header `column`.
-    public static func read(_ url: URL, key: String? = nil, column: String? = nil) throws(PipelineError) -> AnyNDArray {
+    package static func read(_ url: URL, key: String? = nil, column: String? = nil) throws(PipelineError) -> AnyNDArray {
         let (file, dataset) = location(of: url)
         let format = try Format(of: url)
         try FileSafety.checkReadable(file)
@@ -165,7 +165,7 @@ public enum FieldFiles {
     /// Writes arrays to `url` atomically (temporary file, then rename). A `.npy`, `.csv` or `.tsv` file
     /// holds exactly one array (for CSV/TSV a 1-D or 2-D one); `out.h5:/group` puts the datasets under
     /// `/group`.
-    public static func write(_ arrays: [(name: String, array: AnyNDArray)], to url: URL) throws(PipelineError) {
+    package static func write(_ arrays: [(name: String, array: AnyNDArray)], to url: URL) throws(PipelineError) {
         let (file, group) = location(of: url)
         let format = try Format(of: url)
         do {

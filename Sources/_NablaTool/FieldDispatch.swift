@@ -7,15 +7,15 @@ import NablaSpectral
 ///
 /// ``FieldDispatch`` calls it with the element type of the file's data, so `Float` stays `Float` and
 /// integers are differentiated as `Double`, as numpy does.
-public protocol FieldOperation {
+package protocol FieldOperation {
     func apply<T: FieldScalar>(_ fields: [NDArray<T>]) throws(NablaError) -> [NDArray<T>]
 }
 
 /// Runs a ``FieldOperation`` on arrays read from files, choosing the element type from their dtypes.
-public enum FieldDispatch {
+package enum FieldDispatch {
     /// The element type an operation on these dtypes is computed in: a floating type is kept when all
     /// arrays share it; integers, and mixed types, are computed in float64. Booleans are refused.
-    public static func run<Op: FieldOperation>(_ op: Op, on fields: [AnyNDArray], file: String) throws(PipelineError) -> [AnyNDArray] {
+    package static func run<Op: FieldOperation>(_ op: Op, on fields: [AnyNDArray], file: String) throws(PipelineError) -> [AnyNDArray] {
         try computing(fields, file: file) { precision throws in
             switch precision {
             case .float32: try op.apply(fields.compactMap { $0.array(of: Float.self) }).map(AnyNDArray.init)
@@ -56,14 +56,14 @@ extension FieldDispatch {
 }
 
 /// An operation on fields through the spectral path (`Double` or `Float`), written once, generically.
-public protocol SpectralFieldOperation {
+package protocol SpectralFieldOperation {
     func apply<T: SpectralScalar>(_ fields: [NDArray<T>]) throws -> [NDArray<T>]
 }
 
 extension FieldDispatch {
     /// Runs a ``SpectralFieldOperation``: float32 stays float32, float16 is computed in float32 and
     /// rounded back (FFTW has no half precision), everything else is computed in float64.
-    public static func run<Op: SpectralFieldOperation>(_ op: Op, on fields: [AnyNDArray], file: String) throws(PipelineError) -> [AnyNDArray] {
+    package static func run<Op: SpectralFieldOperation>(_ op: Op, on fields: [AnyNDArray], file: String) throws(PipelineError) -> [AnyNDArray] {
         try computing(fields, file: file) { precision throws in
             switch precision {
             case .float32: try op.apply(fields.compactMap { $0.array(of: Float.self) }).map(AnyNDArray.init)
@@ -77,9 +77,9 @@ extension FieldDispatch {
 }
 
 /// Where jobs send warnings: `nabla: warning: …` lines on standard error by default.
-public enum PipelineWarnings {
+package enum PipelineWarnings {
     /// Prints `nabla: warning: <message>` on standard error.
-    @Sendable public static func printToStandardError(_ message: String) {
+    @Sendable package static func printToStandardError(_ message: String) {
         FileHandle.standardError.write(Data("nabla: warning: \(message)\n".utf8))
     }
 }

@@ -4,14 +4,14 @@ import NablaFormats
 
 /// One spacing argument of `nabla gradient --spacing V`: a number, or the path of a 1-D `.npy` file of
 /// coordinates — numpy.gradient's varargs.
-public enum SpacingArgument: Sendable, Equatable, CustomStringConvertible {
+package enum SpacingArgument: Sendable, Equatable, CustomStringConvertible {
     /// A uniform step `h`.
     case number(Double)
     /// A 1-D `.npy` file holding the coordinates of the samples along the axis.
     case coordinates(URL)
 
     /// Parses a command-line value: a number if it reads as one, otherwise a file path.
-    public init(parsing text: String) {
+    package init(parsing text: String) {
         if let value = Double(text.trimmingCharacters(in: .whitespaces)) {
             self = .number(value)
         } else {
@@ -20,7 +20,7 @@ public enum SpacingArgument: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The number, or the file's path.
-    public var description: String {
+    package var description: String {
         switch self {
         case let .number(v): "\(v)"
         case let .coordinates(url): url.path

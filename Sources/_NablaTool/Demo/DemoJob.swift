@@ -17,18 +17,18 @@ import NablaVerification
 ///    geometrically to rounding, finite differences as `h^p`.
 /// 3. Files: the potential and the field (`.npy`, `.npz`), a picture of `|E|` on the `y = 0` plane with
 ///    field arrows, and two convergence plots (PNG, SVG or PDF: ``format``).
-public struct DemoJob: Sendable {
+package struct DemoJob: Sendable {
     /// Where the files go (created if missing).
-    public var outputDirectory: URL
+    package var outputDirectory: URL
     /// Samples per axis of the finest dipole grid (rounded down to `4k + 1`, at least 17).
-    public var size: Int
+    package var size: Int
     /// The format of the three pictures.
-    public var format: PictureFormat
+    package var format: PictureFormat
     /// Receives the printed report, line by line.
-    public var report: @Sendable (String) -> Void
+    package var report: @Sendable (String) -> Void
 
     /// A demo writing to `outputDirectory`, with `size` samples per axis on the finest dipole grid.
-    public init(outputDirectory: URL, size: Int = 65, format: PictureFormat = .png,
+    package init(outputDirectory: URL, size: Int = 65, format: PictureFormat = .png,
                 report: @escaping @Sendable (String) -> Void = { print($0) }) {
         self.outputDirectory = outputDirectory
         self.size = size
@@ -37,13 +37,13 @@ public struct DemoJob: Sendable {
     }
 
     /// The dipole of the demo.
-    public enum Dipole {
+    package enum Dipole {
         /// Charges `(q, z)` on the z axis.
-        public static let charges: [(q: Double, z: Double)] = [(1, 0.5), (-1, -0.5)]
+        package static let charges: [(q: Double, z: Double)] = [(1, 0.5), (-1, -0.5)]
         /// Points closer than this to a charge are excluded from scoring.
-        public static let exclusionRadius = 0.6
+        package static let exclusionRadius = 0.6
         /// The box is `[-halfWidth, halfWidth]³`.
-        public static let halfWidth = 2.0
+        package static let halfWidth = 2.0
 
         static func distances(_ p: [Double]) -> [(q: Double, d: [Double], r: Double)] {
             charges.map { c in
@@ -53,24 +53,24 @@ public struct DemoJob: Sendable {
         }
 
         /// `V = Σ q / r`.
-        public static func potential(_ p: [Double]) -> Double {
+        package static func potential(_ p: [Double]) -> Double {
             distances(p).reduce(0) { $0 + $1.q / $1.r }
         }
 
         /// `E = -∇V = Σ q (p - c) / r³`, component `k`.
-        public static func field(_ p: [Double], _ k: Int) -> Double {
+        package static func field(_ p: [Double], _ k: Int) -> Double {
             distances(p).reduce(0) { $0 + $1.q * $1.d[k] / ($1.r * $1.r * $1.r) }
         }
 
         /// Whether `p` lies within the exclusion radius of a charge.
-        public static func isExcluded(_ p: [Double]) -> Bool {
+        package static func isExcluded(_ p: [Double]) -> Bool {
             distances(p).contains { $0.r < exclusionRadius }
         }
     }
 
     /// Runs the demo. Returns the files written.
     @discardableResult
-    public func run() throws(PipelineError) -> [URL] {
+    package func run() throws(PipelineError) -> [URL] {
         let finest = (max(17, size) - 1) / 4 * 4 + 1
         guard finest <= 257 else {
             throw PipelineError("--size \(size) is too large for the demo; use at most 257 (points per axis)")
