@@ -4,13 +4,16 @@
 /// Every operator (gradient, derivative, Laplacian, divergence, curl, Jacobian, Hessian) validates its
 /// arguments here, so they all fail the same way on the same bad input.
 struct DifferencePlan: Sendable {
-    let shape: [Int]
+    private(set) var shape: [Int]
     /// Selected axes, non-negative, in the caller's order.
     let axes: [Int]
     /// One per selected axis.
-    let spacings: [ResolvedSpacing]
-    /// One per selected axis.
+    private(set) var spacings: [ResolvedSpacing]
+    /// One per selected axis: whether the axis is periodic (its scheme is the periodic one).
     let periodic: [Bool]
+    /// One per selected axis: whether stencils wrap around the ends. Equal to ``periodic`` except in a
+    /// slab's plan (``restricted(toPlanes:)``), whose halo planes stand in for the wrap.
+    private(set) var wraps: [Bool]
     let edgeOrder: Int
     let accuracy: Int
     /// The derivative order of the single-axis stencils.
@@ -70,6 +73,7 @@ struct DifferencePlan: Sendable {
         self.axes = axes
         self.spacings = spacings
         self.periodic = axes.map { periodicSet.contains($0) }
+        self.wraps = self.periodic
         self.edgeOrder = edgeOrder
         self.accuracy = accuracy
         self.derivative = derivative
@@ -92,13 +96,43 @@ struct DifferencePlan: Sendable {
         switch spacing {
         case let .weakStep(h):
             return .native(FiniteDifference.uniform(length: n, step: h, derivative: m, accuracy: accuracy,
-                                                    periodic: isPeriodic, as: T.self))
+                                                    periodic: wraps[position], as: T.self))
         case let .strongStep(h):
             return .inDouble(FiniteDifference.uniform(length: n, step: h, derivative: m, accuracy: accuracy,
-                                                      periodic: isPeriodic, as: Double.self))
+                                                      periodic: wraps[position], as: Double.self))
         case let .steps(_, x):
             return .inDouble(FiniteDifference.nonUniform(coordinates: x, derivative: m, accuracy: accuracy))
         }
+    }
+}
+
+extension DifferencePlan {
+    /// The halo depth a slab decomposition along axis 0 needs for this plan: enough planes beyond its own
+    /// that every owned plane sees exactly the samples it sees in the whole field (centred stencils inside,
+    /// the `m + p`-point one-sided windows at a global edge, the non-uniform centred windows).
+    func haloDepth(derivatives: [Int]? = nil) -> Int {
+        (derivatives ?? [derivative]).map { m in
+            m + accuracy + max(Stencil.centralHalfWidth(derivative: m, accuracy: accuracy), (m + accuracy) / 2)
+        }.max() ?? 0
+    }
+
+    /// The plan for the buffer of a slab: axis 0 cut to the planes `planes` (global indices, in buffer
+    /// order, halos included), its coordinates cut alike (kept non-uniform even where the cut is evenly
+    /// spaced, so the arithmetic stays the whole field's), and no wrap along axis 0 (the halo planes hold
+    /// the wrapped samples) while its scheme stays periodic.
+    func restricted(toPlanes planes: [Int], wrapsAxis0: Bool = false) -> DifferencePlan {
+        var plan = self
+        var shape = self.shape
+        shape[0] = planes.count
+        plan.shape = shape
+        for (position, axis) in axes.enumerated() where axis == 0 {
+            if case let .steps(_, x) = spacings[position] {
+                let cut = planes.map { x[$0] }
+                plan.spacings[position] = .steps(zip(cut.dropFirst(), cut).map { $0 - $1 }, coordinates: cut)
+            }
+            plan.wraps[position] = wrapsAxis0
+        }
+        return plan
     }
 }
 

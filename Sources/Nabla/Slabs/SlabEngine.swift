@@ -1,0 +1,293 @@
+import Dispatch
+
+/// A finite-difference operation the slab engine applies to a field too large to hold: gradient (any
+/// derivative order, accuracy, edge order, coordinates, periodic axes), Laplacian, divergence, curl.
+///
+/// The results are those of the in-memory functions (``gradient(of:spacing:axes:edgeOrder:accuracy:derivative:periodicAxes:)->[NDArray<T>]``,
+/// ``laplacian(of:spacing:accuracy:periodicAxes:)``, ``divergence(of:spacing:edgeOrder:accuracy:periodicAxes:)``,
+/// ``curl(of:spacing:edgeOrder:accuracy:periodicAxes:)``) to the bit, whatever the slab size: each slab's
+/// buffer holds the halo planes its stencils need (see ``SlabDecomposition``).
+public struct SlabbedOperation: Sendable, Equatable {
+    /// What is computed.
+    public enum Kind: Sendable, Equatable {
+        /// One result per selected axis (`nil`: every axis), the `derivative`-th derivative along it.
+        case gradient(axes: [Int]?, derivative: Int)
+        /// One result: the sum of the second derivatives along every axis.
+        case laplacian
+        /// One result from one component per axis: `Σ_k ∂F_k/∂x_k`.
+        case divergence
+        /// From one component per axis: three results in 3-D, one in 2-D.
+        case curl
+    }
+
+    /// What is computed.
+    public var kind: Kind
+    /// numpy's varargs: none, one number for all axes, or one entry per differentiated axis (every axis
+    /// for the Laplacian, divergence and curl).
+    public var spacing: [Spacing]
+    /// 1 or 2: the edge accuracy of numpy's scheme.
+    public var edgeOrder: Int
+    /// The even order of accuracy, 2…16.
+    public var accuracy: Int
+    /// Axes whose samples are one period.
+    public var periodicAxes: [Int]
+
+    /// An operation; the arguments mean what they mean for the in-memory functions.
+    public init(_ kind: Kind, spacing: [Spacing] = [], edgeOrder: Int = 1, accuracy: Int = 2, periodicAxes: [Int] = []) {
+        self.kind = kind
+        self.spacing = spacing
+        self.edgeOrder = edgeOrder
+        self.accuracy = accuracy
+        self.periodicAxes = periodicAxes
+    }
+
+    /// The number of input components: the rank for divergence and curl, else 1.
+    public func inputCount(rank: Int) -> Int {
+        switch kind {
+        case .gradient, .laplacian: 1
+        case .divergence, .curl: rank
+        }
+    }
+
+    /// The number of results on a field of `shape`.
+    public func resultCount(shape: [Int]) throws(NablaError) -> Int {
+        switch kind {
+        case let .gradient(axes, _): try normalizedAxes(axes, rank: shape.count).count
+        case .laplacian, .divergence: 1
+        case .curl: shape.count == 3 ? 3 : 1
+        }
+    }
+
+    /// The checked plan on the whole field (the in-memory functions' checks and errors).
+    func plan(shape: [Int]) throws(NablaError) -> DifferencePlan {
+        if case .curl = kind, shape.count != 2 && shape.count != 3 {
+            throw .invalidShape("curl needs a 2-D or 3-D vector field; these components have shape \(shape)")
+        }
+        let (axes, derivative): ([Int]?, Int) = switch kind {
+        case let .gradient(axes, m): (axes, m)
+        case .laplacian: (nil, 2)
+        case .divergence, .curl: (nil, 1)
+        }
+        return try DifferencePlan(shape: shape, spacing: spacing, axes: axes, edgeOrder: kind == .laplacian ? 1 : edgeOrder,
+                                  accuracy: accuracy, derivatives: nil, derivative: derivative, periodicAxes: periodicAxes)
+    }
+
+    /// The halo depth along axis 0 on a field of `shape`: 0 when axis 0 is not differentiated.
+    public func haloDepth(shape: [Int]) throws(NablaError) -> Int {
+        let plan = try plan(shape: shape)
+        return plan.axes.contains(0) ? plan.haloDepth() : 0
+    }
+
+    /// The most planes per slab that keep the engine's buffers within `memory` bytes for elements of
+    /// `elementSize` bytes: two input buffers and two sets of result buffers (one being read or written
+    /// while the other is computed), each holding a slab and its halos.
+    ///
+    /// - Throws: ``NablaError/invalidArgument(_:)`` naming the bytes needed when not even one plane fits.
+    public func planesPerSlab(shape: [Int], elementSize: Int, memory: Int) throws(NablaError) -> Int {
+        let depth = try haloDepth(shape: shape)
+        let planeBytes = shape.dropFirst().reduce(elementSize) { $0.multipliedReportingOverflow(by: $1).partialValue }
+        let buffers = 2 * (inputCount(rank: shape.count) + (try resultCount(shape: shape)))
+        let perPlane = planeBytes.multipliedReportingOverflow(by: buffers)
+        let fixed = perPlane.partialValue.multipliedReportingOverflow(by: 2 * depth)
+        guard !perPlane.overflow, !fixed.overflow, perPlane.partialValue > 0 else {
+            throw .invalidArgument("one plane of shape \(Array(shape.dropFirst())) is too large to process")
+        }
+        let planes = (memory - fixed.partialValue) / perPlane.partialValue
+        guard planes >= 1 else {
+            let needed = fixed.partialValue + perPlane.partialValue
+            throw .invalidArgument("the memory budget of \(memory) bytes cannot hold one slab: one plane with its \(2 * depth) halo planes, in \(buffers) buffers, needs \(needed) bytes; allow more memory")
+        }
+        return planes
+    }
+
+    /// Computes the results of `inputs` (the buffer of one slab, or the whole field) under `plan` into
+    /// `outputs`, reusing arrays of the right shape.
+    func apply<T: FieldScalar>(_ inputs: [NDArray<T>], plan: DifferencePlan, into outputs: inout [NDArray<T>]) throws(NablaError) {
+        let shape = inputs[0].shape
+        if case .divergence = kind { _ = try vectorFieldShape(inputs) }
+        if case .curl = kind { _ = try vectorFieldShape(inputs) }
+        let count = try resultCount(shape: shape)
+        if outputs.count > count { outputs.removeLast(outputs.count - count) }
+        for k in 0..<count {
+            if k == outputs.count { outputs.append(NDArray<T>.uninitialized(shape: shape)) }
+            if outputs[k].shape != shape { outputs[k] = NDArray<T>.uninitialized(shape: shape) }
+        }
+        switch kind {
+        case .gradient:
+            inputs[0].apply(plan.axes.indices.map { plan.stencil(at: $0) }, along: plan.axes, into: &outputs)
+        case .laplacian:
+            for position in plan.axes.indices {
+                outputs[0].apply(plan.stencil(at: position), along: plan.axes[position], from: inputs[0], accumulate: position > 0)
+            }
+        case .divergence:
+            for k in plan.axes.indices {
+                outputs[0].apply(plan.stencil(at: k), along: k, from: inputs[k], accumulate: k > 0)
+            }
+        case .curl:
+            let pairs = shape.count == 3 ? [(2, 1), (0, 2), (1, 0)] : [(1, 0)]
+            for (c, (a, b)) in pairs.enumerated() {
+                outputs[c].apply(plan.stencil(at: b), along: b, from: inputs[a], accumulate: false)
+                outputs[c].apply(plan.stencil(at: a).negated, along: a, from: inputs[b], accumulate: true)
+            }
+        }
+    }
+}
+
+/// The slab engine: applies `operation` to the field `source` serves, a slab of axis 0 at a time, and
+/// hands the results to `sink` plane by plane, in increasing order.
+///
+/// Memory holds two input buffers and two sets of result buffers of `planesPerSlab` planes plus halos
+/// (see ``SlabbedOperation/planesPerSlab(shape:elementSize:memory:)``), never the whole field. Reading the
+/// next slab and writing the previous one's results overlap with computing the current one. The results
+/// equal the in-memory functions' bit for bit, whatever `planesPerSlab`.
+///
+/// - Throws: the ``NablaError`` the in-memory function throws for the same arguments (before anything is
+///   read), or whatever `source` or `sink` throws (then the sink holds part of the results: a file sink
+///   must discard them).
+/// - Complexity: the in-memory function's work, plus `2·depth` halo planes per slab read and computed again.
+public func streamDifferences<Source: FieldSource, Sink: FieldSink>(
+    _ operation: SlabbedOperation, from source: Source, to sink: Sink, planesPerSlab: Int
+) throws where Source.Scalar == Sink.Scalar {
+    let shape = source.shape
+    let plan = try operation.plan(shape: shape)
+    let inputs = operation.inputCount(rank: shape.count)
+    guard source.componentCount == inputs else {
+        throw NablaError.invalidArgument("\(inputs) component\(inputs == 1 ? "" : "s") are needed, the source has \(source.componentCount)")
+    }
+    let n0 = shape[0]
+    guard n0 > 0, shape.allSatisfy({ $0 > 0 }) else { return }
+    let differentiatesAxis0 = plan.axes.contains(0)
+    let periodic0 = zip(plan.axes, plan.periodic).contains { $0 == 0 && $1 }
+    let depth = differentiatesAxis0 ? plan.haloDepth() : 0
+    // One slab for the whole field when it fits, or when a periodic axis 0 is too short to cut: then the
+    // computation is exactly the in-memory one.
+    let whole = planesPerSlab >= n0 || (periodic0 && 2 * depth >= n0)
+    let slabs = try SlabDecomposition(planeCount: n0, depth: whole ? 0 : depth, periodic: periodic0 && !whole,
+                                      planesPerSlab: whole ? n0 : planesPerSlab)
+    let rest = Array(shape.dropFirst())
+    let pipeline = SlabPipeline<Source.Scalar>(inputs: inputs)
+
+    func read(_ slab: Slab, into set: Int) throws {
+        for c in 0..<inputs {
+            let bufferShape = [slab.bufferPlaneCount] + rest
+            try pipeline.withInput(set, c) { buffer in
+                if buffer.shape != bufferShape { buffer = NDArray<Source.Scalar>.uninitialized(shape: bufferShape) }
+                try source.read(component: c, runs: slab.bufferRuns, into: &buffer)
+            }
+        }
+    }
+
+    do {
+        try read(slabs[0], into: 0)
+        try run()
+    } catch {
+        pipeline.drain()
+        throw error
+    }
+
+    func run() throws {
+    for k in 0..<slabs.count {
+        let slab = slabs[k]
+        let set = k % 2
+        // Read ahead: the next slab goes into the other input set while this one is computed.
+        if k + 1 < slabs.count {
+            let next = slabs[k + 1]
+            pipeline.startRead { try read(next, into: 1 - set) }
+        }
+        // The results of slab k - 2 used this output set: their write must be done.
+        try pipeline.waitForWrite(set)
+        let slabPlan = whole ? plan : plan.restricted(toPlanes: slab.bufferPlanes)
+        try pipeline.compute(set) { inputs, outputs throws(NablaError) in
+            try operation.apply(inputs, plan: slabPlan, into: &outputs)
+        }
+        pipeline.startWrite(from: set) { outputs in
+            for (r, result) in outputs.enumerated() {
+                try sink.write(result: r, planes: slab.planes, from: result, bufferPlane: slab.ownedOffset)
+            }
+        }
+        try pipeline.waitForRead()
+    }
+    try pipeline.waitForWrite(0)
+    try pipeline.waitForWrite(1)
+    }
+}
+
+/// The buffers of the slab engine and the two background queues that read ahead and write behind.
+///
+/// `@unchecked Sendable`: each buffer set is used by one party at a time — the reader fills set `s`'s
+/// inputs only while the computation works on the other set, and the writer reads set `s`'s outputs only
+/// until ``waitForWrite(_:)`` returns for it; the engine's loop orders these hand-overs. The two sets are
+/// separate objects so that the reader, the writer and the computation never touch one variable at once.
+final class SlabPipeline<T: FieldScalar>: @unchecked Sendable {
+    final class BufferSet {
+        var inputs: [NDArray<T>]
+        var outputs: [NDArray<T>] = []
+        init(_ count: Int) { inputs = Array(repeating: NDArray<T>.uninitialized(shape: [0]), count: count) }
+    }
+
+    private let sets: [BufferSet]
+    private let reader = DispatchQueue(label: "nabla.slab.read")
+    private let writer = DispatchQueue(label: "nabla.slab.write")
+    private var pendingRead: DispatchWorkItem?
+    private var pendingWrites: [DispatchWorkItem?] = [nil, nil]
+    private let failure = Locked<(any Error)?>(nil)
+
+    init(inputs count: Int) { sets = [BufferSet(count), BufferSet(count)] }
+
+    func withInput(_ set: Int, _ component: Int, _ body: (inout NDArray<T>) throws -> Void) throws {
+        try body(&sets[set].inputs[component])
+    }
+
+    func compute(_ set: Int, _ body: ([NDArray<T>], inout [NDArray<T>]) throws(NablaError) -> Void) throws(NablaError) {
+        let buffers = sets[set]
+        try body(buffers.inputs, &buffers.outputs)
+    }
+
+    private func record(_ body: () throws -> Void) {
+        do { try body() } catch { failure.withLock { if $0 == nil { $0 = error } } }
+    }
+
+    private func rethrow() throws {
+        if let error = failure.withLock({ $0 }) { throw error }
+    }
+
+    func startRead(_ body: @escaping () throws -> Void) {
+        let work = UncheckedSendable(body)
+        let item = DispatchWorkItem { [self] in record(work.value) }
+        pendingRead = item
+        reader.async(execute: item)
+    }
+
+    func waitForRead() throws {
+        pendingRead?.wait()
+        pendingRead = nil
+        try rethrow()
+    }
+
+    func startWrite(from set: Int, _ body: @escaping ([NDArray<T>]) throws -> Void) {
+        let work = UncheckedSendable(body)
+        let buffers = sets[set]
+        let item = DispatchWorkItem { [self] in record { try work.value(buffers.outputs) } }
+        pendingWrites[set] = item
+        writer.async(execute: item)
+    }
+
+    func waitForWrite(_ set: Int) throws {
+        pendingWrites[set]?.wait()
+        pendingWrites[set] = nil
+        try rethrow()
+    }
+
+    /// Waits for everything still running, ignoring its errors (after a failure, before returning).
+    func drain() {
+        pendingRead?.wait()
+        pendingWrites.forEach { $0?.wait() }
+    }
+}
+
+/// A closure or value handed to a background queue of ``SlabPipeline``, whose hand-over protocol (not the
+/// type system) guarantees that nothing else uses what it captures meanwhile.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
