@@ -34,13 +34,15 @@ extension NablaCommand {
 
         @OptionGroup var method: MethodOption
 
+        @OptionGroup var memory: MemoryOption
+
         @Option(name: .customShort("o"), help: ArgumentHelp("The output: OUTPUT.npz or OUTPUT.h5 (one array per axis), or OUTPUT.npy/.csv/.tsv (exactly one axis).", valueName: "OUTPUT"))
         var output: String
 
         func run() throws {
             try runReportingErrors {
                 try GradientJob(input: URL(fileURLWithPath: input), key: field.key, column: field.column, axes: field.axes,
-                                options: scheme.options(derivative: field.derivative, method: method.method),
+                                options: scheme.options(derivative: field.derivative, method: method.method, memory: memory.memory),
                                 output: URL(fileURLWithPath: output)).run()
             }
         }

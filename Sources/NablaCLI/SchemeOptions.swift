@@ -24,12 +24,12 @@ struct SchemeOptions: ParsableArguments {
             help: ArgumentHelp("Treat this axis as periodic (repeatable; negative counts from the end).", valueName: "N"))
     var periodicAxis: [Int] = []
 
-    func options(derivative: Int = 1, method: DerivativeMethod = .finiteDifference) -> DifferenceOptions {
+    func options(derivative: Int = 1, method: DerivativeMethod = .finiteDifference, memory: ByteSize? = nil) -> DifferenceOptions {
         DifferenceOptions(
             spacing: spacing.map(SpacingArgument.init(parsing:)),
             edgeOrder: edgeOrder, accuracy: accuracy, derivative: derivative,
             periodic: periodic ? .all : (periodicAxis.isEmpty ? .none : .axes(periodicAxis)),
-            method: method)
+            method: method, memory: memory?.bytes)
     }
 }
 
@@ -62,3 +62,10 @@ struct FieldSelection: ParsableArguments {
     var axes: [Int]? { axis.isEmpty ? nil : axis }
 }
 
+
+/// `--memory SIZE`: the most memory the slab engine's buffers may hold.
+struct MemoryOption: ParsableArguments {
+    @Option(name: .customLong("memory"), parsing: .unconditional,
+            help: ArgumentHelp("The most memory to use for data, e.g. 512M, 4G. A .npy/.npz input larger than this is processed a slab of planes at a time; results are the same to the bit.", valueName: "SIZE"))
+    var memory: ByteSize = .defaultBudget
+}

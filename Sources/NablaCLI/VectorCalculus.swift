@@ -26,6 +26,8 @@ extension NablaCommand {
 
         @OptionGroup var method: MethodOption
 
+        @OptionGroup var memory: MemoryOption
+
         @Option(name: .customLong("key"), help: ArgumentHelp("The array to read from a .npz input (default: its only array).", valueName: "NAME"))
         var key: String?
 
@@ -34,7 +36,7 @@ extension NablaCommand {
 
         func run() throws {
             try runReportingErrors {
-                try LaplacianJob(input: URL(fileURLWithPath: input), key: key, options: scheme.options(method: method.method),
+                try LaplacianJob(input: URL(fileURLWithPath: input), key: key, options: scheme.options(method: method.method, memory: memory.memory),
                                  output: URL(fileURLWithPath: output)).run()
             }
         }
@@ -86,12 +88,14 @@ struct VectorFieldArguments: ParsableArguments {
 
     @OptionGroup var scheme: SchemeOptions
 
+    @OptionGroup var memory: MemoryOption
+
     @Option(name: .customShort("o"), help: ArgumentHelp("The output: OUT.npy, or OUT.npz (see the discussion for the array names).", valueName: "OUTPUT"))
     var output: String
 
     func run(_ operation: VectorFieldJob.Operator) throws {
         try runReportingErrors {
-            try VectorFieldJob(operation, input: URL(fileURLWithPath: input), options: scheme.options(),
+            try VectorFieldJob(operation, input: URL(fileURLWithPath: input), options: scheme.options(memory: memory.memory),
                                output: URL(fileURLWithPath: output)).run()
         }
     }

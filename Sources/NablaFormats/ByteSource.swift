@@ -119,6 +119,11 @@ struct SliceSource: ByteSource {
 // MARK: - Writing
 
 extension AtomicFile.Writer {
+    /// Writes `bytes` at `offset` (`pwrite(2)`).
+    func write(_ bytes: ByteView, at offset: Int) throws(FormatError) {
+        try write(bytes.raw, at: offset)
+    }
+
     /// Writes `prefix` followed by the bytes of `array` with one `writev(2)`, straight from the array's
     /// storage (no copy).
     func write(_ prefix: [UInt8], followedBy array: AnyNDArray) throws(FormatError) {

@@ -41,17 +41,23 @@ package struct DifferenceOptions: Sendable, Equatable {
     package var periodic: PeriodicAxes
     /// Finite differences or spectral.
     package var method: DerivativeMethod
+    /// The most bytes of buffers the slab engine holds (`--memory`); nil: ``ByteSize/defaultBudget``.
+    package var memory: Int?
+
+    /// The memory budget in force.
+    var memoryBudget: Int { memory ?? ByteSize.defaultBudget.bytes }
 
     /// Options; the defaults are numpy.gradient's (step 1, edge order 1, second-order accuracy, first
     /// derivative, no periodic axis, finite differences).
     package init(spacing: [SpacingArgument] = [], edgeOrder: Int = 1, accuracy: Int = 2, derivative: Int = 1,
-                periodic: PeriodicAxes = .none, method: DerivativeMethod = .finiteDifference) {
+                periodic: PeriodicAxes = .none, method: DerivativeMethod = .finiteDifference, memory: Int? = nil) {
         self.spacing = spacing
         self.edgeOrder = edgeOrder
         self.accuracy = accuracy
         self.derivative = derivative
         self.periodic = periodic
         self.method = method
+        self.memory = memory
     }
 
     /// The highest derivative order accepted. Finite-difference weights of order m scale like m!/h^m and

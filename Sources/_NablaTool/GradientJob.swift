@@ -43,6 +43,26 @@ package struct GradientJob: Sendable {
         let outputFormat = try FieldFiles.Format(of: output)
         try options.validate()
         try FileSafety.check(input: input, options: options, output: output)
+        if options.method == .finiteDifference, column == nil, SlabJob.writes(output),
+           let locations = SlabJob.locate(input, key: key) {
+            // A slab at a time: the same checks and results as below, in bounded memory.
+            let shape = locations[0].header.shape
+            let spacing = try options.resolvedSpacing()
+            let selectedCount = axes?.count ?? shape.count
+            if !outputFormat.holdsSeveralArrays && selectedCount != 1 {
+                throw PipelineError("\(output.path): a .\(outputFormat.rawValue) output holds one array, but \(selectedCount) axes are selected; select one with --axis N or write a .npz or .h5")
+            }
+            try options.checkCoordinateFiles(spacing, shape: shape, axes: axes, input: input.path)
+            let names: [String]
+            do { names = try normalizedAxes(axes, rank: shape.count).map { "axis\($0)" } } catch {
+                throw PipelineError.wrap(error, file: input.path)
+            }
+            let operation = SlabbedOperation(.gradient(axes: axes, derivative: options.derivative), spacing: spacing,
+                                             edgeOrder: options.edgeOrder, accuracy: options.accuracy,
+                                             periodicAxes: options.periodic.indices(selected: axes, rank: shape.count))
+            try SlabJob.run(operation, on: locations, names: names, output: output, memory: options.memoryBudget, file: input.path)
+            return names
+        }
         let field = try FieldFiles.read(input, key: key, column: column)
         let spacing = try options.resolvedSpacing()
         try FieldDispatch.checkDifferentiable([field], file: input.path)

@@ -44,6 +44,14 @@ package struct LaplacianJob: Sendable {
                 [try spectralLaplacian(of: fields[0], spacing: spacing, onWarning: { onWarning("\(file): \($0)") })]
             }
         }
+        if options.method == .finiteDifference, SlabJob.writes(output), let locations = SlabJob.locate(input, key: key) {
+            let shape = locations[0].header.shape
+            let operation = SlabbedOperation(.laplacian, spacing: try options.resolvedSpacing(), accuracy: options.accuracy,
+                                             periodicAxes: options.periodic.indices(selected: nil, rank: shape.count))
+            try SlabJob.run(operation, on: locations, names: ["laplacian"], output: output, memory: options.memoryBudget,
+                            file: input.path)
+            return
+        }
         let field = try FieldFiles.read(input, key: key)
         let spacing = try options.resolvedSpacing()
         let result: [AnyNDArray]
@@ -129,6 +137,21 @@ package struct VectorFieldJob: Sendable {
                                           accuracy: options.accuracy, periodicAxes: periodic)
                 }
             }
+        }
+        if let headers = try? NPZ.headers(from: input), SlabJob.writes(output),
+           let rank = headers.first(where: { $0.name == "axis0" })?.header.shape.count, rank > 0,
+           let locations = SlabJob.locate(input, key: nil, components: (0..<rank).map { "axis\($0)" }),
+           locations.allSatisfy({ $0.header.shape == locations[0].header.shape }),
+           Set(locations.map(\.header.dtype)).count == 1, operation == .divergence || rank == 2 || rank == 3 {
+            let names = operation == .divergence ? ["divergence"] : rank == 3 ? ["axis0", "axis1", "axis2"] : ["curl"]
+            if format == .npy && names.count != 1 {
+                throw PipelineError("\(output.path): a .npy output holds one array, but the curl of a 3-D field has 3 components; write a .npz")
+            }
+            let operation = SlabbedOperation(operation == .divergence ? .divergence : .curl, spacing: try options.resolvedSpacing(),
+                                             edgeOrder: options.edgeOrder, accuracy: options.accuracy,
+                                             periodicAxes: options.periodic.indices(selected: nil, rank: rank))
+            try SlabJob.run(operation, on: locations, names: names, output: output, memory: options.memoryBudget, file: input.path)
+            return names
         }
         let components = try readVectorField(input)
         let rank = components.count

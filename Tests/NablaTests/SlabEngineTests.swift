@@ -106,7 +106,10 @@ struct SlabEngineTests {
             try streamDifferences(SlabbedOperation(.gradient(axes: nil, derivative: 1), accuracy: 4), from: ArrayFieldSource([f]), to: sink, planesPerSlab: 1)
         }
         let op = SlabbedOperation(.gradient(axes: nil, derivative: 1))
-        #expect(try op.haloDepth(shape: [100, 10]) == 4)
+        #expect(try op.haloDepth(shape: [100, 10]) == 1)
+        #expect(try SlabbedOperation(.gradient(axes: nil, derivative: 1), edgeOrder: 2).haloDepth(shape: [100, 10]) == 2)
+        #expect(try SlabbedOperation(.gradient(axes: nil, derivative: 1), accuracy: 4).haloDepth(shape: [100, 10]) == 4)
+        #expect(try SlabbedOperation(.gradient(axes: [1], derivative: 1), accuracy: 4).haloDepth(shape: [100, 10]) == 0)
         #expect(try op.planesPerSlab(shape: [100, 10], elementSize: 8, memory: 1 << 20) > 1000)
         #expect {
             try op.planesPerSlab(shape: [100, 1000, 1000], elementSize: 8, memory: 64 << 20)

@@ -136,6 +136,13 @@ public struct NDArray<Element>: Sendable where Element: Sendable {
     }
 
     /// A copy with a new shape of the same element count (numpy's `reshape` on a C-order array).
+    /// Replaces the elements at flat offsets `range` with `values` (as many), in place.
+    package mutating func replaceElements<C: Collection>(_ range: Range<Int>, with values: C) where C.Element == Element {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count && values.count == range.count,
+                     "replaceElements: \(values.count) values for the range \(range) of \(count) elements")
+        scalars.replaceSubrange(range, with: values)
+    }
+
     public func reshaped(_ newShape: [Int]) throws(NablaError) -> NDArray {
         let n = try Self.elementCount(of: newShape)
         guard n == count else {

@@ -111,8 +111,13 @@ extension DifferencePlan {
     /// that every owned plane sees exactly the samples it sees in the whole field (centred stencils inside,
     /// the `m + p`-point one-sided windows at a global edge, the non-uniform centred windows).
     func haloDepth(derivatives: [Int]? = nil) -> Int {
-        (derivatives ?? [derivative]).map { m in
-            m + accuracy + max(Stencil.centralHalfWidth(derivative: m, accuracy: accuracy), (m + accuracy) / 2)
+        guard let position = axes.firstIndex(of: 0) else { return 0 }
+        return (derivatives ?? [derivative]).map { m in
+            // numpy's scheme: three-point rows inside, windows of edgeOrder + 1 points at the edges.
+            if Self.usesNumpyScheme(derivative: m, accuracy: accuracy, periodic: periodic[position]) { return max(1, edgeOrder) }
+            // Fornberg: centred rows reach ⌈…⌉ planes each way (non-uniform: (m + p)/2), edge rows use the
+            // first or last m + p planes.
+            return max(Stencil.centralHalfWidth(derivative: m, accuracy: accuracy), (m + accuracy) / 2, m + accuracy - 1)
         }.max() ?? 0
     }
 

@@ -100,6 +100,25 @@ package enum AtomicFile {
             if let failure { throw failure }
         }
 
+        /// Writes raw bytes at `offset` (`pwrite(2)`), anywhere in the file: for writers that lay a file out
+        /// first and fill its parts in any order (the slab engine's sinks). `bytesWritten` becomes the end of
+        /// the furthest write, so the file is kept up to there.
+        package func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(FormatError) {
+            precondition(offset >= 0, "write at a negative offset")
+            guard let base = bytes.baseAddress else { return }
+            var done = 0
+            while done < bytes.count {
+                let n = pwrite(descriptor, base + done, min(bytes.count - done, 1 << 30), off_t(offset + done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw context.error(.io, "write failed at byte \(offset + done): \(String(cString: strerror(errno)))")
+                }
+                if n == 0 { throw context.error(.io, "write made no progress at byte \(offset + done)") }
+                done += n
+            }
+            bytesWritten = max(bytesWritten, offset + done)
+        }
+
         /// Tells the file system the file will be `size` bytes (`fallocate(2)`), which makes the following
         /// writes about a third faster on ext4 here. Advice only: where unsupported nothing happens (no
         /// zero-filling emulation). Callers must then write exactly `size` bytes; ``AtomicFile`` cuts the
