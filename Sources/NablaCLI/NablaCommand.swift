@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Nabla
 import _NablaTool
 
 /// `nabla`: derivatives of fields sampled on N-D grids, on numpy's file formats.
@@ -24,6 +25,8 @@ struct NablaCommand: ParsableCommand {
     static func main() {
         // A write past RLIMIT_FSIZE fails with EFBIG and is reported, instead of killing the process.
         signal(SIGXFSZ, SIG_IGN)
+        // Ctrl-C or kill during a write: the temporaries go, the exit status says which signal.
+        AtomicFile.removeTemporariesOnSignals()
         if let bad = (1..<Int(CommandLine.argc)).first(where: { i in
             CommandLine.unsafeArgv[i].map { String(validatingCString: $0) == nil } ?? false
         }) {

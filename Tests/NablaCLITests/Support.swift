@@ -128,7 +128,8 @@ final class Sandbox {
     // MARK: Running
 
     /// Runs `nabla arguments…` with `work` as the working directory; stdout and stderr are captured in files.
-    func run(_ arguments: [String], timeout: TimeInterval = 120) throws -> RunResult {
+    func run(_ arguments: [String], timeout: TimeInterval = 120, environment extra: [String: String] = [:],
+             signal: (number: Int32, after: TimeInterval)? = nil) throws -> RunResult {
         let executable = try NablaExecutable.url()
         let id = UUID().uuidString
         let outURL = root.appendingPathComponent("stdout-\(id)")
@@ -150,10 +151,17 @@ final class Sandbox {
         process.standardError = errHandle
         var environment = ProcessInfo.processInfo.environment
         environment["COLUMNS"] = "200"
+        environment.merge(extra) { $1 }
         process.environment = environment
         try process.run()
         let deadline = Date().addingTimeInterval(timeout)
+        let signalTime = signal.map { Date().addingTimeInterval($0.after) }
+        var signalled = false
         while process.isRunning {
+            if let signal, let signalTime, !signalled, Date() > signalTime {
+                kill(process.processIdentifier, signal.number)
+                signalled = true
+            }
             if Date() > deadline {
                 process.terminate()
                 process.waitUntilExit()

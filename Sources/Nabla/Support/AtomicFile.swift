@@ -205,6 +205,7 @@ package enum AtomicFile {
         let (temporary, descriptor) = try createTemporary(for: url, context: context)
         close(descriptor)
         unlinkQuietly(temporary)
+        track(temporary.path)
         do {
             try body(temporary.path)
         } catch {
@@ -239,7 +240,13 @@ package enum AtomicFile {
             let fd = temporary.withUnsafeFileSystemRepresentation { path in
                 path.map { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666) } ?? -1
             }
-            if fd >= 0 { return (temporary, fd) }
+            if fd >= 0 {
+                // The writer holds an advisory lock on its temporary while it lives, so a clean-up by another
+                // run (`nabla batch --resume`) can tell a living run's temporary from a dead one's.
+                _ = flock(fd, LOCK_EX | LOCK_NB)
+                track(temporary.path)
+                return (temporary, fd)
+            }
             if errno == EEXIST || errno == EINTR { continue }
             throw context.error(.io, "cannot create a temporary file in \(directory.path): \(String(cString: strerror(errno)))")
         }
@@ -267,6 +274,7 @@ package enum AtomicFile {
             unlinkQuietly(temporary)
             throw context.error(.io, "close failed: \(message)")
         }
+        if holdSeconds > 0 { usleep(UInt32(holdSeconds * 1_000_000)) }
         let renamed = temporary.withUnsafeFileSystemRepresentation { from in
             target.withUnsafeFileSystemRepresentation { to in
                 guard let from, let to else { return Int32(-1) }
@@ -278,6 +286,7 @@ package enum AtomicFile {
             unlinkQuietly(temporary)
             throw context.error(.io, "cannot rename the temporary file over the target: \(message)")
         }
+        untrack(temporary.path)
         // Make the rename itself durable; failure here does not undo a complete file.
         guard durable else { return }
         let dir = target.deletingLastPathComponent().withUnsafeFileSystemRepresentation { path in
@@ -286,12 +295,46 @@ package enum AtomicFile {
         if dir >= 0 { _ = fsync(dir); close(dir) }
     }
 
+    /// A test hook: `NABLA_TEST_HOLD_TEMPORARY=S` keeps each complete temporary for `S` seconds (at most
+    /// 10) before the rename, so that tests can interrupt a write or race a second run deterministically.
+    private static let holdSeconds: Double = min(10, Double(ProcessInfo.processInfo.environment["NABLA_TEST_HOLD_TEMPORARY"] ?? "") ?? 0)
+
     /// Whether to `fsync` (environment variable `NABLA_FSYNC=1`; see the type's discussion).
     package static let durable: Bool = ProcessInfo.processInfo.environment["NABLA_FSYNC"] == "1"
 
 
     private static func unlinkQuietly(_ url: URL) {
         _ = url.withUnsafeFileSystemRepresentation { path in path.map { unlink($0) } ?? -1 }
+        untrack(url.path)
+    }
+
+    // MARK: Interruption
+
+    /// The temporaries being written now, removed if the process is interrupted.
+    private static let inProgress = Locked<Set<String>>([])
+    private static let signalSources = Locked<[any DispatchSourceSignal]>([])
+
+    private static func track(_ path: String) { inProgress.withLock { _ = $0.insert(path) } }
+    private static func untrack(_ path: String) { inProgress.withLock { _ = $0.remove(path) } }
+
+    /// Makes SIGINT, SIGTERM and SIGHUP remove every temporary being written, then end the process with
+    /// status 128 + the signal's number (130 for Ctrl-C, 143 for `kill`), so an interrupted command leaves
+    /// no partial file and every existing file as it was. For tools; call once at start. (SIGKILL cannot
+    /// be caught: its temporaries are hidden files that `nabla batch --resume` removes.)
+    package static func removeTemporariesOnSignals() {
+        signalSources.withLock { sources in
+            guard sources.isEmpty else { return }
+            for number in [SIGINT, SIGTERM, SIGHUP] {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler {
+                    for path in inProgress.withLock({ $0 }) { unlink(path) }
+                    exit(128 + number)
+                }
+                source.resume()
+                sources.append(source)
+            }
+        }
     }
 }
 
