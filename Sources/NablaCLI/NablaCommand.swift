@@ -16,7 +16,8 @@ struct NablaCommand: ParsableCommand {
           nabla gradient data.npz --key V --axis -1 --spacing x.npy -o dVdx.npy
         """,
         version: "0.1.0",
-        subcommands: [Demo.self, Gradient.self, Laplacian.self, Divergence.self, Curl.self, Score.self, Batch.self]
+        subcommands: [Demo.self, Gradient.self, Laplacian.self, Divergence.self, Curl.self, Derivative.self, Hessian.self,
+                      Jacobian.self, Score.self, Batch.self]
     )
 
     /// argument-parser's `main()`, except that usage errors (unknown options, missing or malformed values)

@@ -1,0 +1,57 @@
+import Foundation
+import Nabla
+import NablaFormats
+import Testing
+
+/// `nabla derivative`, `nabla hessian`, `nabla jacobian`: the library's results, written like gradient's.
+@Suite("CLI: derivative, hessian, jacobian")
+struct TensorCLITests {
+    @Test("derivative --order: the library's mixed partial, .npy or .npz ('derivative')")
+    func derivative() throws {
+        let box = try Sandbox()
+        let f = try field([9, 8, 7])
+        try box.write(f, "f.npy")
+        try box.succeed(["derivative", "f.npy", "--order", "1,1,0", "--spacing", "0.1", "-o", "d.npy"])
+        let expected = try partialDerivative(of: f, orders: [1, 1, 0], spacing: [0.1])
+        expectIdentical(try box.readNPY("d.npy"), AnyNDArray(expected))
+        try box.succeed(["derivative", "f.npy", "--order", "0,0,2", "--accuracy", "4", "--periodic", "-o", "d.npz"])
+        let second = try partialDerivative(of: f, orders: [0, 0, 2], accuracy: 4, periodicAxes: [0, 1, 2])
+        expectArchive(try box.readNPZ("d.npz"), names: ["derivative"], arrays: [AnyNDArray(second)])
+    }
+
+    @Test("hessian: the upper triangle axis<i>_axis<j>, equal to the library's")
+    func hessian() throws {
+        let box = try Sandbox()
+        let f = try field([7, 6])
+        try box.write(f, "f.npy")
+        try box.succeed(["hessian", "f.npy", "--spacing", "0.5", "-o", "H.npz"])
+        let h = try Nabla.hessian(of: f, spacing: [0.5])
+        expectArchive(try box.readNPZ("H.npz"), names: ["axis0_axis0", "axis0_axis1", "axis1_axis1"],
+                      arrays: [h[0][0], h[0][1], h[1][1]].map { AnyNDArray($0) })
+    }
+
+    @Test("jacobian: d<k>_axis<j> of a vector field .npz")
+    func jacobian() throws {
+        let box = try Sandbox()
+        let F = [try field([6, 5]), try field([6, 5], seed: 1)]
+        try box.writeNPZ([("axis0", AnyNDArray(F[0])), ("axis1", AnyNDArray(F[1]))], "F.npz")
+        try box.succeed(["jacobian", "F.npz", "--spacing", "0.2", "--edge-order", "2", "-o", "J.npz"])
+        let j = try Nabla.jacobian(of: F, spacing: [0.2], edgeOrder: 2)
+        expectArchive(try box.readNPZ("J.npz"), names: ["d0_axis0", "d0_axis1", "d1_axis0", "d1_axis1"],
+                      arrays: j.flatMap { $0 }.map { AnyNDArray($0) })
+    }
+
+    @Test("bad input: wrong number of orders, bad order text, several results to .npy, missing components")
+    func errors() throws {
+        let box = try Sandbox()
+        try box.write(try field([7, 6]), "f.npy")
+        try box.fail(["derivative", "f.npy", "--order", "1,1,0", "-o", "d.npy"], mentions: ["f.npy", "3 derivative orders", "2-D"], absent: ["d.npy"])
+        try box.fail(["derivative", "f.npy", "--order", "0,0", "-o", "d.npy"], mentions: ["every derivative order is 0"], absent: ["d.npy"])
+        try box.fail(["derivative", "f.npy", "--order", "40,0", "-o", "d.npy"], mentions: ["40", "at most 32"], absent: ["d.npy"])
+        let usage = try box.run(["derivative", "f.npy", "--order", "a,b", "-o", "d.npy"])
+        #expect(usage.status == 2 && usage.stderr.hasPrefix("nabla: error: "))
+        try box.fail(["hessian", "f.npy", "-o", "H.npy"], mentions: ["H.npy", "3 results"], absent: ["H.npy"])
+        try box.writeNPZ([("axis0", AnyNDArray(try field([7, 6])))], "F.npz")
+        try box.fail(["jacobian", "F.npz", "-o", "J.npz"], mentions: ["F.npz", "axis1"], absent: ["J.npz"])
+    }
+}
