@@ -74,8 +74,18 @@ extension NablaCommand {
         @Option(name: .customLong("format"), help: ArgumentHelp("The output format.", valueName: "npz"))
         var format: BatchFormat = .npz
 
+        @Option(name: .customLong("operation"),
+                help: ArgumentHelp("What each file gets, as the nabla command of that name: gradient (default), laplacian, derivative (with --order), hessian, divergence, curl or jacobian (the last three read vector-field .npz files).", valueName: "NAME"))
+        var operation: BatchOperationName = .gradient
+
+        @Option(name: .customLong("order"), help: ArgumentHelp("With --operation derivative: one derivative order per axis, comma-separated.", valueName: "M0,M1,…"))
+        var order: DerivativeOrders?
+
         func validate() throws {
             if let jobs, jobs < 1 { throw ValidationError("--jobs \(jobs) is not allowed; give a whole number of at least 1") }
+            if (operation == .derivative) != (order != nil) {
+                throw ValidationError(operation == .derivative ? "--operation derivative needs --order M0,M1,…" : "--order applies to --operation derivative only")
+            }
         }
 
         func run() throws {
@@ -85,6 +95,15 @@ extension NablaCommand {
                                jobs: jobs ?? Parallel.coreCount, memory: memory,
                                resume: resume, log: log.map { URL(fileURLWithPath: $0) })
             job.column = field.column
+            job.operation = switch operation {
+            case .gradient: .gradient
+            case .laplacian: .laplacian
+            case .derivative: .derivative(orders: order?.orders ?? [])
+            case .hessian: .hessian
+            case .divergence: .divergence
+            case .curl: .curl
+            case .jacobian: .jacobian
+            }
             let summary: BatchSummary
             do {
                 summary = try job.run(progress: .automatic(quiet: quiet))
@@ -95,6 +114,11 @@ extension NablaCommand {
             if summary.failed > 0 { throw ExitCode(1) }
         }
     }
+}
+
+/// `--operation` of `nabla batch`.
+enum BatchOperationName: String, ExpressibleByArgument, CaseIterable {
+    case gradient, laplacian, derivative, hessian, divergence, curl, jacobian
 }
 
 /// `--format` of `nabla batch`.

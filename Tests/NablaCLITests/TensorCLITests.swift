@@ -54,4 +54,21 @@ struct TensorCLITests {
         try box.writeNPZ([("axis0", AnyNDArray(try field([7, 6])))], "F.npz")
         try box.fail(["jacobian", "F.npz", "-o", "J.npz"], mentions: ["F.npz", "axis1"], absent: ["J.npz"])
     }
+
+    @Test("batch --operation runs the command of that name on every file; --resume keeps complete outputs")
+    func batchOperations() throws {
+        let box = try Sandbox()
+        try FileManager.default.createDirectory(at: box.url("in"), withIntermediateDirectories: true)
+        let f = try field([7, 6])
+        try box.write(f, "in/f.npy")
+        try box.succeed(["batch", "in", "-o", "out", "--operation", "derivative", "--order", "1,1", "--quiet"])
+        expectArchive(try box.readNPZ("out/f.npz"), names: ["derivative"],
+                      arrays: [AnyNDArray(try partialDerivative(of: f, orders: [1, 1]))])
+        try box.succeed(["batch", "in", "-o", "lap", "--operation", "laplacian", "--accuracy", "4", "--quiet"])
+        expectArchive(try box.readNPZ("lap/f.npz"), names: ["laplacian"], arrays: [AnyNDArray(try laplacian(of: f, accuracy: 4))])
+        let resumed = try box.run(["batch", "in", "-o", "lap", "--operation", "laplacian", "--accuracy", "4", "--resume"])
+        #expect(resumed.status == 0 && resumed.stderr.contains("1 skipped"), "\(resumed)")
+        let usage = try box.run(["batch", "in", "-o", "x", "--operation", "derivative"])
+        #expect(usage.status == 2 && usage.stderr.contains("--order"))
+    }
 }

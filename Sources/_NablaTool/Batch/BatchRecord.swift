@@ -29,10 +29,10 @@ package struct BatchRecord: Sendable {
     /// Remarks: why a file was skipped, or that it ran alone because it needs more than the memory budget.
     package var note: String?
 
-    /// One line of JSON (keys in the order above, snake_case, absent values as `null`).
+    /// One line of JSON (keys sorted, snake_case, absent values as `null`).
     package var jsonLine: String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         // Encoding a struct of strings and numbers cannot fail; a non-finite `seconds` is written as null.
         guard let data = try? encoder.encode(self) else { return "{}" }
         return String(decoding: data, as: UTF8.self)

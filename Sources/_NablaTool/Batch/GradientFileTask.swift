@@ -15,6 +15,21 @@ struct GradientFileTask: Sendable {
     var axes: [Int]?
     var options: DifferenceOptions
     var spacing: [Spacing]
+    /// What each file gets: the gradient (default) or another operation of the tool.
+    var operation: BatchOperation = .gradient
+
+    /// The arrays an output holds for an input of rank `rank` (nil when the axes are out of range).
+    func outputNames(rank: Int) -> [String]? {
+        switch operation {
+        case .gradient: selectedAxes(rank: rank)?.map { "axis\($0)" }
+        case .laplacian: ["laplacian"]
+        case .derivative: ["derivative"]
+        case .hessian: TensorJob.names(.hessian, rank: rank)
+        case .divergence: ["divergence"]
+        case .curl: rank == 3 ? ["axis0", "axis1", "axis2"] : ["curl"]
+        case .jacobian: TensorJob.names(.jacobian, rank: rank)
+        }
+    }
 
     /// How many result arrays are in memory at once while one file is written.
     static func outputsHeldAtOnce(axisCount: Int) -> Int { axisCount }
@@ -58,14 +73,14 @@ struct GradientFileTask: Sendable {
     /// integer array, and the results held before writing.
     func memoryNeed(_ probe: Probe) -> Int {
         guard let dtype = probe.dtype, let shape = probe.shape else {
-            return Saturating.product(probe.heldBytes, 1 + Self.outputsHeldAtOnce(axisCount: axes?.count ?? 3))
+            return Saturating.product(probe.heldBytes, 1 + Self.outputsHeldAtOnce(axisCount: outputNames(rank: 3)?.count ?? 3))
         }
         let count = Saturating.product(shape)
         let isFloat = dtype.kindCharacter == "f"
         let computeSize = isFloat ? dtype.itemSize : 8
-        let axisCount = axes?.count ?? shape.count
+        let axisCount = outputNames(rank: shape.count)?.count ?? shape.count
         // Large inputs are written one axis at a time (GradientJob.differentiateAndWrite).
-        let streamed = GradientJob.streams(inputBytes: Saturating.product(count, computeSize), axisCount: axisCount,
+        let streamed = operation == .gradient && GradientJob.streams(inputBytes: Saturating.product(count, computeSize), axisCount: axisCount,
                                            format: .npz)
         let outputs = streamed ? 1 : Self.outputsHeldAtOnce(axisCount: axisCount)
         let copy = isFloat ? 0 : Saturating.product(count, 8)
@@ -74,9 +89,9 @@ struct GradientFileTask: Sendable {
 
     /// The arrays a complete output holds: names, dtype and shape (nil when the header did not say).
     func expectedOutputs(_ probe: Probe) -> [ArchiveHeaders.Entry]? {
-        guard let dtype = probe.dtype, let shape = probe.shape, let selected = selectedAxes(rank: shape.count) else { return nil }
+        guard let dtype = probe.dtype, let shape = probe.shape, let names = outputNames(rank: shape.count) else { return nil }
         let outputType: DType = dtype.kindCharacter == "f" ? dtype : .float64
-        return selected.map { ArchiveHeaders.Entry(name: "axis\($0)", dtype: outputType, shape: shape, complete: true) }
+        return names.map { ArchiveHeaders.Entry(name: $0, dtype: outputType, shape: shape, complete: true) }
     }
 
     // MARK: Running
@@ -85,12 +100,13 @@ struct GradientFileTask: Sendable {
     struct Outcome {
         var dtype: DType
         var shape: [Int]
-        var nonFiniteInput: Int
-        var nonFiniteOutput: Int
+        var nonFiniteInput: Int?
+        var nonFiniteOutput: Int?
     }
 
     /// Reads, differentiates and writes one file; the output appears only when complete.
     func run(_ item: BatchItem) throws(PipelineError) -> Outcome {
+        if operation != .gradient { return try runOther(item) }
         let field = try FieldFiles.read(item.input, key: key, column: column)
         let nonFiniteInput = field.nonFiniteCount
         let directory = item.output.deletingLastPathComponent()
@@ -109,6 +125,27 @@ struct GradientFileTask: Sendable {
                                               to: output, onWarning: PipelineWarnings.printToStandardError).nonFinite
     }
 
+    /// The operations other than the gradient run their `nabla` command's job on the file.
+    private func runOther(_ item: BatchItem) throws(PipelineError) -> Outcome {
+        let directory = item.output.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw PipelineError("\(item.output.path): cannot create the folder \(directory.path): \((error as NSError).localizedDescription)")
+        }
+        switch operation {
+        case .gradient: break
+        case .laplacian: try LaplacianJob(input: item.input, key: key, options: options, output: item.output).run()
+        case let .derivative(orders): try TensorJob(.derivative(orders: orders), input: item.input, key: key, options: options, output: item.output).run()
+        case .hessian: try TensorJob(.hessian, input: item.input, key: key, options: options, output: item.output).run()
+        case .jacobian: try TensorJob(.jacobian, input: item.input, options: options, output: item.output).run()
+        case .divergence: try VectorFieldJob(.divergence, input: item.input, options: options, output: item.output).run()
+        case .curl: try VectorFieldJob(.curl, input: item.input, options: options, output: item.output).run()
+        }
+        let written = (try? ArchiveHeaders.npz(item.output).entries.first) ?? nil
+        return Outcome(dtype: written?.dtype ?? .float64, shape: written?.shape ?? [], nonFiniteInput: nil, nonFiniteOutput: nil)
+    }
+
     // MARK: Resuming
 
     /// Whether `item`'s output can be kept by `--resume`: it exists, is at least as new as the input, and is a
@@ -123,6 +160,14 @@ struct GradientFileTask: Sendable {
               found.allSatisfy(\.complete) else { return false }
         if let probe, let expected = expectedOutputs(probe) { return found == expected }
         guard let first = found.first else { return false }
-        return found.allSatisfy { $0.name.hasPrefix("axis") && Int($0.name.dropFirst(4)) != nil && $0.shape == first.shape && $0.dtype == first.dtype }
+        let alike = found.allSatisfy { $0.shape == first.shape && $0.dtype == first.dtype }
+        if operation != .gradient { return alike && found.map(\.name) == outputNames(rank: first.shape.count) }
+        return alike && found.allSatisfy { $0.name.hasPrefix("axis") && Int($0.name.dropFirst(4)) != nil }
     }
+}
+
+/// What `nabla batch --operation` computes for each file: the command of the same name.
+package enum BatchOperation: Sendable, Equatable {
+    case gradient, laplacian, hessian, divergence, curl, jacobian
+    case derivative(orders: [Int])
 }
