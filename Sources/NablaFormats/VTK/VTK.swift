@@ -201,13 +201,9 @@ public enum VTK {
         try AtomicFile.write(to: url) { (writer: AtomicFile.Writer) throws(FormatError) in
             try writer.write(Array(xml.utf8))
             for block in blocks {
+                // Each block: its byte count as a little-endian UInt64 (header_type="UInt64"), then the bytes.
                 let size = UInt64(block.count * block.dtype.itemSize)
-                try writer.write(withUnsafeBytes(of: size) { Array($0) })
-                let failure: FormatError? = block.withUnsafeBytes { raw in
-                    do throws(FormatError) { try writer.write(raw) } catch { return error }
-                    return nil
-                }
-                if let failure { throw failure }
+                try writer.write((0..<8).map { UInt8(truncatingIfNeeded: size >> (8 * $0)) }, followedBy: block)
             }
             try writer.write(Array(trailer.utf8))
         }

@@ -113,8 +113,7 @@ package final class BatchProgress: @unchecked Sendable {  // state guarded by `l
     }
 
     private func emit(_ text: String) {
-        var bytes = Array(text.utf8)
-        _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+        FileHandle.standardError.write(Data(text.utf8))
     }
 }
 

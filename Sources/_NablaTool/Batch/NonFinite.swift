@@ -15,10 +15,8 @@ extension AnyNDArray {
 
 extension NDArray where Element: BinaryFloatingPoint {
     var nonFiniteCount: Int {
-        withUnsafeBufferPointer { buffer in
-            var n = 0
-            for v in buffer where !v.isFinite { n &+= 1 }
-            return n
-        }
+        var n = 0
+        for v in scalars where !v.isFinite { n &+= 1 }
+        return n
     }
 }
