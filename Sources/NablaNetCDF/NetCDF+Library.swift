@@ -101,55 +101,28 @@ final class NCFile {
         return result
     }
 
-    /// Creates a netCDF-4 file at `temporary` (which must not exist), lets `body` define and write it,
-    /// closes it and renames it over `target`. On any failure the temporary file is removed and `target`
-    /// is untouched.
-    ///
-    /// This is a private copy of `AtomicFile.write(to:creatingWith:)`, whose "let the library create the
-    /// file" entry point is not public in NablaFormats on this branch.
+    /// Creates a netCDF-4 file through the project's one atomic writer (`AtomicFile.produce`): libnetcdf
+    /// creates it at a fresh temporary name next to `target`, `body` defines and writes it, and only after
+    /// `nc_close` succeeds is it renamed over `target`. On any failure the temporary file is removed and
+    /// `target` is untouched.
     static func creating(atomically target: URL, _ body: (NCFile) throws(FormatError) -> Void) throws(FormatError) {
         lock.lock()
         defer { lock.unlock() }
         silenceHDF5Diagnostics()
-        let directory = target.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(
-            ".\(target.lastPathComponent).tmp-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))")
-        var ncid: Int32 = -1
-        // NC_NOCLOBBER on the fresh temporary name is open(2)'s O_EXCL: never overwrite anybody's file;
-        // the target itself is replaced by the rename.
-        let status = temporary.withUnsafeFileSystemRepresentation { path in
-            path.map { nc_create($0, NC_NETCDF4 | NC_NOCLOBBER, &ncid) } ?? NC_EINVAL
-        }
-        try check(status, file: target.path, variable: nil,
-                  "cannot create the temporary file \(temporary.lastPathComponent) in \(directory.path)")
-        let file = NCFile(id: ncid, path: target.path)
-        do {
-            try body(file)
-        } catch {
-            _ = nc_abort(ncid)
-            removeQuietly(temporary)
-            throw error
-        }
-        let closed = nc_close(ncid)
-        guard closed == NC_NOERR else {
-            removeQuietly(temporary)
-            try check(closed, file: target.path, variable: nil, "closing (flushing) the new file")
-            return
-        }
-        if ProcessInfo.processInfo.environment["NABLA_FSYNC"] == "1" {
-            let fd = temporary.withUnsafeFileSystemRepresentation { path in path.map { open($0, O_RDONLY | O_CLOEXEC) } ?? -1 }
-            if fd >= 0 { _ = fsync(fd); _ = close(fd) }
-        }
-        let renamed = temporary.withUnsafeFileSystemRepresentation { from in
-            target.withUnsafeFileSystemRepresentation { to in
-                guard let from, let to else { return Int32(-1) }
-                return rename(from, to)
+        try AtomicFile.produce(at: target) { (temporary: String) throws in
+            var ncid: Int32 = -1
+            // NC_NOCLOBBER on the fresh temporary name is open(2)'s O_EXCL: never overwrite anybody's file;
+            // the target itself is replaced by the rename.
+            try check(nc_create(temporary, NC_NETCDF4 | NC_NOCLOBBER, &ncid), file: target.path, variable: nil,
+                      "cannot create the temporary file in \(target.deletingLastPathComponent().path)")
+            let file = NCFile(id: ncid, path: target.path)
+            do {
+                try body(file)
+            } catch {
+                _ = nc_abort(ncid)
+                throw error
             }
-        }
-        guard renamed == 0 else {
-            let message = String(cString: strerror(errno))
-            removeQuietly(temporary)
-            throw FormatError(.io, file: target.path, "cannot rename the temporary file over the target: \(message)")
+            try check(nc_close(ncid), file: target.path, variable: nil, "closing (flushing) the new file")
         }
     }
 
@@ -170,10 +143,6 @@ final class NCFile {
     /// setting per thread.
     private static func silenceHDF5Diagnostics() {
         _ = setAuto?(0, nil, nil)
-    }
-
-    private static func removeQuietly(_ url: URL) {
-        _ = url.withUnsafeFileSystemRepresentation { path in path.map { unlink($0) } ?? -1 }
     }
 
     // MARK: Errors

@@ -137,7 +137,7 @@ struct NetCDFWriteTests {
             }
             #expect(error.kind == .io)
             #expect(error.file == url.path)
-            #expect(error.message.contains("cannot create the temporary file"), "\(error)")
+            #expect(error.message.contains("cannot create a temporary file"), "\(error)")
         }
     }
 }
