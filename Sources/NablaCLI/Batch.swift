@@ -71,7 +71,7 @@ extension NablaCommand {
         @Flag(name: .customLong("resume"), help: "Keep outputs that are complete and newer than their input; do the rest.")
         var resume = false
 
-        @Option(name: .customLong("format"), help: ArgumentHelp("The output format.", valueName: "npz"))
+        @Option(name: .customLong("format"), help: ArgumentHelp("The output format: npz (default), nc (netCDF-4 with the input's dimensions and coordinates), vti/vtr (VTK ImageData/RectilinearGrid) or h5.", valueName: "FORMAT"))
         var format: BatchFormat = .npz
 
         @Option(name: .customLong("operation"),
@@ -95,6 +95,7 @@ extension NablaCommand {
                                jobs: jobs ?? Parallel.coreCount, memory: memory,
                                resume: resume, log: log.map { URL(fileURLWithPath: $0) })
             job.column = field.column
+            job.outputFormat = format.rawValue
             job.operation = switch operation {
             case .gradient: .gradient
             case .laplacian: .laplacian
@@ -123,7 +124,7 @@ enum BatchOperationName: String, ExpressibleByArgument, CaseIterable {
 
 /// `--format` of `nabla batch`.
 enum BatchFormat: String, ExpressibleByArgument, CaseIterable {
-    case npz
+    case npz, nc, vti, vtr, h5
 }
 
 extension ByteSize: ExpressibleByArgument {

@@ -36,14 +36,19 @@ extension NablaCommand {
 
         @OptionGroup var memory: MemoryOption
 
+        @Flag(name: .customLong("include-input"), help: "With a .vti/.vtr output: also write the input field, under its name.")
+        var includeInput = false
+
         @Option(name: .customShort("o"), help: ArgumentHelp("The output: OUTPUT.npz or OUTPUT.h5 (one array per axis), or OUTPUT.npy/.csv/.tsv (exactly one axis).", valueName: "OUTPUT"))
         var output: String
 
         func run() throws {
             try runReportingErrors {
-                try GradientJob(input: URL(fileURLWithPath: input), key: field.key, column: field.column, axes: field.axes,
-                                options: scheme.options(derivative: field.derivative, method: method.method, memory: memory.memory),
-                                output: URL(fileURLWithPath: output)).run()
+                var job = GradientJob(input: URL(fileURLWithPath: input), key: field.key, column: field.column, axes: field.axes,
+                                  options: scheme.options(derivative: field.derivative, method: method.method, memory: memory.memory),
+                                  output: URL(fileURLWithPath: output))
+            job.includeInput = includeInput
+            try job.run()
             }
         }
     }

@@ -82,4 +82,9 @@ package enum PipelineWarnings {
     @Sendable package static func printToStandardError(_ message: String) {
         FileHandle.standardError.write(Data("nabla: warning: \(message)\n".utf8))
     }
+
+    /// Prints `nabla: note: <message>` on standard error: information, nothing wrong.
+    @Sendable package static func printNote(_ message: String) {
+        FileHandle.standardError.write(Data("nabla: note: \(message)\n".utf8))
+    }
 }

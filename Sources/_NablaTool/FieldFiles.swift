@@ -1,6 +1,7 @@
 import Foundation
 import Nabla
 import NablaFormats
+import NablaNetCDF
 import NablaHDF5
 
 /// Reading and writing named arrays in the formats Nabla knows, chosen by the file's extension.
@@ -19,7 +20,7 @@ import NablaHDF5
 package enum FieldFiles {
     /// A file format, chosen from a path's extension.
     package enum Format: String, Sendable, CaseIterable {
-        case npy, npz, csv, tsv, h5, hdf5
+        case npy, npz, csv, tsv, h5, hdf5, nc, vti, vtr
 
         /// The format of `url` from its extension (after removing any `:/dataset` suffix of an HDF5
         /// path), or an error naming the extension and the choices.
@@ -39,7 +40,11 @@ package enum FieldFiles {
         /// Whether the format is a text table (`.csv` or `.tsv`).
         package var isTable: Bool { self == .csv || self == .tsv }
         /// Whether a file of this format can hold several arrays.
-        package var holdsSeveralArrays: Bool { self == .npz || isHDF5 }
+        package var holdsSeveralArrays: Bool { self == .npz || isHDF5 || self == .nc || isVTK }
+        /// Whether the format is VTK XML (`.vti` ImageData, `.vtr` RectilinearGrid): written, not read.
+        package var isVTK: Bool { self == .vti || self == .vtr }
+        /// Whether Nabla reads this format (VTK files are outputs only).
+        package var isReadable: Bool { !isVTK }
     }
 
     // MARK: HDF5 paths
@@ -115,6 +120,11 @@ package enum FieldFiles {
             case .npz: return try NPZ.read(from: file)
             case .csv, .tsv: return [(file.deletingPathExtension().lastPathComponent, .float64(try CSV.read(from: file)))]
             case .h5, .hdf5: return try HDF5.readAll(from: file, group: dataset)
+            case .nc:
+                var all: [(name: String, array: AnyNDArray)] = []
+                for name in try NetCDF.variableNames(in: file) { all.append((name, try NetCDF.read(from: file, variable: name).values)) }
+                return all
+            case .vti, .vtr: throw PipelineError.outputOnly(file, format)
             }
         } catch {
             throw PipelineError.wrap(error, file: file.path)
@@ -144,6 +154,10 @@ package enum FieldFiles {
                 throw PipelineError("\(file.path): the path names dataset '\(dataset)' but --key names '\(key)'; give one")
             }
             do { return try HDF5.read(from: file, dataset: key ?? dataset) } catch { throw PipelineError.wrap(error, file: file.path) }
+        case .nc:
+            do { return try NetCDF.read(from: file, variable: key).values } catch { throw PipelineError.wrap(error, file: file.path) }
+        case .vti, .vtr:
+            throw PipelineError.outputOnly(file, format)
         case .npz:
             break
         }
@@ -183,6 +197,9 @@ package enum FieldFiles {
                 try NPZ.write(arrays, to: file)
             case .h5, .hdf5:
                 try HDF5.write(arrays, to: file, group: group)
+            case .nc, .vti, .vtr:
+                try writeGridded(arrays, axes: arrays.first.map { a in a.array.shape.indices.map { AxisInfo(name: "axis\($0)") } } ?? [],
+                                 to: url)
             }
         } catch {
             throw PipelineError.wrap(error, file: file.path)

@@ -1,6 +1,7 @@
 import Foundation
 import Nabla
 import NablaFormats
+import NablaNetCDF
 import NablaSpectral
 
 /// `nabla gradient`: differentiate one array file along selected axes and write one array per axis,
@@ -20,6 +21,8 @@ package struct GradientJob: Sendable {
     package var output: URL
     /// Receives warnings (e.g. data that does not look periodic along a spectral axis).
     package var onWarning: @Sendable (String) -> Void
+    /// Whether a VTK output also holds the input field (`--include-input`).
+    package var includeInput = false
 
     /// A job; every argument sets the property of the same name. Warnings go to standard error by default.
     package init(input: URL, key: String? = nil, column: String? = nil, axes: [Int]? = nil,
@@ -63,14 +66,34 @@ package struct GradientJob: Sendable {
             try SlabJob.run(operation, on: locations, names: names, output: output, memory: options.memoryBudget, file: input.path)
             return names
         }
-        let field = try FieldFiles.read(input, key: key, column: column)
-        let spacing = try options.resolvedSpacing()
+        let gridded = try FieldFiles.readGridded(input, key: key, column: column)
+        let field = gridded.values
+        var spacing = try options.resolvedSpacing()
+        let stored = FieldFiles.spacing(from: gridded, axes: axes, file: input)
+        if options.spacing.isEmpty {
+            spacing = stored.spacing
+            stored.notes.forEach(PipelineWarnings.printNote)
+        } else if gridded.axes.contains(where: { $0.coordinates != nil }) {
+            PipelineWarnings.printNote("\(input.path): --spacing overrides the grid stored in the file")
+        }
         try FieldDispatch.checkDifferentiable([field], file: input.path)
         let selectedCount = axes?.count ?? field.shape.count
         if !outputFormat.holdsSeveralArrays && selectedCount != 1 {
             throw PipelineError("\(output.path): a .\(outputFormat.rawValue) output holds one array, but \(selectedCount) axes are selected; select one with --axis N or write a .npz or .h5")
         }
         try options.checkCoordinateFiles(spacing, shape: field.shape, axes: axes, input: input.path)
+        if outputFormat == .nc || outputFormat.isVTK {
+            // Files with a grid: the results on the input's dimensions, with the coordinates used.
+            let results = try Self.gradient(of: field, axes: axes, options: options, spacing: spacing, file: input.path,
+                                            onWarning: onWarning)
+            var grid = gridded
+            grid.axes = FieldFiles.usedAxes(gridded, axes: axes, spacing: spacing)
+            let selected = (try? normalizedAxes(axes, rank: field.shape.count)) ?? []
+            let fields = zip(selected, results).map { NetCDF.Field(derivativeOf: grid, along: $0, values: $1.array) }
+            let arrays = results + (includeInput ? [(gridded.name, field)] : [])
+            try FieldFiles.writeGridded(arrays, axes: grid.axes, to: output, netCDFFields: fields)
+            return outputFormat == .nc ? fields.map(\.name) : arrays.map(\.name)
+        }
         return try Self.differentiateAndWrite(field, axes: axes, options: options, spacing: spacing, file: input.path,
                                               to: output, onWarning: onWarning).names
     }

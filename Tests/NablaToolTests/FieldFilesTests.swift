@@ -38,7 +38,7 @@ struct FieldFilesTests {
             #expect(try FieldFiles.Format(of: URL(fileURLWithPath: name)) == format)
         }
         let message = pipelineError { _ = try FieldFiles.Format(of: URL(fileURLWithPath: "/x/a.txt")) }
-        #expect(message == "/x/a.txt: unsupported file extension '.txt'; expected one of .npy, .npz, .csv, .tsv, .h5, .hdf5")
+        #expect(message == "/x/a.txt: unsupported file extension '.txt'; expected one of .npy, .npz, .csv, .tsv, .h5, .hdf5, .nc, .vti, .vtr")
         #expect(try FieldFiles.Format(of: URL(fileURLWithPath: "/new/out.h5:/results")) == .h5)
     }
 

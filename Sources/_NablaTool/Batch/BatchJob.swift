@@ -29,6 +29,8 @@ package struct BatchJob: Sendable {
     package var key: String?
     /// The column of CSV/TSV inputs with a header (a 1-D field each).
     package var column: String? = nil
+    /// The outputs' format, by extension (`--format`): npz by default.
+    package var outputFormat = "npz"
     /// What each file gets (`--operation`): the gradient by default.
     package var operation: BatchOperation = .gradient
     /// The axes to differentiate along; `nil`: every axis of each file's array.
@@ -68,7 +70,8 @@ package struct BatchJob: Sendable {
         do { try options.validate() } catch { throw BatchError(error.description) }
         let spacing: [Spacing]
         do { spacing = try options.resolvedSpacing() } catch { throw BatchError(error.description) }
-        let items = try BatchPlan.items(inputs: inputs, outputDirectory: outputDirectory, recursive: recursive)
+        let items = try BatchPlan.items(inputs: inputs, outputDirectory: outputDirectory, recursive: recursive,
+                                        outputExtension: outputFormat)
         if let log = self.log { try Self.checkLog(log, items: items, options: options) }
         let created = try prepareOutputDirectory()
         let lock: DirectoryLock
@@ -145,8 +148,8 @@ package struct BatchJob: Sendable {
             }
             let outcome = try task.run(item)
             record.status = .ok
-            record.dtype = outcome.dtype.name
-            record.shape = outcome.shape
+            record.dtype = outcome.dtype?.name ?? record.dtype
+            record.shape = outcome.shape ?? record.shape
             record.nonFiniteInput = outcome.nonFiniteInput
             record.nonFiniteOutput = outcome.nonFiniteOutput
         } catch {

@@ -100,9 +100,9 @@ package enum BatchPlan {
     }
 
     /// Whether FieldFiles reads this file's format.
-    static func isSupported(_ url: URL) -> Bool { (try? FieldFiles.Format(of: url)) != nil }
+    static func isSupported(_ url: URL) -> Bool { (try? FieldFiles.Format(of: url))?.isReadable == true }
 
-    static var supportedList: String { FieldFiles.Format.allCases.map { "." + $0.rawValue }.joined(separator: "/") }
+    static var supportedList: String { FieldFiles.Format.allCases.filter(\.isReadable).map { "." + $0.rawValue }.joined(separator: "/") }
 
     /// The supported files under `folder`, sorted by relative path, each with the folders between.
     private static func files(in folder: URL, recursive: Bool, excluding outputRoot: String) throws(BatchError) -> [(URL, [String])] {

@@ -98,15 +98,17 @@ struct GradientFileTask: Sendable {
 
     /// What processing one file found.
     struct Outcome {
-        var dtype: DType
-        var shape: [Int]
+        var dtype: DType?
+        var shape: [Int]?
         var nonFiniteInput: Int?
         var nonFiniteOutput: Int?
     }
 
     /// Reads, differentiates and writes one file; the output appears only when complete.
     func run(_ item: BatchItem) throws(PipelineError) -> Outcome {
-        if operation != .gradient { return try runOther(item) }
+        if operation != .gradient || item.output.pathExtension != "npz" || item.input.pathExtension.lowercased() == "nc" {
+            return try runOther(item)
+        }
         let field = try FieldFiles.read(item.input, key: key, column: column)
         let nonFiniteInput = field.nonFiniteCount
         let directory = item.output.deletingLastPathComponent()
@@ -134,7 +136,9 @@ struct GradientFileTask: Sendable {
             throw PipelineError("\(item.output.path): cannot create the folder \(directory.path): \((error as NSError).localizedDescription)")
         }
         switch operation {
-        case .gradient: break
+        case .gradient:
+            // Files with a grid (netCDF in, netCDF/VTK/HDF5 out): exactly `nabla gradient`.
+            try GradientJob(input: item.input, key: key, column: column, axes: axes, options: options, output: item.output).run()
         case .laplacian: try LaplacianJob(input: item.input, key: key, options: options, output: item.output).run()
         case let .derivative(orders): try TensorJob(.derivative(orders: orders), input: item.input, key: key, options: options, output: item.output).run()
         case .hessian: try TensorJob(.hessian, input: item.input, key: key, options: options, output: item.output).run()
@@ -142,8 +146,8 @@ struct GradientFileTask: Sendable {
         case .divergence: try VectorFieldJob(.divergence, input: item.input, options: options, output: item.output).run()
         case .curl: try VectorFieldJob(.curl, input: item.input, options: options, output: item.output).run()
         }
-        let written = (try? ArchiveHeaders.npz(item.output).entries.first) ?? nil
-        return Outcome(dtype: written?.dtype ?? .float64, shape: written?.shape ?? [], nonFiniteInput: nil, nonFiniteOutput: nil)
+        let written = item.output.pathExtension == "npz" ? (try? ArchiveHeaders.npz(item.output).entries.first) ?? nil : nil
+        return Outcome(dtype: written?.dtype, shape: written?.shape, nonFiniteInput: nil, nonFiniteOutput: nil)
     }
 
     // MARK: Resuming
@@ -155,8 +159,10 @@ struct GradientFileTask: Sendable {
         let fm = FileManager.default
         guard let outputDate = (try? fm.attributesOfItem(atPath: item.output.path))?[.modificationDate] as? Date,
               let inputDate = (try? fm.attributesOfItem(atPath: item.input.path))?[.modificationDate] as? Date,
-              outputDate >= inputDate,
-              let found = try? ArchiveHeaders.npz(item.output).entries,
+              outputDate >= inputDate else { return false }
+        // Formats without a cheap completeness check: the output appeared by rename, so it is complete.
+        guard item.output.pathExtension == "npz" else { return true }
+        guard let found = try? ArchiveHeaders.npz(item.output).entries,
               found.allSatisfy(\.complete) else { return false }
         if let probe, let expected = expectedOutputs(probe) { return found == expected }
         guard let first = found.first else { return false }

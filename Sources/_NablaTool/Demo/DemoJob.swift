@@ -172,6 +172,14 @@ package struct DemoJob: Sendable {
         let fieldURL = outputDirectory.appendingPathComponent("field.npz")
         try NPZ.write(finestField.enumerated().map { (name: "axis\($0.offset)", array: $0.element) }, to: fieldURL)
         written.append(fieldURL)
+        // The field and the potential for ParaView/VisIt: VTK ImageData on the grid (x fastest in VTK is
+        // the array's last axis, z here).
+        let vtkURL = outputDirectory.appendingPathComponent("field.vti")
+        let axes = finestGrid.axes.map(\.coordinates)
+        try VTK.writeImageData([("potential", AnyNDArray(finestPotential))]
+                               + finestField.enumerated().map { (name: ["Ex", "Ey", "Ez"][$0.offset], array: AnyNDArray($0.element)) },
+                               origin: axes.map { $0[0] }, spacing: axes.map { $0[1] - $0[0] }, to: vtkURL)
+        written.append(vtkURL)
 
         let j = finest / 2  // y = 0
         let xs = finestGrid.axes[0].coordinates

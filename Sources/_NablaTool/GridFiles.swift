@@ -1,0 +1,89 @@
+import Foundation
+import Nabla
+import NablaFormats
+import NablaNetCDF
+
+/// Files that carry their grid: a netCDF variable's coordinate variables give each axis its coordinates,
+/// so no `--spacing` is needed; results written as netCDF keep the dimensions and coordinates, as VTK
+/// ImageData/RectilinearGrid the origin and spacing or coordinates.
+extension FieldFiles {
+    /// Reads one array with its grid: a netCDF variable (`key`, or the file's only data variable) with
+    /// its dimensions and coordinate variables; for every other format the array with axes `axis0`,
+    /// `axis1`, … and no coordinates.
+    package static func readGridded(_ url: URL, key: String? = nil, column: String? = nil) throws(PipelineError) -> GriddedArray {
+        let (file, _) = location(of: url)
+        if (try Format(of: url)) == .nc {
+            try FileSafety.checkReadable(file)
+            if column != nil { throw PipelineError("\(file.path): --column applies to .csv and .tsv tables only; use --key to choose a variable") }
+            do { return try NetCDF.read(from: file, variable: key) } catch { throw PipelineError.wrap(error, file: file.path) }
+        }
+        let values = try read(url, key: key, column: column)
+        let name = key ?? column ?? file.deletingPathExtension().lastPathComponent
+        return GriddedArray(name: name, values: values, axes: values.shape.indices.map { AxisInfo(name: "axis\($0)") })
+    }
+
+    /// The spacing numpy's varargs take for `axes` (nil: every axis) of a gridded array: the file's
+    /// coordinates where it has them, step 1 elsewhere; and a note for each axis without coordinates in a
+    /// file whose format can carry them.
+    static func spacing(from grid: GriddedArray, axes: [Int]?, file: URL) -> (spacing: [Spacing], notes: [String]) {
+        guard (try? Format(of: file)) == .nc, let selected = try? normalizedAxes(axes, rank: grid.axes.count) else { return ([], []) }
+        var notes: [String] = []
+        for axis in selected where grid.axes[axis].coordinates == nil {
+            notes.append("\(file.path): dimension '\(grid.axes[axis].name)' of '\(grid.name)' has no coordinate variable; its derivatives use index spacing 1")
+        }
+        return (selected.map { grid.axes[$0].spacing }, notes)
+    }
+
+    /// The grid of the results: the input's axes, with the coordinates actually used along the selected
+    /// axes (`spacing`: numpy's varargs for `axes`): a step `h` gives coordinates `0, h, 2h, …`.
+    static func usedAxes(_ grid: GriddedArray, axes: [Int]?, spacing: [Spacing]) -> [AxisInfo] {
+        var result = grid.axes
+        guard let selected = try? normalizedAxes(axes, rank: grid.axes.count) else { return result }
+        let given: [Spacing] = spacing.isEmpty ? [] : spacing.count == 1 ? Array(repeating: spacing[0], count: selected.count) : spacing
+        for (position, axis) in selected.enumerated() where position < given.count {
+            let n = grid.values.shape[axis]
+            switch given[position] {
+            case let .uniform(h): result[axis].coordinates = (0..<n).map { Double($0) * h }
+            case let .coordinates(x): result[axis].coordinates = x
+            }
+        }
+        return result
+    }
+
+    /// Writes `arrays` with their grid `axes`: netCDF (one variable per array on the dimensions, the
+    /// coordinate variables copied), VTK ImageData (`.vti`: uniform axes only; the last array axis is
+    /// VTK's x) or RectilinearGrid (`.vtr`); any other format as ``write(_:to:)`` does.
+    package static func writeGridded(_ arrays: [(name: String, array: AnyNDArray)], axes: [AxisInfo], to url: URL,
+                                     netCDFFields: [NetCDF.Field]? = nil) throws(PipelineError) {
+        let (file, _) = location(of: url)
+        let format = try Format(of: url)
+        do {
+            switch format {
+            case .nc:
+                let fields = netCDFFields ?? arrays.map { NetCDF.Field(name: $0.name, values: $0.array) }
+                try NetCDF.write(fields, axes: axes, history: "nabla", to: file)
+            case .vti:
+                if let bad = axes.firstIndex(where: { $0.uniformStep == nil }) {
+                    throw PipelineError("\(file.path): axis \(bad) ('\(axes[bad].name)') is not uniformly spaced, and VTK ImageData needs uniform spacing; write a .vtr (RectilinearGrid) instead")
+                }
+                try VTK.writeImageData(arrays, origin: axes.map(\.origin), spacing: axes.map { $0.uniformStep ?? 1 }, to: file)
+            case .vtr:
+                let coordinates = zip(axes, arrays.first?.array.shape ?? []).map { axis, n in axis.coordinates ?? (0..<n).map(Double.init) }
+                try VTK.writeRectilinearGrid(arrays, coordinates: coordinates, to: file)
+            default:
+                try write(arrays, to: url)
+            }
+        } catch let error as PipelineError {
+            throw error
+        } catch {
+            throw PipelineError.wrap(error, file: file.path)
+        }
+    }
+}
+
+extension PipelineError {
+    /// Reading a format Nabla only writes.
+    static func outputOnly(_ file: URL, _ format: FieldFiles.Format) -> PipelineError {
+        PipelineError("\(file.path): .\(format.rawValue) (VTK) is an output format; nabla reads .npy, .npz, .csv, .tsv, .h5 and .nc files")
+    }
+}
