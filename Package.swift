@@ -172,7 +172,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NablaCLITests",
-            dependencies: ["Nabla", "NablaFormats", "_NablaTool", "NablaVerification"]
+            dependencies: ["Nabla", "NablaFormats", "_NablaTool", "NablaVerification", "NablaNetCDF"]
         ),
     ]
 )

@@ -70,11 +70,13 @@ package struct GradientJob: Sendable {
         let field = gridded.values
         var spacing = try options.resolvedSpacing()
         let stored = FieldFiles.spacing(from: gridded, axes: axes, file: input)
+        // Notes are printed once the output is written, so a failure stays one line.
+        var notes: [String] = []
         if options.spacing.isEmpty {
             spacing = stored.spacing
-            stored.notes.forEach(PipelineWarnings.printNote)
+            notes = stored.notes
         } else if gridded.axes.contains(where: { $0.coordinates != nil }) {
-            PipelineWarnings.printNote("\(input.path): --spacing overrides the grid stored in the file")
+            notes.append("\(input.path): --spacing overrides the grid stored in the file")
         }
         try FieldDispatch.checkDifferentiable([field], file: input.path)
         let selectedCount = axes?.count ?? field.shape.count
@@ -84,18 +86,24 @@ package struct GradientJob: Sendable {
         try options.checkCoordinateFiles(spacing, shape: field.shape, axes: axes, input: input.path)
         if outputFormat == .nc || outputFormat.isVTK {
             // Files with a grid: the results on the input's dimensions, with the coordinates used.
-            let results = try Self.gradient(of: field, axes: axes, options: options, spacing: spacing, file: input.path,
-                                            onWarning: onWarning)
             var grid = gridded
             grid.axes = FieldFiles.usedAxes(gridded, axes: axes, spacing: spacing)
+            if outputFormat == .vti, let bad = grid.axes.firstIndex(where: { $0.uniformStep == nil }) {
+                throw PipelineError("\(output.path): axis \(bad) ('\(grid.axes[bad].name)') is not uniformly spaced, and VTK ImageData needs uniform spacing; write a .vtr (RectilinearGrid) instead")
+            }
+            let results = try Self.gradient(of: field, axes: axes, options: options, spacing: spacing, file: input.path,
+                                            onWarning: onWarning)
             let selected = (try? normalizedAxes(axes, rank: field.shape.count)) ?? []
             let fields = zip(selected, results).map { NetCDF.Field(derivativeOf: grid, along: $0, values: $1.array) }
             let arrays = results + (includeInput ? [(gridded.name, field)] : [])
             try FieldFiles.writeGridded(arrays, axes: grid.axes, to: output, netCDFFields: fields)
+            notes.forEach(PipelineWarnings.printNote)
             return outputFormat == .nc ? fields.map(\.name) : arrays.map(\.name)
         }
-        return try Self.differentiateAndWrite(field, axes: axes, options: options, spacing: spacing, file: input.path,
-                                              to: output, onWarning: onWarning).names
+        let names = try Self.differentiateAndWrite(field, axes: axes, options: options, spacing: spacing, file: input.path,
+                                                   to: output, onWarning: onWarning).names
+        notes.forEach(PipelineWarnings.printNote)
+        return names
     }
 
     /// Differentiates `field` and writes the results to `output` atomically (one array per selected axis).
