@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Fields larger than memory: the slab engine on a 3 GiB float64 file (1536×512×512) with `--memory 512M`.
+
+    swift build -c release --product nabla      # from the repository root, first
+    python3 Benchmarks/streaming_compare.py [--planes 1536] [--huge GIB] [--dir DIR]
+
+Measured in one run, each command as its own process under /usr/bin/time (wall time, peak resident memory):
+  - `nabla gradient big.npy --axis 0 --memory 512M -o g0.npy`, checked bitwise against numpy's
+    np.gradient(a, axis=0) on the same data;
+  - `nabla laplacian big.npy --accuracy 4 --memory 512M -o lap.npy`, checked bitwise against the in-memory
+    path (the same command with a budget that holds the whole field);
+  - the disk's own speed on the same bytes: `cat big.npy > copy.npy` (read + write), the ceiling for a
+    command that reads the input once and writes one output;
+  - with --huge G: a G GiB field (more than this machine's memory, if G is large enough), gradient along
+    axis 0 with --memory 512M: time, peak memory, and the copy's time for the same bytes.
+Peak memory must stay within 1.25 × 512 MiB + 64 MiB = 704 MiB.
+"""
+import argparse, os, subprocess, sys, tempfile, time
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NABLA = os.environ.get("NABLA_EXECUTABLE", os.path.join(ROOT, ".build", "release", "nabla"))
+
+
+def timed(command, shell=False):
+    if shell:
+        r = subprocess.run(["/usr/bin/time", "-f", "%e %M", "sh", "-c", command], stderr=subprocess.PIPE, text=True, check=True)
+    else:
+        r = subprocess.run(["/usr/bin/time", "-f", "%e %M"] + command, stderr=subprocess.PIPE, text=True, check=True)
+    wall, kb = r.stderr.strip().splitlines()[-1].split()
+    return float(wall), int(kb) / 1024
+
+
+def make_field(path, planes, rows=512, cols=512):
+    a = np.lib.format.open_memmap(path, mode="w+", dtype=np.float64, shape=(planes, rows, cols))
+    rng = np.random.default_rng(0)
+    for p in range(0, planes, 64):
+        a[p:p + 64] = rng.standard_normal((min(64, planes - p), rows, cols))
+    a.flush()
+    del a
+
+
+def drop_caches():
+    try:
+        subprocess.run(["sync"], check=True)
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3\n")
+        return True
+    except OSError:
+        return False
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--planes", type=int, default=1536)
+    p.add_argument("--huge", type=float, default=0, help="also run a field of this many GiB")
+    p.add_argument("--dir", default=None, help="folder for the files (default: a temporary folder)")
+    args = p.parse_args()
+    if not os.access(NABLA, os.X_OK):
+        sys.exit(f"{NABLA} not found: run `swift build -c release --product nabla` first")
+    with tempfile.TemporaryDirectory(prefix="nabla-stream-bench-", dir=args.dir) as tmp:
+        big = os.path.join(tmp, "big.npy")
+        make_field(big, args.planes)
+        gib = os.path.getsize(big) / 2**30
+        print(f"field {args.planes}×512×512 float64: {gib:.2f} GiB; --memory 512M (limit 704 MiB peak)")
+        cold = drop_caches()
+        copy = timed(f"cat {big} > {tmp}/copy.npy", shell=True)
+        os.remove(os.path.join(tmp, "copy.npy"))
+        print(f"  disk copy (read + write the same bytes){' from a cold cache' if cold else ''}: {copy[0]:.2f} s "
+              f"({2 * gib / copy[0]:.2f} GiB/s moved)")
+        drop_caches()
+        g = timed([NABLA, "gradient", big, "--axis", "0", "--memory", "512M", "-o", os.path.join(tmp, "g0.npy")])
+        print(f"  nabla gradient --axis 0: {g[0]:.2f} s ({g[0] / copy[0]:.2f}× the copy), peak {g[1]:.0f} MiB")
+        drop_caches()
+        lap = timed([NABLA, "laplacian", big, "--accuracy", "4", "--memory", "512M", "-o", os.path.join(tmp, "lap.npy")])
+        print(f"  nabla laplacian --accuracy 4: {lap[0]:.2f} s ({lap[0] / copy[0]:.2f}× the copy), peak {lap[1]:.0f} MiB")
+        whole = timed([NABLA, "laplacian", big, "--accuracy", "4", "--memory", "16G", "-o", os.path.join(tmp, "lap_mem.npy")])
+        print(f"  nabla laplacian --accuracy 4 in one slab (--memory 16G): {whole[0]:.2f} s, peak {whole[1]:.0f} MiB")
+        a = np.load(big, mmap_mode="r")
+        t = time.perf_counter()
+        expected = np.gradient(a, axis=0)
+        numpy_s = time.perf_counter() - t
+        same_g = np.array_equal(np.load(os.path.join(tmp, "g0.npy"), mmap_mode="r"), expected)
+        del expected
+        same_l = np.array_equal(np.load(os.path.join(tmp, "lap.npy"), mmap_mode="r"),
+                                np.load(os.path.join(tmp, "lap_mem.npy"), mmap_mode="r"))
+        print(f"  numpy np.gradient(axis=0) in memory (data already cached): {numpy_s:.2f} s")
+        print(f"  gradient equals numpy bit for bit: {same_g}; slabbed laplacian equals one slab bit for bit: {same_l}")
+        print(f"  peak within 704 MiB: gradient {g[1] <= 704}, laplacian {lap[1] <= 704}")
+        for name in ("g0.npy", "lap.npy", "lap_mem.npy"):
+            os.remove(os.path.join(tmp, name))
+        if args.huge > 0:
+            planes = int(args.huge * 2**30 / (512 * 512 * 8))
+            os.remove(big)
+            huge = os.path.join(tmp, "huge.npy")
+            make_field(huge, planes)
+            hgib = os.path.getsize(huge) / 2**30
+            drop_caches()
+            copy = timed(f"cat {huge} > {tmp}/copy.npy", shell=True)
+            os.remove(os.path.join(tmp, "copy.npy"))
+            drop_caches()
+            h = timed([NABLA, "gradient", huge, "--axis", "0", "--memory", "512M", "-o", os.path.join(tmp, "h0.npy")])
+            print(f"huge field {planes}×512×512 float64: {hgib:.1f} GiB (machine memory "
+                  f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GiB)")
+            print(f"  disk copy: {copy[0]:.1f} s ({2 * hgib / copy[0]:.2f} GiB/s moved); nabla gradient --axis 0: "
+                  f"{h[0]:.1f} s ({h[0] / copy[0]:.2f}× the copy), peak {h[1]:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
