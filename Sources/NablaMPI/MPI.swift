@@ -265,6 +265,7 @@ package final class PendingExchange<T> {
 package final class ParallelFile {
     private var handle: MPI_File?
     private let communicator: Communicator
+    private let writable: Bool
     /// The path, for messages.
     package let path: String
 
@@ -274,6 +275,7 @@ package final class ParallelFile {
     package init(_ path: String, mode: Mode, communicator: Communicator) throws(MPIError) {
         self.communicator = communicator
         self.path = path
+        writable = mode == .createExclusive
         let amode: Int32 = switch mode {
         case .read: Int32(MPI_MODE_RDONLY)
         case .createExclusive: Int32(MPI_MODE_WRONLY | MPI_MODE_CREATE | MPI_MODE_EXCL)
@@ -337,7 +339,7 @@ package final class ParallelFile {
     /// Flushes and closes the file (collective).
     package func close() throws(MPIError) {
         guard handle != nil else { return }
-        try check(MPI_File_sync(handle), "MPI_File_sync(\(path))")
+        if writable { try check(MPI_File_sync(handle), "MPI_File_sync(\(path))") }
         try check(MPI_File_close(&handle), "MPI_File_close(\(path))")
         handle = nil
     }
