@@ -34,15 +34,16 @@ private func check(_ code: Int32, _ operation: @autoclosure () -> String) throws
 
 /// The MPI library's lifetime in this process.
 public enum MPIRuntime {
-    /// Initialises MPI (once; later calls do nothing), asking for `MPI_THREAD_FUNNELED`: only the thread
-    /// that initialised MPI calls it (the computation's worker threads never do). Errors on the world
+    /// Initialises MPI (once; later calls do nothing), asking for `MPI_THREAD_SERIALIZED`: one thread at a
+    /// time calls MPI (the computation's worker threads never do; tests may run on several threads, one
+    /// after another). Errors on the world
     /// communicator are returned, not fatal. A program started without `mpirun` is a singleton of one rank.
     public static func initialize() throws(MPIError) {
         var flag: Int32 = 0
         try check(MPI_Initialized(&flag), "MPI_Initialized")
         guard flag == 0 else { return }
         var provided: Int32 = 0
-        try check(MPI_Init_thread(nil, nil, Int32(MPI_THREAD_FUNNELED), &provided), "MPI_Init_thread")
+        try check(MPI_Init_thread(nil, nil, Int32(MPI_THREAD_SERIALIZED), &provided), "MPI_Init_thread")
         try check(MPI_Comm_set_errhandler(nabla_mpi_comm_world(), nabla_mpi_errors_return()), "MPI_Comm_set_errhandler")
     }
 
@@ -69,7 +70,7 @@ public enum MPIRuntime {
 /// A group of MPI processes (ranks) that communicate: `MPI_COMM_WORLD` or a part of it.
 ///
 /// `@unchecked Sendable`: an MPI communicator is a process-wide handle; NablaMPI calls MPI from one thread
-/// only (`MPI_THREAD_FUNNELED`), whichever value of this type is used.
+/// at a time (`MPI_THREAD_SERIALIZED`), whichever value of this type is used.
 public struct Communicator: @unchecked Sendable {
     let handle: MPI_Comm
 
