@@ -48,7 +48,7 @@ struct DistributedTests {
             guard let computed = try? operation.apply(to: [try DistributedField(scattering: whole, communicator: world)])
                 .map(\.local) else { continue }
             let reference = try expectedResults(operation, whole)
-            #expect(expected.map(\.scalars) == reference.map(\.scalars), "\(operation) on \(shape)")
+            #expect(computed.map(\.scalars) == reference.map(\.scalars), "\(operation) on \(shape)")
         }
     }
 
