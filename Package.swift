@@ -21,8 +21,14 @@ let package = Package(
         .library(name: "NablaPictures", targets: ["NablaPictures"]),
         /// netCDF files (classic and netCDF-4) read with their grid and written with CF attributes (libnetcdf).
         .library(name: "NablaNetCDF", targets: ["NablaNetCDF"]),
+        /// Distributed fields over MPI (Open MPI): halo exchange, every finite-difference operation
+        /// bit-identical to one process, collective scoring, MPI-IO .npy/.npz; a separate product so that
+        /// nobody else needs MPI headers.
+        .library(name: "NablaMPI", targets: ["NablaMPI"]),
         /// The `nabla` command-line tool.
         .executable(name: "nabla", targets: ["NablaCLI"]),
+        /// `mpirun -np N nabla-mpi gradient|laplacian|divergence|curl …`: `nabla`'s commands on MPI ranks.
+        .executable(name: "nabla-mpi", targets: ["NablaMPICLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -65,7 +71,18 @@ let package = Package(
             dependencies: ["Nabla", "NablaFormats", "_CNetCDF"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        .target(
+            name: "NablaMPI",
+            dependencies: ["Nabla", "NablaFormats", "_CMPI", "_CDeflate"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         // MARK: Implementation details (no stable API)
+        .systemLibrary(
+            name: "_CMPI",
+            path: "Sources/_CMPI",
+            pkgConfig: "ompi",
+            providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]
+        ),
         .systemLibrary(
             name: "_CNetCDF",
             path: "Sources/_CNetCDF",
@@ -115,7 +132,18 @@ let package = Package(
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // `nabla-mpi`: the finite-difference commands of `nabla`, on MPI ranks.
+        .executableTarget(
+            name: "NablaMPICLI",
+            dependencies: [
+                "Nabla", "NablaFormats", "NablaHDF5", "NablaMPI", "_NablaTool",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         // MARK: Samples
+        .executableTarget(name: "DistributedPotential", dependencies: ["Nabla", "NablaMPI"],
+                          path: "samples/DistributedPotential", exclude: ["README.md"]),
         .executableTarget(name: "PointCharges", dependencies: ["Nabla", "NablaVerification"],
                           path: "samples/PointCharges", exclude: ["README.md"]),
         .executableTarget(name: "SpectralVsFiniteDifference", dependencies: ["Nabla", "NablaSpectral", "NablaVerification"],
@@ -169,6 +197,10 @@ let package = Package(
         .testTarget(
             name: "NablaToolTests",
             dependencies: ["Nabla", "NablaFormats", "NablaHDF5", "_NablaTool"]
+        ),
+        .testTarget(
+            name: "NablaMPITests",
+            dependencies: ["Nabla", "NablaFormats", "NablaMPI"]
         ),
         .testTarget(
             name: "NablaCLITests",

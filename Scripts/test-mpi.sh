@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Runs nabla-mpi under mpirun on 1-4 ranks (loopback, oversubscribed) and checks every result against
+# single-process nabla, byte for byte: uneven splits (37 planes on 2-4 ranks), accuracy 2/4/6, derivative 2,
+# periodic axis 0, coordinates on axis 0, float32, 256 planes, Laplacian, divergence, curl, .npy and .npz
+# outputs, HDF5 and compressed inputs; 3 planes on 4 ranks; truncated and missing inputs end every rank with
+# one error line, exit 1, no output, and never hang (timeout 60).
+# Usage: Scripts/test-mpi.sh [build-dir]   (default .build/debug; run `swift build --build-tests` first)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${1:-.build/debug}
+nabla=$bin/nabla
+nabla_mpi=$bin/nabla-mpi
+[ -x "$nabla" ] && [ -x "$nabla_mpi" ] || { echo "test-mpi: build first (swift build --build-tests)" >&2; exit 1; }
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python3 Scripts/mpi_check.py make "$work"
+if python3 -c "import h5py, numpy" 2>/dev/null; then
+  python3 -c "import h5py, numpy; f = numpy.load('$work/v37.npy'); h5py.File('$work/v.h5', 'w')['fields/V'] = f"
+fi
+failed=0 passed=0
+
+mpi() { local n=$1; shift; timeout 60 mpirun --oversubscribe --allow-run-as-root -np "$n" "$nabla_mpi" "$@"; }
+
+# check NAME OUTPUT-EXT COMMAND ARGS…: nabla and nabla-mpi on 1-4 ranks, outputs compared.
+check() {
+  local name=$1 ext=$2; shift 2
+  "$nabla" "$@" -o "$work/ref.$ext"
+  for n in 1 2 3 4; do
+    rm -f "$work/out.$ext"
+    if mpi "$n" "$@" -o "$work/out.$ext" && python3 Scripts/mpi_check.py same "$work/ref.$ext" "$work/out.$ext"; then
+      passed=$((passed + 1))
+    else
+      echo "FAIL: $name on $n ranks: nabla-mpi $*" >&2; failed=$((failed + 1))
+    fi
+  done
+  # Singleton: no mpirun.
+  rm -f "$work/out.$ext"
+  if "$nabla_mpi" "$@" -o "$work/out.$ext" && python3 Scripts/mpi_check.py same "$work/ref.$ext" "$work/out.$ext"; then
+    passed=$((passed + 1))
+  else
+    echo "FAIL: $name as a singleton" >&2; failed=$((failed + 1))
+  fi
+}
+
+# refuse NAME OUTPUT COMMAND ARGS…: every rank ends with exit 1, one error line, no output.
+refuse() {
+  local name=$1 out=$2; shift 2
+  for n in 1 2 4; do
+    rm -f "$work/$out"
+    set +e
+    mpi "$n" "$@" -o "$work/$out" 2>"$work/err" >/dev/null
+    local status=$?
+    set -e
+    local lines
+    lines=$(grep -c '^nabla-mpi: error:' "$work/err" || true)
+    if [ "$status" -ne 0 ] && [ "$status" -ne 124 ] && [ "$lines" -eq 1 ] && [ ! -e "$work/$out" ] \
+       && [ -z "$(ls -A "$work" | grep nabla-mpi || true)" ]; then
+      passed=$((passed + 1))
+    else
+      echo "FAIL: $name on $n ranks: status $status, $lines error lines, output left: $(ls "$work" | grep -c bad || true)" >&2
+      cat "$work/err" >&2; failed=$((failed + 1))
+    fi
+  done
+}
+
+v=$work/v37.npy
+check "gradient, numpy's scheme" npz gradient "$v"
+check "gradient, edge order 2, spacing" npz gradient "$v" --spacing 0.1 --edge-order 2
+check "gradient, accuracy 4" npz gradient "$v" --accuracy 4
+check "gradient, accuracy 6" npz gradient "$v" --accuracy 6
+check "second derivative, accuracy 4" npz gradient "$v" --derivative 2 --accuracy 4
+check "periodic axis 0" npz gradient "$v" --periodic-axis 0 --accuracy 4
+check "periodic everywhere" npz gradient "$v" --periodic
+check "coordinates on axis 0" npz gradient "$v" --spacing "$work/x37.npy" --spacing 0.5 --spacing 2
+check "coordinates on axis 0, accuracy 4" npy gradient "$v" --axis 0 --spacing "$work/x37.npy" --accuracy 4
+check "axis 0 only, .npy output" npy gradient "$v" --axis 0
+check "axes 1 and 2 only" npz gradient "$v" --axis -1 --axis 1
+check "float32" npz gradient "$work/v37f.npy" --accuracy 4
+check "256 planes" npz gradient "$work/v256.npy" --axis 0 --axis 2 --accuracy 6 --periodic-axis 0
+check "2-D field" npz gradient "$work/v2d.npy" --accuracy 4 --edge-order 2
+check "laplacian" npy laplacian "$v" --spacing 0.1
+check "laplacian, accuracy 6, periodic" npz laplacian "$v" --accuracy 6 --periodic
+check "divergence" npy divergence "$work/E.npz" --accuracy 4
+check "curl" npz curl "$work/E.npz" --periodic-axis 0
+check "compressed .npz input" npz curl "$work/Ec.npz"
+check "3 planes (4 ranks: one owns none)" npz gradient "$work/v3.npy"
+check "3 planes, edge order 2" npz gradient "$work/v3.npy" --edge-order 2
+check "3 planes, periodic (whole axis gathered)" npz gradient "$work/v3.npy" --periodic
+if [ -e "$work/v.h5" ]; then
+  check "HDF5 input" npz gradient "$work/v.h5:/fields/V" --accuracy 4
+else
+  echo "test-mpi: h5py not installed; HDF5 input not checked" >&2
+fi
+
+refuse "truncated input" bad.npz gradient "$work/truncated.npy"
+refuse "missing input" bad.npz gradient "$work/missing.npy"
+refuse "axis too short" bad.npz gradient "$work/v3.npy" --accuracy 6
+refuse "HDF5 output" bad.h5 gradient "$v" --axis 0
+refuse "bad accuracy" bad.npz gradient "$v" --accuracy 3
+# The output may never be the input: refused, and the input is intact.
+cp "$v" "$work/keep.npy"
+if mpi 2 gradient "$v" --axis 0 -o "$v" 2>/dev/null; then
+  echo "FAIL: output = input accepted" >&2; failed=$((failed + 1))
+elif cmp -s "$v" "$work/keep.npy"; then passed=$((passed + 1)); else echo "FAIL: input changed" >&2; failed=$((failed + 1)); fi
+
+echo "test-mpi: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,305 @@
+import Foundation
+import Nabla
+import NablaFormats
+import NablaHDF5
+import NablaMPI
+import _NablaTool
+
+/// One `nabla-mpi` command: read the input's slabs on every rank, apply the operation with halo exchange,
+/// write `.npy`/`.npz` with MPI-IO. Every step ends on every rank or none (``Communicator/collectively(_:)``).
+struct DistributedJob {
+    enum Command { case gradient(axes: [Int]?), laplacian, divergence, curl }
+
+    var command: Command
+    var input: String
+    var key: String?
+    var column: String?
+    var scheme: SchemeOptions
+    var derivative = 1
+    var method = "finite-difference"
+    var output: String
+    let communicator: Communicator
+
+    // MARK: Checks (every rank, no communication; agreed on by the caller)
+
+    /// `nabla`'s checks of the scheme, before anything is read.
+    func validate() throws {
+        guard method == "finite-difference" || method == "spectral" else {
+            throw PipelineError("--method '\(method)' is not a method; use finite-difference or spectral")
+        }
+        if method == "spectral" {
+            throw PipelineError("--method spectral is not available in nabla-mpi (finite differences only); run nabla for spectral derivatives")
+        }
+        guard scheme.edgeOrder == 1 || scheme.edgeOrder == 2 else {
+            throw PipelineError("edge order \(scheme.edgeOrder) is not supported; use 1 or 2")
+        }
+        guard scheme.accuracy >= 2, scheme.accuracy % 2 == 0, scheme.accuracy <= 16 else {
+            throw PipelineError("accuracy \(scheme.accuracy) is not supported; use an even number from 2 to 16")
+        }
+        guard derivative >= 1 else {
+            throw PipelineError("derivative order \(derivative) is not supported; use 1 or more")
+        }
+        guard derivative <= DifferenceOptions.maximumDerivative else {
+            throw PipelineError("derivative order \(derivative) is not supported; use at most \(DifferenceOptions.maximumDerivative): the weights of longer stencils lose every digit to rounding in floating point (they grow like m!/h^m)")
+        }
+    }
+
+    var outputURL: URL { URL(fileURLWithPath: output) }
+    var inputURL: URL { URL(fileURLWithPath: input) }
+
+    /// The output format: `.npy` or `.npz` (MPI-IO); anything else is refused.
+    func outputIsNPZ() throws -> Bool {
+        let format = try FieldFiles.Format(of: outputURL)
+        switch format {
+        case .npy: return false
+        case .npz: return true
+        case .h5, .hdf5:
+            throw PipelineError("\(output): nabla-mpi does not write HDF5: parallel HDF5 needs the MPI build of libhdf5, which must never be linked beside the serial one; write .npz (or .npy) and convert, or run nabla")
+        case .csv, .tsv:
+            throw PipelineError("\(output): nabla-mpi writes .npy and .npz only; run nabla for CSV/TSV output")
+        }
+    }
+
+    /// Input regular files only; the output never one of the inputs (`nabla`'s FileSafety).
+    func checkPaths() throws {
+        let inputFile = FieldFiles.location(of: inputURL).file
+        var inputs = [inputFile]
+        for case let .coordinates(url) in scheme.spacing.map(SpacingArgument.init(parsing:)) { inputs.append(url) }
+        for url in inputs {
+            var info = stat()
+            if stat(url.path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+                throw PipelineError("\(url.path): is \(info.st_mode & S_IFMT == S_IFDIR ? "a folder" : "not a regular file"); nabla reads regular files only")
+            }
+        }
+        if outputURL.hasDirectoryPath {
+            throw PipelineError("\(outputURL.path)/: names a folder (it ends with '/'); give the output file's name")
+        }
+        var target = stat()
+        if stat(outputURL.path, &target) == 0 {
+            if target.st_mode & S_IFMT == S_IFDIR { throw PipelineError("\(outputURL.path): is a folder; give the output file's name") }
+            for url in inputs {
+                var info = stat()
+                if stat(url.path, &info) == 0, info.st_dev == target.st_dev, info.st_ino == target.st_ino {
+                    throw PipelineError("\(outputURL.path): is the input \(url.path)\(url.path == outputURL.path ? "" : " (the same file under another name)"); writing it would destroy the input, so choose another output name")
+                }
+            }
+        }
+    }
+
+    /// The spacing arguments resolved (coordinate files read by every rank: they are 1-D and small).
+    func spacing(shape: [Int], axes: [Int]?) throws -> [Spacing] {
+        let arguments = scheme.spacing.map(SpacingArgument.init(parsing:))
+        var result: [Spacing] = []
+        for argument in arguments {
+            switch argument {
+            case let .number(v): result.append(.uniform(v))
+            case let .coordinates(url):
+                let array = try FieldFiles.read(url)
+                guard array.shape.count == 1 else {
+                    throw PipelineError("\(url.path): coordinates must be a 1-D array, but this one has shape \(array.shape)")
+                }
+                if array.dtype == .bool { throw PipelineError("\(url.path): coordinates must be numbers, not booleans") }
+                result.append(.coordinates(array.asDouble().scalars))
+            }
+        }
+        if let selected = try? normalizedAxes(axes, rank: shape.count), result.count == selected.count {
+            for ((argument, resolved), axis) in zip(zip(arguments, result), selected) {
+                guard case let .coordinates(url) = argument, case let .coordinates(x) = resolved, x.count != shape[axis] else { continue }
+                throw PipelineError("\(url.path): \(x.count) coordinates were given for axis \(axis) of \(input), which has length \(shape[axis]); coordinates must match the length of their axis")
+            }
+        }
+        return result
+    }
+
+    func periodicAxes(selected: [Int]?, rank: Int) -> [Int] {
+        scheme.periodic ? (selected ?? Array(0..<rank)) : scheme.periodicAxis
+    }
+
+    // MARK: Run
+
+    /// The whole command, collectively. Returns the names written.
+    @discardableResult
+    func run() throws -> [String] {
+        let isNPZ = try communicator.collectively {
+            try validate()
+            let isNPZ = try outputIsNPZ()
+            try checkPaths()
+            return isNPZ
+        }
+        let (members, vectorNames) = try inputMembers()
+        let input = try readInput(members: members)
+        let shape = input.shape
+        let (operation, names) = try communicator.collectively { () -> (SlabbedOperation, [String]) in
+            if column != nil && !(["csv", "tsv"].contains(inputURL.pathExtension.lowercased())) {
+                throw PipelineError("\(inputURL.path): --column applies to .csv and .tsv tables only; use --key to choose an array")
+            }
+            let rank = shape.count
+            let names: [String]
+            let operation: SlabbedOperation
+            switch command {
+            case let .gradient(axes):
+                let spacing = try spacing(shape: shape, axes: axes)
+                names = try normalizedAxes(axes, rank: rank).map { "axis\($0)" }
+                operation = SlabbedOperation(.gradient(axes: axes, derivative: derivative), spacing: spacing,
+                                             edgeOrder: scheme.edgeOrder, accuracy: scheme.accuracy,
+                                             periodicAxes: periodicAxes(selected: axes, rank: rank))
+            case .laplacian:
+                names = ["laplacian"]
+                operation = SlabbedOperation(.laplacian, spacing: try spacing(shape: shape, axes: nil), accuracy: scheme.accuracy,
+                                             periodicAxes: periodicAxes(selected: nil, rank: rank))
+            case .divergence, .curl:
+                if case .curl = command, rank != 2 && rank != 3 {
+                    throw PipelineError("\(inputURL.path): curl needs a 2-D or 3-D vector field; these components are \(rank)-D")
+                }
+                if case .curl = command { names = rank == 3 ? ["axis0", "axis1", "axis2"] : ["curl"] } else { names = ["divergence"] }
+                operation = SlabbedOperation(command.isCurl ? .curl : .divergence, spacing: try spacing(shape: shape, axes: nil),
+                                             edgeOrder: scheme.edgeOrder, accuracy: scheme.accuracy,
+                                             periodicAxes: periodicAxes(selected: nil, rank: rank))
+                _ = vectorNames
+            }
+            if !isNPZ && names.count != 1 {
+                if command.isCurl {
+                    throw PipelineError("\(outputURL.path): a .npy output holds one array, but the curl of a 3-D field has 3 components; write a .npz")
+                }
+                throw PipelineError("\(outputURL.path): a .npy output holds one array, but \(names.count) axes are selected; select one with --axis N or write a .npz or .h5")
+            }
+            _ = try operation.resultCount(shape: shape)
+            return (operation, names)
+        }
+        switch input {
+        case let .float64(fields): try compute(operation, fields, names: names, npz: isNPZ)
+        case let .float32(fields): try compute(operation, fields, names: names, npz: isNPZ)
+        case let .float16(fields): try compute(operation, fields, names: names, npz: isNPZ)
+        }
+        return names
+    }
+
+    private func compute<T: FieldScalar & NPYScalar>(_ operation: SlabbedOperation, _ fields: [DistributedField<T>],
+                                                      names: [String], npz: Bool) throws {
+        let results = try communicator.collectively {
+            do { return try operation.apply(to: fields) } catch let error as NablaError {
+                throw PipelineError("\(inputURL.path): \(error.description)")
+            }
+        }
+        try DistributedFiles.write(results, names: npz ? names : nil, to: outputURL)
+    }
+
+    // MARK: Input
+
+    /// The input's components, typed as the one-process tool types them (float16/32 kept, the rest as
+    /// float64).
+    enum Input {
+        case float64([DistributedField<Double>]), float32([DistributedField<Float>]), float16([DistributedField<Float16>])
+        var shape: [Int] {
+            switch self {
+            case let .float64(f): f[0].shape
+            case let .float32(f): f[0].shape
+            case let .float16(f): f[0].shape
+            }
+        }
+    }
+
+    /// The `.npz` members to read: `--key` (or the only member) for a scalar field, `axis0…` for a vector
+    /// field; nil for other inputs.
+    private func inputMembers() throws -> (members: [String]?, vector: [String]?) {
+        guard command.isVectorOperation else { return (key.map { [$0] }, nil) }
+        return try communicator.collectively {
+            let url = inputURL
+            guard url.pathExtension.lowercased() == "npz" else {
+                throw PipelineError("\(url.path): a vector field is read from a .npz holding axis0, axis1, …")
+            }
+            let members: [(name: String, header: NPYHeader)]
+            do { members = try NPZ.headers(from: url).map { ($0.name, $0.header) } } catch {
+                throw PipelineError.wrapping(error, file: url.path)
+            }
+            guard let first = members.first else {
+                throw PipelineError("\(url.path): the archive holds no arrays; a vector field needs arrays axis0, axis1, …")
+            }
+            guard let axis0 = members.first(where: { $0.name == "axis0" }), !axis0.header.shape.isEmpty else {
+                throw PipelineError("\(url.path): a vector field needs arrays axis0, axis1, …; 'axis0' is missing or 0-D (the archive holds \(members.map { "'\($0.name)'" }.joined(separator: ", ")), first '\(first.name)')")
+            }
+            let rank = axis0.header.shape.count
+            let names = (0..<rank).map { "axis\($0)" }
+            for name in names where !members.contains(where: { $0.name == name }) {
+                throw PipelineError("\(url.path): a \(rank)-D vector field needs arrays axis0…axis\(rank - 1); '\(name)' is missing (the archive holds \(members.map { "'\($0.name)'" }.joined(separator: ", ")))")
+            }
+            return (names, names)
+        }
+    }
+
+    /// Reads the input's slabs: `.npy` and stored `.npz` members through MPI-IO; anything else (HDF5,
+    /// CSV/TSV, compressed members) by every rank through `nabla`'s readers, keeping its own planes.
+    private func readInput(members: [String]?) throws -> Input {
+        let url = inputURL
+        let format = try communicator.collectively { try FieldFiles.Format(of: url) }
+        let dataset = FieldFiles.location(of: url).dataset
+        if (format == .npy || format == .npz) && dataset == nil && column == nil {
+            if format == .npy, key != nil {
+                try communicator.collectively { throw PipelineError("\(url.path): --key '\(key!)' applies to .npz archives and HDF5 files only") }
+            }
+            // Stored members and .npy files: MPI-IO. A compressed member (or a damaged file) fails here on
+            // every rank; the whole-file reader below then reads it, or reports nabla's own error.
+            if let locations = try? DistributedFiles.locate(url, members: members, communicator: communicator) {
+                do {
+                    switch locations[0].header.dtype {
+                    case .float32: return .float32(try DistributedFiles.read(locations, as: Float.self, communicator: communicator))
+                    case .float16: return .float16(try DistributedFiles.read(locations, as: Float16.self, communicator: communicator))
+                    default: return .float64(try DistributedFiles.read(locations, as: Double.self, communicator: communicator))
+                    }
+                } catch let error as DistributedError {
+                    throw PipelineError(error.message)
+                }
+            }
+        }
+        // Whole-file readers on every rank (HDF5 opened read-only by each; serial libhdf5).
+        let arrays = try communicator.collectively { () -> [AnyNDArray] in
+            if let members, command.isVectorOperation {
+                let all = try FieldFiles.readAll(url)
+                return try members.map { name in
+                    guard let found = all.first(where: { $0.name == name }) else { throw PipelineError("\(url.path): '\(name)' is missing") }
+                    return found.array
+                }
+            }
+            return [try FieldFiles.read(url, key: key, column: column)]
+        }
+        return try communicator.collectively {
+            let shape = arrays[0].shape
+            guard !shape.isEmpty else {
+                throw PipelineError("\(url.path): cannot differentiate a 0-D array (a single number); the field needs at least one axis")
+            }
+            for a in arrays where a.shape != shape {
+                throw PipelineError("\(url.path): components must share one shape; got \(arrays.map(\.shape))")
+            }
+            if arrays[0].dtype == .bool {
+                throw PipelineError("\(url.path): holds booleans, which cannot be differentiated; convert the data to a number type")
+            }
+            switch arrays[0] {
+            case .float32:
+                return .float32(try arrays.map { try DistributedField(scattering: Float.unwrap($0)!, communicator: communicator) })
+            case .float16:
+                return .float16(try arrays.map { try DistributedField(scattering: Float16.unwrap($0)!, communicator: communicator) })
+            default:
+                return .float64(try arrays.map { try DistributedField(scattering: $0.asDouble(), communicator: communicator) })
+            }
+        }
+    }
+}
+
+extension DistributedJob.Command {
+    var isVectorOperation: Bool {
+        switch self {
+        case .divergence, .curl: true
+        default: false
+        }
+    }
+    var isCurl: Bool { if case .curl = self { true } else { false } }
+}
+
+extension PipelineError {
+    /// An error of `file` with the underlying error's message (prefixed by the file unless it is already).
+    static func wrapping(_ error: any Error, file: String) -> PipelineError {
+        if let e = error as? PipelineError { return e }
+        let text = "\(error)"
+        return PipelineError(text.hasPrefix(file + ":") ? text : "\(file): \(text)")
+    }
+}
