@@ -8,3 +8,5 @@ swift build --build-tests
 # The samples check the orders of accuracy they print (each exits non-zero if a claim fails).
 Scripts/run-samples.sh
 swift test --skip-build --disable-xctest
+# nabla-mpi under mpirun on 1-4 ranks against single-process nabla, byte for byte.
+Scripts/test-mpi.sh
