@@ -55,8 +55,8 @@ struct DistributedJob {
         case .npz: return true
         case .h5, .hdf5:
             throw PipelineError("\(output): nabla-mpi does not write HDF5: parallel HDF5 needs the MPI build of libhdf5, which must never be linked beside the serial one; write .npz (or .npy) and convert, or run nabla")
-        case .csv, .tsv:
-            throw PipelineError("\(output): nabla-mpi writes .npy and .npz only; run nabla for CSV/TSV output")
+        case .csv, .tsv, .nc, .vti, .vtr:
+            throw PipelineError("\(output): nabla-mpi writes .npy and .npz only; run nabla for .\(format.rawValue) output")
         }
     }
 
