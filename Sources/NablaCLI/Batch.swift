@@ -51,6 +51,8 @@ extension NablaCommand {
 
         @OptionGroup var scheme: SchemeOptions
 
+        @OptionGroup var external: ExternalDataOption
+
         @Flag(name: .customLong("recursive"), help: "Also take the files in subfolders of folder inputs.")
         var recursive = false
 
@@ -85,6 +87,7 @@ extension NablaCommand {
                                jobs: jobs ?? Parallel.coreCount, memory: memory,
                                resume: resume, log: log.map { URL(fileURLWithPath: $0) })
             job.column = field.column
+            job.allowExternal = external.allowExternal
             let summary: BatchSummary
             do {
                 summary = try job.run(progress: .automatic(quiet: quiet))

@@ -34,14 +34,21 @@ extension NablaCommand {
 
         @OptionGroup var method: MethodOption
 
+        @OptionGroup var external: ExternalDataOption
+
+        @OptionGroup var overwrite: OverwriteOption
+
         @Option(name: .customShort("o"), help: ArgumentHelp("The output: OUTPUT.npz or OUTPUT.h5 (one array per axis), or OUTPUT.npy/.csv/.tsv (exactly one axis).", valueName: "OUTPUT"))
         var output: String
 
         func run() throws {
             try runReportingErrors {
-                try GradientJob(input: URL(fileURLWithPath: input), key: field.key, column: field.column, axes: field.axes,
-                                options: scheme.options(derivative: field.derivative, method: method.method),
-                                output: URL(fileURLWithPath: output)).run()
+                var job = GradientJob(input: URL(fileURLWithPath: input), key: field.key, column: field.column, axes: field.axes,
+                                      options: scheme.options(derivative: field.derivative, method: method.method),
+                                      output: URL(fileURLWithPath: output))
+                job.overwrite = overwrite.overwrite
+                job.allowExternal = external.allowExternal
+                try job.run()
             }
         }
     }

@@ -62,3 +62,17 @@ struct FieldSelection: ParsableArguments {
     var axes: [Int]? { axis.isEmpty ? nil : axis }
 }
 
+
+/// `--allow-external`: every command that reads files.
+struct ExternalDataOption: ParsableArguments {
+    @Flag(name: .customLong("allow-external"),
+          help: "Read HDF5 data stored outside the input file: external storage, virtual datasets with other files' data, external links. Refused by default: a crafted file could otherwise read any local file into the output.")
+    var allowExternal = false
+}
+
+/// `--overwrite`: commands that write one output file.
+struct OverwriteOption: ParsableArguments {
+    @Flag(name: .customLong("overwrite"),
+          help: "Replace datasets that already exist in an HDF5 output (other datasets of the file are always kept). .npy/.npz/.csv outputs are replaced whole regardless.")
+    var overwrite = false
+}

@@ -20,6 +20,10 @@ package struct GradientJob: Sendable {
     package var output: URL
     /// Receives warnings (e.g. data that does not look periodic along a spectral axis).
     package var onWarning: @Sendable (String) -> Void
+    /// Replace datasets that already exist in an HDF5 output (`--overwrite`); other outputs are replaced whole.
+    package var overwrite = false
+    /// Read HDF5 data stored outside the input file (`--allow-external`).
+    package var allowExternal = false
 
     /// A job; every argument sets the property of the same name. Warnings go to standard error by default.
     package init(input: URL, key: String? = nil, column: String? = nil, axes: [Int]? = nil,
@@ -43,7 +47,7 @@ package struct GradientJob: Sendable {
         let outputFormat = try FieldFiles.Format(of: output)
         try options.validate()
         try FileSafety.check(input: input, options: options, output: output)
-        let field = try FieldFiles.read(input, key: key, column: column)
+        let field = try FieldFiles.read(input, key: key, column: column, allowExternal: allowExternal)
         let spacing = try options.resolvedSpacing()
         try FieldDispatch.checkDifferentiable([field], file: input.path)
         let selectedCount = axes?.count ?? field.shape.count
@@ -52,7 +56,7 @@ package struct GradientJob: Sendable {
         }
         try options.checkCoordinateFiles(spacing, shape: field.shape, axes: axes, input: input.path)
         return try Self.differentiateAndWrite(field, axes: axes, options: options, spacing: spacing, file: input.path,
-                                              to: output, onWarning: onWarning).names
+                                              to: output, overwrite: overwrite, onWarning: onWarning).names
     }
 
     /// Differentiates `field` and writes the results to `output` atomically (one array per selected axis).
@@ -63,7 +67,7 @@ package struct GradientJob: Sendable {
     /// - Returns: the names written and the number of non-finite values in the results.
     package static func differentiateAndWrite(
         _ field: AnyNDArray, axes: [Int]?, options: DifferenceOptions, spacing: [Spacing], file: String, to output: URL,
-        onWarning: @escaping @Sendable (String) -> Void = { _ in }
+        overwrite: Bool = false, onWarning: @escaping @Sendable (String) -> Void = { _ in }
     ) throws(PipelineError) -> (names: [String], nonFinite: Int) {
         let outputFormat = try FieldFiles.Format(of: output)
         let selected = axes ?? Array(0..<field.shape.count)
@@ -90,11 +94,11 @@ package struct GradientJob: Sendable {
             throw PipelineError("\(output.path): a .\(outputFormat.rawValue) output holds one array, but \(results.count) axes are selected; select one with --axis N or write a .npz or .h5")
         }
         let nonFinite = results.reduce(0) { $0 + $1.array.nonFiniteCount }
-        try FieldFiles.write(results, to: output)
+        try FieldFiles.write(results, to: output, overwrite: overwrite)
         return (results.map(\.name), nonFinite)
     }
 
-    /// Whether ``differentiateAndWrite(_:axes:options:spacing:file:to:onWarning:)`` writes this input one
+    /// Whether ``differentiateAndWrite(_:axes:options:spacing:file:to:overwrite:onWarning:)`` writes this input one
     /// axis at a time.
     package static func streams(_ field: AnyNDArray, axisCount: Int, to output: URL) -> Bool {
         guard let format = try? FieldFiles.Format(of: output) else { return false }

@@ -29,6 +29,9 @@ package struct BatchJob: Sendable {
     package var key: String?
     /// The column of CSV/TSV inputs with a header (a 1-D field each).
     package var column: String? = nil
+    /// Read HDF5 data stored outside the input files (`--allow-external`); refused by default, so that a
+    /// batch fed untrusted files cannot disclose the host's files.
+    package var allowExternal = false
     /// The axes to differentiate along; `nil`: every axis of each file's array.
     package var axes: [Int]?
     /// The scheme, the same for every file (as ``GradientJob/options``).
@@ -82,7 +85,8 @@ package struct BatchJob: Sendable {
         defer { withExtendedLifetime(lock) {} }
         removeLeftoverTemporaries(of: items)
 
-        let task = GradientFileTask(key: key, column: column, axes: axes, options: options, spacing: spacing)
+        let task = GradientFileTask(key: key, column: column, axes: axes, options: options, spacing: spacing,
+                                    allowExternal: allowExternal)
         let budget = MemoryBudget(total: (memory ?? .defaultBudget).bytes)
 
         // Header probes and resume checks: cheap, done first so that progress totals are honest.

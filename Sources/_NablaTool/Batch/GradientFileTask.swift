@@ -15,6 +15,8 @@ struct GradientFileTask: Sendable {
     var axes: [Int]?
     var options: DifferenceOptions
     var spacing: [Spacing]
+    /// Read HDF5 data stored outside the input file (`--allow-external`).
+    var allowExternal = false
 
     /// How many result arrays are in memory at once while one file is written.
     static func outputsHeldAtOnce(axisCount: Int) -> Int { axisCount }
@@ -91,7 +93,7 @@ struct GradientFileTask: Sendable {
 
     /// Reads, differentiates and writes one file; the output appears only when complete.
     func run(_ item: BatchItem) throws(PipelineError) -> Outcome {
-        let field = try FieldFiles.read(item.input, key: key, column: column)
+        let field = try FieldFiles.read(item.input, key: key, column: column, allowExternal: allowExternal)
         let nonFiniteInput = field.nonFiniteCount
         let directory = item.output.deletingLastPathComponent()
         do {
@@ -113,7 +115,9 @@ struct GradientFileTask: Sendable {
 
     /// Whether `item`'s output can be kept by `--resume`: it exists, is at least as new as the input, and is a
     /// complete archive holding the expected arrays (checked from its central directory and member headers;
-    /// when the input's header did not say, any non-empty set of `axisK` members of one shape).
+    /// when the input's header did not say, any non-empty set of `axisK` members of one shape), and the
+    /// whole archive verifies (``ArchiveHeaders/verifies(_:)``: every member's CRC-32), so that an output
+    /// damaged after it was written is redone.
     func outputIsComplete(_ item: BatchItem, probe: Probe?) -> Bool {
         let fm = FileManager.default
         guard let outputDate = (try? fm.attributesOfItem(atPath: item.output.path))?[.modificationDate] as? Date,
@@ -121,8 +125,13 @@ struct GradientFileTask: Sendable {
               outputDate >= inputDate,
               let found = try? ArchiveHeaders.npz(item.output).entries,
               found.allSatisfy(\.complete) else { return false }
-        if let probe, let expected = expectedOutputs(probe) { return found == expected }
-        guard let first = found.first else { return false }
-        return found.allSatisfy { $0.name.hasPrefix("axis") && Int($0.name.dropFirst(4)) != nil && $0.shape == first.shape && $0.dtype == first.dtype }
+        if let probe, let expected = expectedOutputs(probe) {
+            guard found == expected else { return false }
+        } else {
+            guard let first = found.first,
+                  found.allSatisfy({ $0.name.hasPrefix("axis") && Int($0.name.dropFirst(4)) != nil && $0.shape == first.shape && $0.dtype == first.dtype })
+            else { return false }
+        }
+        return ArchiveHeaders.verifies(item.output)
     }
 }
