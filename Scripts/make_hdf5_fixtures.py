@@ -60,6 +60,32 @@ with h5py.File(path("huge.h5"), "w") as f:
     f.create_dataset("contiguous", shape=(100_000, 100_000), dtype="f8")
     f.create_dataset("chunked", shape=(1_000_000, 1_000_000), dtype="f8", chunks=(100, 100))
 
+# Dimensions whose element count overflows a 64-bit integer (2^40 × 2^40; chunked, nothing stored).
+with h5py.File(path("overflow.h5"), "w", libver="earliest") as f:
+    f.create_dataset("d", shape=(2**40, 2**40), dtype="f8", chunks=(1, 1))
+
+# Data kept outside the file, which Nabla refuses without --allow-external. Paths are relative to the
+# fixture folder (libhdf5 resolves them against it for VDS and external links).
+with h5py.File(path("other.h5"), "w", libver="earliest") as f:
+    f.create_dataset("data", data=np.array([1.0, 2.0, 4.0, 8.0]))
+# External storage: the dataset's raw bytes are the first 64 bytes of /etc/passwd.
+with h5py.File(path("external_storage.h5"), "w", libver="earliest") as f:
+    f.create_dataset("d", shape=(64,), dtype="u1", external=[("/etc/passwd", 0, 64)])
+with h5py.File(path("external.h5"), "w", libver="earliest") as f:
+    f.create_dataset("safe", data=np.array([1.0, 4.0, 9.0, 16.0]))
+    f["link"] = h5py.ExternalLink("other.h5", "/data")
+    f["soft"] = h5py.SoftLink("/link")
+    f["linked_group"] = h5py.ExternalLink("other.h5", "/")
+# Virtual datasets: one mapping another file's data, one mapping a dataset of its own file (allowed).
+with h5py.File(path("virtual.h5"), "w", libver="v110") as f:
+    f.create_dataset("safe", data=np.array([1.0, 4.0, 9.0, 16.0]))
+    outside = h5py.VirtualLayout(shape=(4,), dtype="f8")
+    outside[:] = h5py.VirtualSource("other.h5", "data", shape=(4,))
+    f.create_virtual_dataset("outside", outside)
+    inside = h5py.VirtualLayout(shape=(4,), dtype="f8")
+    inside[:] = h5py.VirtualSource(".", "safe", shape=(4,))
+    f.create_virtual_dataset("inside", inside)
+
 # Not an HDF5 file at all.
 with open(path("not_hdf5.h5"), "wb") as f:
     f.write(b"this is a text file, not HDF5\n")
