@@ -60,6 +60,14 @@ with h5py.File(path("huge.h5"), "w") as f:
     f.create_dataset("contiguous", shape=(100_000, 100_000), dtype="f8")
     f.create_dataset("chunked", shape=(1_000_000, 1_000_000), dtype="f8", chunks=(100, 100))
 
+# A file with attributes and several datasets, which writing into it must keep (the CLI tests copy it).
+with h5py.File(path("attributes.h5"), "w", libver="earliest") as f:
+    f.attrs["title"] = "nabla-attribute-marker-root"
+    d = f.create_dataset("d", data=np.arange(20, dtype="f8").reshape(4, 5) ** 2 / 7)
+    d.attrs["units"] = "nabla-attribute-marker-units"
+    f.create_dataset("other", data=np.array([3, 1, 4, 1, 5], dtype="i4"))
+    f.create_group("g").attrs["note"] = "nabla-attribute-marker-group"
+
 # Dimensions whose element count overflows a 64-bit integer (2^40 × 2^40; chunked, nothing stored).
 with h5py.File(path("overflow.h5"), "w", libver="earliest") as f:
     f.create_dataset("d", shape=(2**40, 2**40), dtype="f8", chunks=(1, 1))
