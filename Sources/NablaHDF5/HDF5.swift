@@ -210,7 +210,8 @@ public enum HDF5 {
             return replaced
         }
         try AtomicFile.write(to: url) { (temporary: URL) throws in
-            try FileManager.default.copyItem(at: url, to: temporary)
+            // The file's bytes, not a symbolic link to it: the copy is changed, never the original.
+            try FileManager.default.copyItem(at: url.resolvingSymlinksInPath(), to: temporary)
             _ = chmod(temporary.path, mode & 0o7777)
             try locked { () throws(FormatError) in
                 try addToFile(items, replacing: replaced, at: temporary.path, context: context)

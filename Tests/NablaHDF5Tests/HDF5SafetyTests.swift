@@ -101,6 +101,18 @@ struct HDF5SafetyTests {
         #expect(try directory.contents() == ["f.h5"])
     }
 
+    @Test("adding through a symbolic link works on a copy: the link's target is never changed in place")
+    func addThroughSymlink() throws {
+        let directory = try TemporaryDirectory()
+        let target = directory.file("f.h5"), link = directory.file("link.h5")
+        try FileManager.default.copyItem(at: fixture("one.h5"), to: target)
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: target)
+        let bytes = try Data(contentsOf: target)
+        try HDF5.add([(name: "x", array: NDArray<Double>([1, 2]))], to: link)
+        #expect(try Data(contentsOf: target) == bytes)
+        #expect(try HDF5.datasets(in: link) == ["/results/only", "/x"])
+    }
+
     @Test("adding to a file that is not HDF5 fails and leaves it untouched")
     func addToNonHDF5() throws {
         let directory = try TemporaryDirectory()

@@ -14,8 +14,8 @@ public func fuzzCSVColumn(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let rest = bytes[1...]
     let split = rest.firstIndex(of: 0) ?? rest.endIndex
     let name = String(decoding: rest[rest.startIndex..<split], as: UTF8.self)
-    let text = Data(split < rest.endIndex ? rest[(split + 1)...] : [])
-    do {
+    let text = split < rest.endIndex ? Data(Array(rest[(split + 1)...])) : Data()
+    do throws(FormatError) {
         let column = try CSV.read(data: text, name: "fuzz.csv", column: name, delimiter: delimiter)
         precondition(column.rank == 1, "a column must be 1-D, got shape \(column.shape)")
         precondition(column.count >= 1 && column.count <= text.count, "\(column.count) values from \(text.count) bytes")
