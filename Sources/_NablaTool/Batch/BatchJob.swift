@@ -14,7 +14,7 @@ import Nabla
 /// core. No per-file tasks are spawned: the workers are a fixed set of threads.
 ///
 /// ## Crash safety
-/// Outputs are written by ``FieldFiles/write(_:to:)``, to a hidden temporary name then renamed: an output
+/// Outputs are written by ``FieldFiles/write(_:to:overwrite:)``, to a hidden temporary name then renamed: an output
 /// name only ever holds a complete archive. A rerun removes the temporaries of the outputs it plans
 /// (`.<name>.npz.tmp-*`) left by a killed run, and with `resume` keeps every output that is complete and
 /// at least as new as its input.

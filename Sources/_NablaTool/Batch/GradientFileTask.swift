@@ -6,7 +6,7 @@ import NablaFormats
 /// `nabla gradient`, through ``GradientJob/gradient(of:axes:options:spacing:file:)``) and write it.
 ///
 /// The memory estimate and the compute-then-write step live together here because they must agree:
-/// today every axis's result is held until ``FieldFiles/write(_:to:)`` writes the archive, so a file needs
+/// today every axis's result is held until ``FieldFiles/write(_:to:overwrite:)`` writes the archive, so a file needs
 /// `input × (1 + axes)`. With a streaming NPZ writer (compute axis k, append it, free it) only
 /// ``outputsHeldAtOnce(axisCount:)`` and ``computeAndWrite(_:to:)`` change, and the need drops to `input × 2`.
 struct GradientFileTask: Sendable {
