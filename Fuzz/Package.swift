@@ -17,5 +17,9 @@ let package = Package(
         .executableTarget(name: "FuzzCSV", dependencies: [formats], swiftSettings: [.swiftLanguageMode(.v6)]),
         /// `NPZ.read(data:)` on arbitrary bytes (ZIP structures, ZIP64, deflate, CRC, member names).
         .executableTarget(name: "FuzzNPZ", dependencies: [formats], swiftSettings: [.swiftLanguageMode(.v6)]),
+        /// `CSV.read(data:column:)` with the column name from the input: header detection and column lookup.
+        .executableTarget(name: "FuzzCSVColumn", dependencies: [formats], swiftSettings: [.swiftLanguageMode(.v6)]),
+        /// The batch planner's probes on a file: `NPY.readHeader`, `NPZ.headers`, `NPZ.verify` (agreeing with reads).
+        .executableTarget(name: "FuzzBatchProbe", dependencies: [formats], swiftSettings: [.swiftLanguageMode(.v6)]),
     ]
 )

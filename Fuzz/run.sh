@@ -4,7 +4,7 @@
 #   Fuzz/run.sh TARGET SECONDS [extra libFuzzer flags...]
 #   Fuzz/run.sh FuzzCSV 600
 #
-# TARGET is FuzzNPYHeader, FuzzCSV or FuzzNPZ. The seeds in Fuzz/Corpus/TARGET are read but never
+# TARGET is FuzzNPYHeader, FuzzCSV, FuzzNPZ, FuzzCSVColumn or FuzzBatchProbe. The seeds in Fuzz/Corpus/TARGET are read but never
 # changed; inputs libFuzzer finds interesting go to Fuzz/.build-fuzz/corpus/TARGET (kept between runs,
 # gitignored), crashes, leaks, timeouts and out-of-memory inputs to Fuzz/.build-fuzz/findings/TARGET/.
 # Each finding must become a fixture + regression test in Tests/NablaFormatsTests (see Fuzz/README.md).
@@ -12,7 +12,7 @@
 # Exit status: 0 without findings, 1 with findings, 2 on usage or build errors.
 set -uo pipefail
 
-usage() { echo "usage: $0 FuzzNPYHeader|FuzzCSV|FuzzNPZ SECONDS [libFuzzer flags...]" >&2; exit 2; }
+usage() { echo "usage: $0 FuzzNPYHeader|FuzzCSV|FuzzNPZ|FuzzCSVColumn|FuzzBatchProbe SECONDS [libFuzzer flags...]" >&2; exit 2; }
 [[ $# -ge 2 ]] || usage
 target=$1; seconds=$2; shift 2
 [[ $seconds =~ ^[0-9]+$ ]] || usage
@@ -20,6 +20,8 @@ case $target in
     FuzzNPYHeader) max_len=4096 ;;
     FuzzCSV) max_len=4096 ;;
     FuzzNPZ) max_len=16384 ;;
+    FuzzCSVColumn) max_len=4096 ;;
+    FuzzBatchProbe) max_len=16384 ;;
     *) usage ;;
 esac
 

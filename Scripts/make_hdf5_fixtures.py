@@ -60,6 +60,40 @@ with h5py.File(path("huge.h5"), "w") as f:
     f.create_dataset("contiguous", shape=(100_000, 100_000), dtype="f8")
     f.create_dataset("chunked", shape=(1_000_000, 1_000_000), dtype="f8", chunks=(100, 100))
 
+# A file with attributes and several datasets, which writing into it must keep (the CLI tests copy it).
+with h5py.File(path("attributes.h5"), "w", libver="earliest") as f:
+    f.attrs["title"] = "nabla-attribute-marker-root"
+    d = f.create_dataset("d", data=np.arange(20, dtype="f8").reshape(4, 5) ** 2 / 7)
+    d.attrs["units"] = "nabla-attribute-marker-units"
+    f.create_dataset("other", data=np.array([3, 1, 4, 1, 5], dtype="i4"))
+    f.create_group("g").attrs["note"] = "nabla-attribute-marker-group"
+
+# Dimensions whose element count overflows a 64-bit integer (2^40 × 2^40; chunked, nothing stored).
+with h5py.File(path("overflow.h5"), "w", libver="earliest") as f:
+    f.create_dataset("d", shape=(2**40, 2**40), dtype="f8", chunks=(1, 1))
+
+# Data kept outside the file, which Nabla refuses without --allow-external. Paths are relative to the
+# fixture folder (libhdf5 resolves them against it for VDS and external links).
+with h5py.File(path("other.h5"), "w", libver="earliest") as f:
+    f.create_dataset("data", data=np.array([1.0, 2.0, 4.0, 8.0]))
+# External storage: the dataset's raw bytes are the first 64 bytes of /etc/passwd.
+with h5py.File(path("external_storage.h5"), "w", libver="earliest") as f:
+    f.create_dataset("d", shape=(64,), dtype="u1", external=[("/etc/passwd", 0, 64)])
+with h5py.File(path("external.h5"), "w", libver="earliest") as f:
+    f.create_dataset("safe", data=np.array([1.0, 4.0, 9.0, 16.0]))
+    f["link"] = h5py.ExternalLink("other.h5", "/data")
+    f["soft"] = h5py.SoftLink("/link")
+    f["linked_group"] = h5py.ExternalLink("other.h5", "/")
+# Virtual datasets: one mapping another file's data, one mapping a dataset of its own file (allowed).
+with h5py.File(path("virtual.h5"), "w", libver="v110") as f:
+    f.create_dataset("safe", data=np.array([1.0, 4.0, 9.0, 16.0]))
+    outside = h5py.VirtualLayout(shape=(4,), dtype="f8")
+    outside[:] = h5py.VirtualSource("other.h5", "data", shape=(4,))
+    f.create_virtual_dataset("outside", outside)
+    inside = h5py.VirtualLayout(shape=(4,), dtype="f8")
+    inside[:] = h5py.VirtualSource(".", "safe", shape=(4,))
+    f.create_virtual_dataset("inside", inside)
+
 # Not an HDF5 file at all.
 with open(path("not_hdf5.h5"), "wb") as f:
     f.write(b"this is a text file, not HDF5\n")

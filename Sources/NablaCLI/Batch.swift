@@ -51,6 +51,8 @@ extension NablaCommand {
 
         @OptionGroup var scheme: SchemeOptions
 
+        @OptionGroup var external: ExternalDataOption
+
         @Flag(name: .customLong("recursive"), help: "Also take the files in subfolders of folder inputs.")
         var recursive = false
 
@@ -105,6 +107,7 @@ extension NablaCommand {
             case .curl: .curl
             case .jacobian: .jacobian
             }
+            job.allowExternal = external.allowExternal
             let summary: BatchSummary
             do {
                 summary = try job.run(progress: .automatic(quiet: quiet))

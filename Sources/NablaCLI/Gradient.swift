@@ -39,16 +39,22 @@ extension NablaCommand {
         @Flag(name: .customLong("include-input"), help: "With a .vti/.vtr output: also write the input field, under its name.")
         var includeInput = false
 
+        @OptionGroup var external: ExternalDataOption
+
+        @OptionGroup var overwrite: OverwriteOption
+
         @Option(name: .customShort("o"), help: ArgumentHelp("The output: OUTPUT.npz or OUTPUT.h5 (one array per axis), or OUTPUT.npy/.csv/.tsv (exactly one axis).", valueName: "OUTPUT"))
         var output: String
 
         func run() throws {
             try runReportingErrors {
                 var job = GradientJob(input: URL(fileURLWithPath: input), key: field.key, column: field.column, axes: field.axes,
-                                  options: scheme.options(derivative: field.derivative, method: method.method, memory: memory.memory),
-                                  output: URL(fileURLWithPath: output))
-            job.includeInput = includeInput
-            try job.run()
+                                      options: scheme.options(derivative: field.derivative, method: method.method, memory: memory.memory),
+                                      output: URL(fileURLWithPath: output))
+                job.includeInput = includeInput
+                job.overwrite = overwrite.overwrite
+                job.allowExternal = external.allowExternal
+                try job.run()
             }
         }
     }

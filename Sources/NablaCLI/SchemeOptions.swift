@@ -69,3 +69,17 @@ struct MemoryOption: ParsableArguments {
             help: ArgumentHelp("The most memory to use for data, e.g. 512M, 4G. A .npy/.npz input larger than this is processed a slab of planes at a time; results are the same to the bit.", valueName: "SIZE"))
     var memory: ByteSize = .defaultBudget
 }
+
+/// `--allow-external`: every command that reads files.
+struct ExternalDataOption: ParsableArguments {
+    @Flag(name: .customLong("allow-external"),
+          help: "Read HDF5 data stored outside the input file: external storage, virtual datasets with other files' data, external links. Refused by default: a crafted file could otherwise read any local file into the output.")
+    var allowExternal = false
+}
+
+/// `--overwrite`: commands that write one output file.
+struct OverwriteOption: ParsableArguments {
+    @Flag(name: .customLong("overwrite"),
+          help: "Replace datasets that already exist in an HDF5 output (other datasets of the file are always kept). .npy/.npz/.csv outputs are replaced whole regardless.")
+    var overwrite = false
+}

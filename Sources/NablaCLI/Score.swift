@@ -45,6 +45,8 @@ extension NablaCommand {
         @Option(name: .customLong("edge-width"), help: ArgumentHelp("Points within this many points of a boundary count as edge points.", valueName: "W"))
         var edgeWidth: Int = 1
 
+        @OptionGroup var external: ExternalDataOption
+
         @Flag(name: .customLong("json"), help: "Print one JSON object instead of the table.")
         var json = false
 
@@ -52,8 +54,10 @@ extension NablaCommand {
             let output: String
             let passed: Bool
             do {
-                let result = try ScoreJob(computed: URL(fileURLWithPath: computed), reference: URL(fileURLWithPath: reference),
-                                          absoluteTolerance: atol, relativeTolerance: rtol, edgeWidth: edgeWidth).run()
+                var job = ScoreJob(computed: URL(fileURLWithPath: computed), reference: URL(fileURLWithPath: reference),
+                                   absoluteTolerance: atol, relativeTolerance: rtol, edgeWidth: edgeWidth)
+                job.allowExternal = external.allowExternal
+                let result = try job.run()
                 output = json ? try result.json() : result.description
                 passed = result.passed
             } catch {

@@ -28,6 +28,10 @@ extension NablaCommand {
 
         @OptionGroup var memory: MemoryOption
 
+        @OptionGroup var external: ExternalDataOption
+
+        @OptionGroup var overwrite: OverwriteOption
+
         @Option(name: .customLong("key"), help: ArgumentHelp("The array to read from a .npz input (default: its only array).", valueName: "NAME"))
         var key: String?
 
@@ -36,8 +40,11 @@ extension NablaCommand {
 
         func run() throws {
             try runReportingErrors {
-                try LaplacianJob(input: URL(fileURLWithPath: input), key: key, options: scheme.options(method: method.method, memory: memory.memory),
-                                 output: URL(fileURLWithPath: output)).run()
+                var job = LaplacianJob(input: URL(fileURLWithPath: input), key: key, options: scheme.options(method: method.method, memory: memory.memory),
+                                       output: URL(fileURLWithPath: output))
+                job.overwrite = overwrite.overwrite
+                job.allowExternal = external.allowExternal
+                try job.run()
             }
         }
     }
@@ -90,13 +97,20 @@ struct VectorFieldArguments: ParsableArguments {
 
     @OptionGroup var memory: MemoryOption
 
+    @OptionGroup var external: ExternalDataOption
+
+    @OptionGroup var overwrite: OverwriteOption
+
     @Option(name: .customShort("o"), help: ArgumentHelp("The output: OUT.npy, or OUT.npz (see the discussion for the array names).", valueName: "OUTPUT"))
     var output: String
 
     func run(_ operation: VectorFieldJob.Operator) throws {
         try runReportingErrors {
-            try VectorFieldJob(operation, input: URL(fileURLWithPath: input), options: scheme.options(memory: memory.memory),
-                               output: URL(fileURLWithPath: output)).run()
+            var job = VectorFieldJob(operation, input: URL(fileURLWithPath: input), options: scheme.options(memory: memory.memory),
+                                     output: URL(fileURLWithPath: output))
+            job.overwrite = overwrite.overwrite
+            job.allowExternal = external.allowExternal
+            try job.run()
         }
     }
 }

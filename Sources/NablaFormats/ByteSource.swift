@@ -60,25 +60,60 @@ final class FileSource: ByteSource {
     let size: Int
     let context: ErrorContext
 
+    /// Opens `url` for reading. The file is opened non-blocking (opening a FIFO would otherwise wait for a
+    /// writer forever), checked with `fstat(2)` on the descriptor itself, refused unless it is a regular file,
+    /// and only then switched back to blocking reads.
     init(url: URL, context: ErrorContext) throws(FormatError) {
         self.context = context
         let fd = url.withUnsafeFileSystemRepresentation { path -> Int32 in
             guard let path else { return -1 }
-            return open(path, O_RDONLY | O_CLOEXEC)
+            return open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         }
         guard fd >= 0 else { throw context.error(.io, "cannot open for reading: \(String(cString: strerror(errno)))") }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            let message = String(cString: strerror(errno))
+        do throws(FormatError) {
+            size = try Self.checkRegularFile(fd, context: context)
+        } catch {
             close(fd)
-            throw context.error(.io, "cannot stat: \(message)")
-        }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            close(fd)
-            throw context.error(.io, "not a regular file (a directory, pipe or device cannot be read)")
+            throw error
         }
         descriptor = fd
-        size = Int(info.st_size)
+    }
+
+    /// The size of the regular file open as `fd`, after clearing `O_NONBLOCK`; refuses anything else
+    /// (a folder, a FIFO, a device, a socket) with an error saying what it is.
+    static func checkRegularFile(_ fd: Int32, context: ErrorContext) throws(FormatError) -> Int {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw context.error(.io, "cannot stat: \(String(cString: strerror(errno)))")
+        }
+        let kind = info.st_mode & S_IFMT
+        guard kind == S_IFREG else {
+            let what = switch kind {
+            case S_IFDIR: "a folder"
+            case S_IFIFO: "a FIFO (named pipe)"
+            case S_IFCHR: "a character device"
+            case S_IFBLK: "a block device"
+            case S_IFSOCK: "a socket"
+            default: "not a regular file"
+            }
+            throw context.error(.io, "is \(what), not a regular file; only regular files can be read")
+        }
+        let flags = fcntl(fd, F_GETFL)
+        guard flags >= 0, fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0 else {
+            throw context.error(.io, "cannot configure the file for reading: \(String(cString: strerror(errno)))")
+        }
+        return Int(info.st_size)
+    }
+
+    /// The whole file's bytes (for formats read whole, such as CSV text).
+    func readAll() throws(FormatError) -> Data {
+        var data = Data(count: size)
+        var failure: FormatError?
+        data.withUnsafeMutableBytes { raw in
+            do throws(FormatError) { try read(at: 0, into: MutableBytes(raw)) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        return data
     }
 
     deinit { close(descriptor) }

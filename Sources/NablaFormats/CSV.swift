@@ -5,7 +5,8 @@ import Nabla
 ///
 /// Two ways to read a table:
 /// - as a **grid**: every row has the same number of numeric fields; the result has shape
-///   `(rows, columns)`. A first row with any non-numeric field is taken for a header and skipped.
+///   `(rows, columns)`. A first row none of whose fields is a number is taken for a header and skipped;
+///   a first row with numbers and a field that is not one is an error naming that field.
 /// - as a **column**: `column: "pressure"` picks the column whose header is `pressure`; the result is 1-D
 ///   and only that column needs to be numeric (other columns may hold text such as dates).
 ///
@@ -68,12 +69,8 @@ public enum CSV {
     ///   for a column that is not in the header; ``FormatError/Kind/io``.
     public static func read(from url: URL, column: String? = nil, delimiter: Delimiter? = nil) throws(FormatError) -> NDArray<Double> {
         let context = ErrorContext(file: url.path)
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw context.error(.io, "cannot read the file: \((error as NSError).localizedDescription)")
-        }
+        // Opened non-blocking and checked to be a regular file first: a FIFO or a device is refused at once.
+        let data = try FileSource(url: url, context: context).readAll()
         return try parse(data, context: context, column: column,
                          delimiter: delimiter ?? Delimiter(fileExtension: url.pathExtension))
     }
@@ -390,16 +387,15 @@ struct CSVParser {
         let columns = fields.count
         let firstLine = fields[0].line
         var scalars: [Double] = []
-        // A first row with any non-number is a header.
-        var firstRow: [Double] = []
-        firstRow.reserveCapacity(columns)
-        for field in fields {
-            guard let x = number(field) else { break }
-            firstRow.append(x)
+        // The first row is a header only when none of its fields is a number; a row of numbers with a bad
+        // field (`1_000,2`) is data with a typo, reported like any other bad value.
+        let firstRow = fields.map { number($0) }
+        let hasHeader = firstRow.allSatisfy { $0 == nil }
+        if !hasHeader, let bad = firstRow.firstIndex(of: nil) {
+            _ = try value(fields[bad], column: bad + 1)
         }
-        let hasHeader = firstRow.count < columns
         let headerText = hasHeader ? fields.prefix(3).map { Self.quoted(text($0)) }.joined(separator: ", ") + (columns > 3 ? ", …" : "") : ""
-        if !hasHeader { scalars = firstRow }
+        if !hasHeader { scalars = firstRow.compactMap { $0 } }
         var rows = hasHeader ? 0 : 1
         while try nextRecord(&fields) {
             guard fields.count == columns else {

@@ -26,6 +26,25 @@ enum CRC32 {
         ByteView.with(bytes) { checksum($0, continuing: crc) }
     }
 
+    /// The CRC-32 of all the bytes of `source`, read `chunkSize` bytes at a time into one reused buffer
+    /// (memory stays bounded whatever the source's size).
+    static func checksum(of source: some ByteSource, chunkSize: Int = 4 << 20) throws(FormatError) -> UInt32 {
+        var buffer = [UInt8](repeating: 0, count: max(1, min(chunkSize, source.size)))
+        var crc: UInt32 = 0
+        var offset = 0
+        var failure: FormatError?
+        buffer.withUnsafeMutableBytes { raw in
+            while offset < source.size {
+                let chunk = MutableBytes(raw).slice(0..<min(raw.count, source.size - offset))
+                do throws(FormatError) { try source.read(at: offset, into: chunk) } catch { failure = error; return }
+                crc = checksum(chunk.view, continuing: crc)
+                offset += chunk.count
+            }
+        }
+        if let failure { throw failure }
+        return crc
+    }
+
     /// The CRC-32 of the elements' bytes of `array`, continuing from `crc`.
     static func checksum(_ array: AnyNDArray, continuing crc: UInt32 = 0) -> UInt32 {
         array.withBytes { checksum($0, continuing: crc) }
@@ -95,6 +114,61 @@ enum Deflate {
             throw context.error(.corruptArchive,
                 "the deflate stream is damaged or cut short (libdeflate result \(result.rawValue))")
         }
+    }
+
+    /// Inflates the whole raw deflate stream `compressed`, 64 KiB of input at a time, handing each piece of
+    /// output to `consume` (memory stays bounded whatever the stream's size).
+    ///
+    /// - Returns: the number of bytes the stream inflated to.
+    /// - Throws: ``FormatError`` of kind ``FormatError/Kind/corruptArchive`` when the stream is damaged,
+    ///   ends before its end-of-stream marker, has bytes after it, or inflates to more than `limit` bytes.
+    static func inflateAll(_ compressed: some ByteSource, limit: Int, context: ErrorContext,
+                           _ consume: (ByteView) -> Void) throws(FormatError) -> Int {
+        var stream = z_stream()
+        guard inflateInit2_(&stream, -MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw context.error(.io, "zlib could not start an inflater (out of memory?)")
+        }
+        defer { inflateEnd(&stream) }
+        var output = [UInt8](repeating: 0, count: 1 << 18)
+        var produced = 0, consumed = 0, ended = false
+        while !ended && consumed < compressed.size {
+            var chunk = try compressed.bytes(at: consumed, count: min(1 << 16, compressed.size - consumed))
+            consumed += chunk.count
+            var status = Z_OK
+            var tooLong = false
+            chunk.withUnsafeMutableBytes { input in
+                output.withUnsafeMutableBytes { out in
+                    stream.next_in = input.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                    stream.avail_in = uInt(input.count)
+                    repeat {
+                        stream.next_out = out.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                        stream.avail_out = uInt(out.count)
+                        status = _CDeflate.inflate(&stream, Z_NO_FLUSH)
+                        let n = out.count - Int(stream.avail_out)
+                        if n > 0 {
+                            produced += n
+                            if produced > limit { tooLong = true; break }
+                            consume(ByteView(UnsafeRawBufferPointer(rebasing: out[0..<n])))
+                        }
+                    } while status == Z_OK && (stream.avail_in > 0 || stream.avail_out == 0)
+                    stream.next_in = nil
+                    stream.next_out = nil
+                }
+            }
+            if tooLong {
+                throw context.error(.corruptArchive, "inflates to more than the \(limit) bytes the archive declares")
+            }
+            if status == Z_STREAM_END {
+                ended = true
+                if stream.avail_in > 0 || consumed < compressed.size {
+                    throw context.error(.corruptArchive, "the deflate stream ends before the member's last compressed byte")
+                }
+            } else if status != Z_OK && status != Z_BUF_ERROR {
+                throw context.error(.corruptArchive, "the deflate stream is damaged (zlib error \(status))")
+            }
+        }
+        guard ended else { throw context.error(.corruptArchive, "the deflate stream is cut short (no end-of-stream marker)") }
+        return produced
     }
 
     /// The first `count` bytes that the raw deflate stream in `compressed` inflates to (fewer if the stream

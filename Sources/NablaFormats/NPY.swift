@@ -43,7 +43,7 @@ public enum NPY {
         let any = try read(from: url)
         guard let array = T.unwrap(any) else {
             throw FormatError(.unsupportedDType, file: url.path,
-                "holds \(any.dtype.name) elements, expected \(T.dtype.name); use NPY.read(from:).asDouble() to convert")
+                "holds \(any.dtype.name) elements, expected \(T.dtype.name); read it as any dtype and convert it to \(T.dtype.name) instead")
         }
         return array
     }

@@ -94,7 +94,7 @@ enum NPYFormat {
     static func badMagic(_ first: [UInt8], _ context: ErrorContext) -> FormatError {
         let hex = first.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
             .joined(separator: " ")
-        let hint = first.starts(with: [0x50, 0x4B]) ? " (this looks like a ZIP archive: an .npz? use NPZ.read)" : ""
+        let hint = first.starts(with: [0x50, 0x4B]) ? " (this looks like a ZIP archive: an .npz archive saved under the name .npy? rename it to .npz)" : ""
         return context.error(.badMagic, "not a .npy file: it starts with bytes [\(hex)], expected \\x93NUMPY\(hint)")
     }
 

@@ -70,9 +70,69 @@ public enum NPZ {
                     try inflatedPrefix(n, of: compressed, context: memberContext)
                 }
             }
+            // A lying header may declare up to Int.max bytes: add without trapping.
+            let (declared, overflow) = header.dataOffset.addingReportingOverflow(header.byteCount)
             let complete = stored && member.compressedSize == member.uncompressedSize
-                && member.uncompressedSize == header.dataOffset + header.byteCount
+                && !overflow && member.uncompressedSize == declared
             return MemberHeader(name: String(member.name.dropLast(4)), header: header, isCompleteStored: complete)
+        }
+    }
+
+    /// Checks an archive completely without loading its arrays: the ZIP directory, every member's local
+    /// header (agreeing with the directory), its `.npy` header and sizes, and the CRC-32 of every member's
+    /// data (a deflated member is inflated to count its bytes). Reads the file in chunks of a few MiB, so
+    /// memory stays small whatever the archive's size; what passes here is what ``read(from:)`` reads.
+    ///
+    /// - Throws: ``FormatError`` as ``read(from:)`` would for the first problem found: a damaged directory
+    ///   or local header, a CRC-32 mismatch, a size that lies, a damaged deflate stream, a member that is
+    ///   not `.npy`, two members of one name.
+    public static func verify(from url: URL) throws(FormatError) {
+        let context = ErrorContext(file: url.path)
+        let source = try FileSource(url: url, context: context)
+        var seen = Set<String>()
+        for member in try ZIPReader.members(of: source, context: context) {
+            var memberContext = context
+            memberContext.member = member.name
+            guard member.name.hasSuffix(".npy") else {
+                throw memberContext.error(.corruptArchive, "is not a .npy array; Nabla reads only .npy members")
+            }
+            guard seen.insert(member.name).inserted else {
+                throw memberContext.error(.corruptArchive, "the archive holds two members named '\(member.name)'")
+            }
+            try ZIPReader.checkLocalHeader(member, in: source, context: memberContext)
+            let compressed = SliceSource(base: source, offset: member.dataOffset, size: member.compressedSize)
+            let crc: UInt32
+            switch member.method {
+            case 0:
+                guard member.uncompressedSize == member.compressedSize else {
+                    throw memberContext.error(.corruptArchive,
+                        "stored (uncompressed) member declares \(member.uncompressedSize) bytes but occupies \(member.compressedSize)")
+                }
+                let header = try NPYFormat.readHeader(totalSize: compressed.size, context: memberContext) { (n) throws(FormatError) in
+                    try compressed.bytes(at: 0, count: n)
+                }
+                try NPYFormat.checkPayload(header, available: compressed.size - header.dataOffset, context: memberContext, noun: "member")
+                crc = try CRC32.checksum(of: compressed)
+            case 8:
+                let header = try NPYFormat.readHeader(totalSize: member.uncompressedSize, context: memberContext) { (n) throws(FormatError) in
+                    try inflatedPrefix(n, of: compressed, context: memberContext)
+                }
+                try NPYFormat.checkPayload(header, available: member.uncompressedSize - header.dataOffset,
+                                           context: memberContext, noun: "member")
+                var running: UInt32 = 0
+                let produced = try Deflate.inflateAll(compressed, limit: member.uncompressedSize, context: memberContext) {
+                    running = CRC32.checksum($0, continuing: running)
+                }
+                guard produced == member.uncompressedSize else {
+                    throw memberContext.error(.corruptArchive,
+                        "inflates to \(produced) bytes but the archive declares \(member.uncompressedSize)")
+                }
+                crc = running
+            default:
+                throw memberContext.error(.corruptArchive,
+                    "uses ZIP compression method \(member.method); only stored (0) and deflated (8) members are supported")
+            }
+            try checkCRC(crc, member, memberContext)
         }
     }
 
@@ -183,8 +243,9 @@ public enum NPZ {
             }
         case 8:
             // Deflate cannot expand data by more than 1032:1 (a 258-byte match per ~2 bits).
-            let (limit, overflow) = member.compressedSize.multipliedReportingOverflow(by: 1032)
-            guard overflow || member.uncompressedSize <= limit + 1024 else {
+            let (product, o1) = member.compressedSize.multipliedReportingOverflow(by: 1032)
+            let (limit, o2) = product.addingReportingOverflow(1024)
+            guard o1 || o2 || member.uncompressedSize <= limit else {
                 throw context.error(.corruptArchive,
                     "declares \(member.uncompressedSize) bytes uncompressed from \(member.compressedSize) compressed bytes, "
                     + "more than deflate can produce")

@@ -19,6 +19,10 @@ enum ZIPReader {
         var compressedSize: Int
         var uncompressedSize: Int
         var dataOffset: Int
+        /// Where the member's local file header starts.
+        var localHeaderOffset: Int = 0
+        /// The member's name as the central directory stores it (bytes).
+        var rawName: [UInt8] = []
     }
 
     static let maxCentralDirectorySize = 64 << 20
@@ -38,7 +42,7 @@ enum ZIPReader {
         }
         guard eocd >= 0 else {
             let start = try source.bytes(at: 0, count: min(size, 6))
-            let hint = start == NPYFormat.magic ? " (it is a .npy file: use NPY.read)" : ""
+            let hint = start == NPYFormat.magic ? " (this looks like a .npy file: a .npy array saved under the name .npz? rename it to .npy)" : ""
             throw context.error(.badMagic, "not a ZIP archive: no end-of-central-directory record found\(hint)")
         }
         let eocdOffset = size - tailLength + eocd
@@ -126,10 +130,40 @@ enum ZIPReader {
                 throw corrupt("member '\(name)' declares \(csize) bytes of data at offset \(dataOffset), past the end of the \(size)-byte file")
             }
             members.append(Member(name: name, method: method, crc32: crc, compressedSize: csize,
-                                  uncompressedSize: usize, dataOffset: dataOffset))
+                                  uncompressedSize: usize, dataOffset: dataOffset, localHeaderOffset: local,
+                                  rawName: nameBytes))
             q = next
         }
         return members
+    }
+
+    /// Checks that a member's local file header agrees with its central directory entry: the same name
+    /// and compression method, and, unless the sizes follow the data (flag bit 3) or live in a ZIP64 extra
+    /// field, the same CRC-32 and sizes.
+    static func checkLocalHeader(_ member: Member, in source: some ByteSource, context: ErrorContext) throws(FormatError) {
+        func corrupt(_ message: String) -> FormatError { context.error(.corruptArchive, message) }
+        let header = try source.bytes(at: member.localHeaderOffset, count: 30)
+        guard header.starts(with: [0x50, 0x4B, 0x03, 0x04]) else {
+            throw corrupt("no local file header at offset \(member.localHeaderOffset)")
+        }
+        let flags = le16(header, 6)
+        guard le16(header, 8) == member.method else {
+            throw corrupt("the local header says compression method \(le16(header, 8)) but the directory says \(member.method)")
+        }
+        let nameLength = Int(le16(header, 26))
+        guard nameLength == member.rawName.count,
+              try source.bytes(at: member.localHeaderOffset + 30, count: nameLength) == member.rawName else {
+            throw corrupt("the local header names another member than the central directory")
+        }
+        guard flags & 0x0008 == 0 else { return }
+        let crc = le32(header, 14), compressed = le32(header, 18), uncompressed = le32(header, 22)
+        guard crc == member.crc32 else {
+            throw corrupt("the local header records CRC-32 \(NPZ.hex(crc)) but the directory \(NPZ.hex(member.crc32))")
+        }
+        if compressed != 0xFFFF_FFFF && Int(compressed) != member.compressedSize
+            || uncompressed != 0xFFFF_FFFF && Int(uncompressed) != member.uncompressedSize {
+            throw corrupt("the local header's sizes (\(compressed), \(uncompressed)) differ from the directory's (\(member.compressedSize), \(member.uncompressedSize))")
+        }
     }
 
     private static func decodeName(_ bytes: [UInt8], utf8Flag: Bool) -> String {

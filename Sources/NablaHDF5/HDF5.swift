@@ -58,29 +58,39 @@ public enum HDF5 {
         return try locked { () throws(FormatError) -> [String] in
             let (file, _) = try openFile(url, context: context)
             defer { H5Fclose(file) }
-            return try datasetPaths(in: file, under: "/", context: context)
+            let access = try Access(allowingExternalData: false, context: context)
+            defer { access.close() }
+            return try datasetPaths(in: file, under: "/", access: access, context: context)
         }
     }
 
     /// Reads one dataset: the one at `dataset` (`"/group/name"`; the leading `/` is optional), or, if
     /// `dataset` is `nil` or names a group, the only dataset in the file or group.
     ///
+    /// Data kept outside the file is refused unless `allowingExternalData` is true: a dataset with
+    /// external storage (its bytes in other files, such as `/etc/passwd`), a virtual dataset mapping data
+    /// from other files, and a path through an external link (which libhdf5 is not allowed to follow). A
+    /// file from an untrusted source can then never make the reader disclose other local files.
+    ///
     /// - Throws: `FormatError`: of kind `FormatError.Kind.invalidName` when the dataset does not exist or
     ///   `dataset` is `nil` and the file holds several (the message lists them), `FormatError.Kind.badMagic`
     ///   for a file that is not HDF5, `FormatError.Kind.unsupportedDType`, `FormatError.Kind.invalidShape`,
     ///   `FormatError.Kind.sizeMismatch` or `FormatError.Kind.io`.
-    public static func read(from url: URL, dataset: String? = nil) throws(FormatError) -> AnyNDArray {
+    public static func read(from url: URL, dataset: String? = nil,
+                            allowingExternalData: Bool = false) throws(FormatError) -> AnyNDArray {
         let context = ErrorContext(file: url.path)
         return try locked { () throws(FormatError) -> AnyNDArray in
             let (file, fileSize) = try openFile(url, context: context)
             defer { H5Fclose(file) }
+            let access = try Access(allowingExternalData: allowingExternalData, context: context)
+            defer { access.close() }
             var path = try dataset.map { (d: String) throws(FormatError) -> String in try normalised(d, context: context) } ?? "/"
-            switch try objectType(file, path) {
+            switch try objectType(file, path, access: access, context: context) {
             case H5I_DATASET:
                 break
             case H5I_GROUP:
                 // A group (the root by default) holding exactly one dataset stands for it.
-                let all = try datasetPaths(in: file, under: path, context: context)
+                let all = try datasetPaths(in: file, under: path, access: access, context: context)
                 let holder = path == "/" ? "the file" : "the group '\(path)'"
                 guard all.count == 1 else {
                     if all.isEmpty { throw context.error(.invalidName, "\(holder) holds no datasets") }
@@ -89,9 +99,9 @@ public enum HDF5 {
                 }
                 path = all[0]
             default:
-                throw try missing(path, in: file, context: context)
+                throw try missing(path, in: file, access: access, context: context)
             }
-            return try readDataset(file, path: path, fileSize: fileSize,
+            return try readDataset(file, path: path, fileSize: fileSize, access: access,
                                    context: ErrorContext(file: url.path, member: path))
         }
     }
@@ -100,36 +110,42 @@ public enum HDF5 {
     /// `group` without a leading `/` (`"axis0"`, `"run1/pressure"`), in name order. If `group` names a
     /// dataset, that dataset alone is returned, named by its last path component.
     ///
-    /// - Throws: `FormatError` as ``read(from:dataset:)`` does, for the first dataset that fails.
-    public static func readAll(from url: URL, group: String? = nil) throws(FormatError) -> [(name: String, array: AnyNDArray)] {
+    /// - Throws: `FormatError` as ``read(from:dataset:allowingExternalData:)`` does, for the first dataset
+    ///   that fails (external data is refused the same way).
+    public static func readAll(from url: URL, group: String? = nil,
+                               allowingExternalData: Bool = false) throws(FormatError) -> [(name: String, array: AnyNDArray)] {
         let context = ErrorContext(file: url.path)
         return try locked { () throws(FormatError) -> [(name: String, array: AnyNDArray)] in
             let (file, fileSize) = try openFile(url, context: context)
             defer { H5Fclose(file) }
+            let access = try Access(allowingExternalData: allowingExternalData, context: context)
+            defer { access.close() }
             let base = try group.map { (g: String) throws(FormatError) -> String in try normalised(g, context: context) } ?? "/"
-            switch try objectType(file, base) {
+            switch try objectType(file, base, access: access, context: context) {
             case H5I_DATASET:
                 let name = String(base.split(separator: "/").last ?? Substring(base))
-                return [(name, try readDataset(file, path: base, fileSize: fileSize,
+                return [(name, try readDataset(file, path: base, fileSize: fileSize, access: access,
                                                context: ErrorContext(file: url.path, member: base)))]
             case H5I_GROUP:
-                let relative = try datasetPaths(in: file, under: base, context: context, relative: true)
+                let relative = try datasetPaths(in: file, under: base, access: access, context: context, relative: true)
                 var result: [(name: String, array: AnyNDArray)] = []
                 for name in relative {
                     let path = base == "/" ? "/" + name : base + "/" + name
-                    result.append((name, try readDataset(file, path: path, fileSize: fileSize,
+                    result.append((name, try readDataset(file, path: path, fileSize: fileSize, access: access,
                                                          context: ErrorContext(file: url.path, member: path))))
                 }
                 return result
             default:
-                throw try missing(base, in: file, context: context)
+                throw try missing(base, in: file, access: access, context: context)
             }
         }
     }
 
     /// Whether `url` names a readable file with an HDF5 signature.
     public static func isHDF5(_ url: URL) -> Bool {
-        (try? locked { () throws(FormatError) -> Bool in
+        // A FIFO or device would block or never end: only regular files are opened.
+        guard (try? checkRegularFile(url, context: ErrorContext(file: url.path))) != nil else { return false }
+        return (try? locked { () throws(FormatError) -> Bool in
             url.path.withCString { H5Fis_hdf5($0) } > 0
         }) ?? false
     }
@@ -148,29 +164,66 @@ public enum HDF5 {
     public static func write(_ arrays: [(name: String, array: AnyNDArray)], to url: URL,
                              group: String? = nil) throws(FormatError) {
         let context = ErrorContext(file: url.path)
-        let prefix = try group.map { (g: String) throws(FormatError) -> String in try normalised(g, context: context) } ?? "/"
-        var seen = Set<String>()
-        var paths: [String] = []
-        for (name, array) in arrays {
-            let path = try normalised(prefix == "/" ? name : prefix + "/" + name, context: context)
-            guard seen.insert(path).inserted else {
-                throw context.error(.invalidName, "the dataset '\(path)' appears twice; dataset names must be unique")
-            }
-            guard array.shape.count <= 32 else {
-                throw ErrorContext(file: url.path, member: path).error(.invalidShape,
-                    "\(array.shape.count) axes; HDF5 datasets have at most 32")
-            }
-            paths.append(path)
-        }
-        // A dataset cannot also be a group on the way to another dataset.
-        for path in paths where seen.contains(where: { $0.hasPrefix(path + "/") }) {
-            throw context.error(.invalidName, "'\(path)' is both a dataset and a group of another dataset")
-        }
+        let items = try planned(arrays, group: group, context: context)
         try AtomicFile.write(to: url) { (temporary: URL) throws in
             try locked { () throws(FormatError) in
-                try writeFile(zip(paths, arrays.map(\.array)).map { ($0, $1) }, at: temporary.path, context: context)
+                try writeFile(items, at: temporary.path, context: context)
             }
         }
+    }
+
+    /// Adds arrays as datasets to the HDF5 file at `url`, keeping every other dataset, group and attribute
+    /// of the file; creates the file when there is none.
+    ///
+    /// The file is changed atomically: the datasets are added to a copy in the same folder, which is then
+    /// renamed over the original (see `AtomicFile`), so a failure at any point leaves the original
+    /// byte-identical. A dataset that already exists is replaced only when `replacingExisting` is true
+    /// (the old dataset's link is removed; HDF5 does not reclaim its space, as with h5py's `del`); a group
+    /// is never replaced.
+    ///
+    /// - Throws: `FormatError`: of kind `FormatError.Kind.invalidName` when a dataset exists and
+    ///   `replacingExisting` is false, when a path names a group or runs through a dataset, or for a bad
+    ///   name; of kind `FormatError.Kind.badMagic` when `url` exists but is not an HDF5 file; or the kinds
+    ///   of ``write(_:to:group:)``.
+    public static func add(_ arrays: [(name: String, array: AnyNDArray)], to url: URL, group: String? = nil,
+                           replacingExisting: Bool = false) throws(FormatError) {
+        let context = ErrorContext(file: url.path)
+        var info = stat()
+        if stat(url.path, &info) != 0 && errno == ENOENT {
+            try write(arrays, to: url, group: group)
+            return
+        }
+        let items = try planned(arrays, group: group, context: context)
+        let mode = try checkRegularFile(url, context: context).mode
+        // Check every path on the original first, so that a refusal costs no copy.
+        let replaced = try locked { () throws(FormatError) -> [String] in
+            let (file, _) = try openFile(url, context: context)
+            defer { H5Fclose(file) }
+            let access = try Access(allowingExternalData: false, context: context)
+            defer { access.close() }
+            var replaced: [String] = []
+            for item in items {
+                if let path = try existing(item.path, in: file, access: access, replacing: replacingExisting, context: context) {
+                    replaced.append(path)
+                }
+            }
+            return replaced
+        }
+        try AtomicFile.write(to: url) { (temporary: URL) throws in
+            // The file's bytes, not a symbolic link to it: the copy is changed, never the original.
+            try FileManager.default.copyItem(at: url.resolvingSymlinksInPath(), to: temporary)
+            _ = chmod(temporary.path, mode & 0o7777)
+            try locked { () throws(FormatError) in
+                try addToFile(items, replacing: replaced, at: temporary.path, context: context)
+            }
+        }
+    }
+
+    /// Adds arrays of one element type as datasets to an HDF5 file; see the `AnyNDArray` form.
+    public static func add<T: NPYScalar>(_ arrays: [(name: String, array: NDArray<T>)], to url: URL, group: String? = nil,
+                                         replacingExisting: Bool = false) throws(FormatError) {
+        try add(arrays.map { (name: $0.name, array: T.wrap($0.array)) }, to: url, group: group,
+                replacingExisting: replacingExisting)
     }
 
     /// Writes arrays of one element type as datasets of a new HDF5 file, atomically; see the `AnyNDArray`
@@ -182,6 +235,61 @@ public enum HDF5 {
 }
 
 // MARK: - Implementation
+
+extension HDF5 {
+    /// The dataset paths of `arrays` under `group`, checked: unique, well formed, at most 32 axes, and no
+    /// dataset that is also a group on the way to another.
+    static func planned(_ arrays: [(name: String, array: AnyNDArray)], group: String?,
+                        context: ErrorContext) throws(FormatError) -> [(path: String, array: AnyNDArray)] {
+        let prefix = try group.map { (g: String) throws(FormatError) -> String in try normalised(g, context: context) } ?? "/"
+        var seen = Set<String>()
+        var items: [(path: String, array: AnyNDArray)] = []
+        for (name, array) in arrays {
+            let path = try normalised(prefix == "/" ? name : prefix + "/" + name, context: context)
+            guard seen.insert(path).inserted else {
+                throw context.error(.invalidName, "the dataset '\(path)' appears twice; dataset names must be unique")
+            }
+            guard array.shape.count <= 32 else {
+                throw ErrorContext(file: context.file, member: path).error(.invalidShape,
+                    "\(array.shape.count) axes; HDF5 datasets have at most 32")
+            }
+            items.append((path, array))
+        }
+        // A dataset cannot also be a group on the way to another dataset.
+        for item in items where seen.contains(where: { $0.hasPrefix(item.path + "/") }) {
+            throw context.error(.invalidName, "'\(item.path)' is both a dataset and a group of another dataset")
+        }
+        return items
+    }
+
+    /// Checks that a dataset can be written at `path` of an existing file: returns `path` when a dataset is
+    /// there and may be replaced, nil when nothing is there; throws when it may not be replaced, when a group
+    /// is there, or when a component on the way is not a group.
+    static func existing(_ path: String, in file: hid_t, access: Access, replacing: Bool,
+                         context: ErrorContext) throws(FormatError) -> String? {
+        var prefix = ""
+        let parts = path.split(separator: "/")
+        for (k, part) in parts.enumerated() {
+            prefix += "/" + part
+            let type = try objectType(file, prefix, access: access, context: context)
+            if type == H5I_BADID { return nil }  // missing: created with its groups
+            if k < parts.count - 1 {
+                guard type == H5I_GROUP else {
+                    throw context.error(.invalidName, "cannot write the dataset '\(path)': '\(prefix)' is a dataset, not a group")
+                }
+                continue
+            }
+            guard type == H5I_DATASET else {
+                throw context.error(.invalidName, "cannot write the dataset '\(path)': a group of that name exists; choose another name")
+            }
+            guard replacing else {
+                throw context.error(.invalidName, "dataset '\(path)' already exists; refusing to replace it without --overwrite")
+            }
+            return path
+        }
+        return nil
+    }
+}
 
 /// Where an error happened: the file and, for a dataset, its path (the error's `member`).
 struct ErrorContext: Sendable {
@@ -244,13 +352,68 @@ extension HDF5 {
         return "/" + parts.joined(separator: "/")
     }
 
+    /// The access property lists objects are opened with: unless external data is allowed, they make
+    /// libhdf5 refuse to traverse external links (a callback that fails the traversal), so that no path,
+    /// soft link or group lookup can silently open another file.
+    struct Access {
+        var link: hid_t
+        var dataset: hid_t
+        var group: hid_t
+        var allowsExternalData: Bool
+
+        init(allowingExternalData: Bool, context: ErrorContext) throws(FormatError) {
+            allowsExternalData = allowingExternalData
+            if allowingExternalData {
+                (link, dataset, group) = (nabla_h5p_default(), nabla_h5p_default(), nabla_h5p_default())
+                return
+            }
+            link = try check(H5Pcreate(nabla_h5p_link_access()), "creating a link access list", context)
+            dataset = H5Pcreate(nabla_h5p_dataset_access())
+            group = H5Pcreate(nabla_h5p_group_access())
+            guard dataset >= 0, group >= 0, nabla_h5_refuse_external_links(link) >= 0,
+                  nabla_h5_refuse_external_links(dataset) >= 0, nabla_h5_refuse_external_links(group) >= 0 else {
+                let error = failure("configuring external-link access", context)
+                close()
+                throw error
+            }
+            _ = nabla_h5_take_refused_external_links()
+        }
+
+        func close() {
+            guard !allowsExternalData else { return }
+            for list in [link, dataset, group] where list >= 0 { H5Pclose(list) }
+        }
+
+        /// Whether libhdf5 refused to follow an external link since the last call.
+        func refusedExternalLink() -> Bool { nabla_h5_take_refused_external_links() > 0 }
+    }
+
+    /// Opens `url` non-blocking (a FIFO would otherwise wait for a writer forever), checks with `fstat(2)`
+    /// that it is a regular file, and closes it again; returns its size and mode.
+    static func checkRegularFile(_ url: URL, context: ErrorContext) throws(FormatError) -> (size: Int, mode: mode_t) {
+        let fd = url.withUnsafeFileSystemRepresentation { path in path.map { open($0, O_RDONLY | O_CLOEXEC | O_NONBLOCK) } ?? -1 }
+        guard fd >= 0 else { throw context.error(.io, "cannot open: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw context.error(.io, "cannot stat: \(String(cString: strerror(errno)))") }
+        let kind = info.st_mode & S_IFMT
+        guard kind == S_IFREG else {
+            let what = switch kind {
+            case S_IFDIR: "a folder"
+            case S_IFIFO: "a FIFO (named pipe)"
+            case S_IFCHR: "a character device"
+            case S_IFBLK: "a block device"
+            case S_IFSOCK: "a socket"
+            default: "not a regular file"
+            }
+            throw context.error(.io, "is \(what), not a regular file; only regular files can be read")
+        }
+        return (Int(info.st_size), info.st_mode)
+    }
+
     /// Opens an existing HDF5 file read-only; returns the handle and the file's size in bytes.
     static func openFile(_ url: URL, context: ErrorContext) throws(FormatError) -> (hid_t, Int) {
-        var info = stat()
-        guard stat(url.path, &info) == 0 else {
-            throw context.error(.io, "cannot open: \(String(cString: strerror(errno)))")
-        }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw context.error(.io, "not a regular file") }
+        let size = try checkRegularFile(url, context: context).size
         let signature = url.path.withCString { H5Fis_hdf5($0) }
         guard signature > 0 else {
             if signature < 0 { throw failure("checking for an HDF5 signature", context, kind: .badMagic) }
@@ -258,36 +421,63 @@ extension HDF5 {
         }
         let file = try check(url.path.withCString { H5Fopen($0, nabla_h5f_acc_rdonly(), nabla_h5p_default()) },
                              "opening the file", context)
-        return (file, Int(info.st_size))
+        return (file, size)
     }
 
     /// The HDF5 type of the object at `path`, or `H5I_BADID` when there is none.
-    static func objectType(_ file: hid_t, _ path: String) throws(FormatError) -> H5I_type_t {
+    ///
+    /// - Throws: `FormatError` when the path goes through an external link and `access` does not allow
+    ///   external data.
+    static func objectType(_ file: hid_t, _ path: String, access: Access, context: ErrorContext) throws(FormatError) -> H5I_type_t {
         if path == "/" { return H5I_GROUP }
-        // Check each link on the way, so that a missing parent is not an error on HDF5's stack.
+        // Check each link on the way, so that a missing parent is not an error on HDF5's stack, and so that
+        // an external link is named before anything follows it.
         var prefix = ""
         for part in path.split(separator: "/") {
             prefix += "/" + part
-            let exists = prefix.withCString { H5Lexists(file, $0, nabla_h5p_default()) }
+            let exists = prefix.withCString { H5Lexists(file, $0, access.link) }
             if exists <= 0 {
                 var scratch = [CChar](repeating: 0, count: 8)
                 nabla_h5_take_error_message(&scratch, scratch.count)
+                if access.refusedExternalLink() { throw externalLink(path, target: nil, context: context) }
                 return H5I_BADID
             }
+            if !access.allowsExternalData {
+                var target = [CChar](repeating: 0, count: 1024)
+                let type = prefix.withCString { nabla_h5_link_type(file, $0, access.link, &target, target.count) }
+                if type == Int32(H5L_TYPE_EXTERNAL.rawValue) {
+                    throw externalLink(prefix, target: text(target), context: context)
+                }
+            }
         }
-        let object = path.withCString { H5Oopen(file, $0, nabla_h5p_default()) }
+        let object = path.withCString { H5Oopen(file, $0, access.link) }
         guard object >= 0 else {
             var scratch = [CChar](repeating: 0, count: 8)
             nabla_h5_take_error_message(&scratch, scratch.count)
+            // A soft link whose target runs through an external link.
+            if access.refusedExternalLink() { throw externalLink(path, target: nil, context: context) }
             return H5I_BADID
         }
         defer { H5Oclose(object) }
         return H5Iget_type(object)
     }
 
+    /// The text of a NUL-terminated C buffer, as UTF-8.
+    static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The refusal of a path through an external link (`target` is "file:/object" when known).
+    static func externalLink(_ path: String, target: String?, context: ErrorContext) -> FormatError {
+        let shown = target.map { $0.isEmpty ? "" : " to '\($0.prefix(300))'" } ?? ""
+        let what = target == nil ? "'\(path)' leads through an external link to another file" : "'\(path)' is an external link\(shown)"
+        return ErrorContext(file: context.file).error(.io,
+            "\(what); refusing to follow it without --allow-external")
+    }
+
     /// The error for a dataset path that does not name a dataset, listing those that exist.
-    static func missing(_ path: String, in file: hid_t, context: ErrorContext) throws(FormatError) -> FormatError {
-        let all = try datasetPaths(in: file, under: "/", context: context)
+    static func missing(_ path: String, in file: hid_t, access: Access, context: ErrorContext) throws(FormatError) -> FormatError {
+        let all = try datasetPaths(in: file, under: "/", access: access, context: context)
         let holds = all.isEmpty ? "the file holds no datasets" : "the file holds \(listing(all))"
         return context.error(.invalidName, "no dataset '\(path)'; \(holds)")
     }
@@ -299,11 +489,11 @@ extension HDF5 {
     }
 
     /// Paths of the datasets under the group `base`: absolute (`/g/d`), or relative to `base` (`g/d`).
-    static func datasetPaths(in file: hid_t, under base: String, context: ErrorContext,
+    static func datasetPaths(in file: hid_t, under base: String, access: Access, context: ErrorContext,
                              relative: Bool = false) throws(FormatError) -> [String] {
         final class Names { var list: [String] = [] }
         let names = Names()
-        let group = try check(base.withCString { H5Gopen2(file, $0, nabla_h5p_default()) }, "opening group '\(base)'", context)
+        let group = try check(base.withCString { H5Gopen2(file, $0, access.group) }, "opening group '\(base)'", context)
         defer { H5Gclose(group) }
         let status = withExtendedLifetime(names) {
             nabla_h5_visit_datasets(group, { name, box in
@@ -379,9 +569,16 @@ extension HDF5 {
         }
     }
 
-    static func readDataset(_ file: hid_t, path: String, fileSize: Int, context: ErrorContext) throws(FormatError) -> AnyNDArray {
-        let dataset = try check(path.withCString { H5Dopen2(file, $0, nabla_h5p_default()) }, "opening the dataset", context)
+    static func readDataset(_ file: hid_t, path: String, fileSize: Int, access: Access,
+                            context: ErrorContext) throws(FormatError) -> AnyNDArray {
+        let dataset = path.withCString { H5Dopen2(file, $0, access.dataset) }
+        if dataset < 0 && access.refusedExternalLink() {
+            _ = failure("opening the dataset", context)  // clears HDF5's error stack
+            throw externalLink(path, target: nil, context: context)
+        }
+        try check(dataset, "opening the dataset", context)
         defer { H5Dclose(dataset) }
+        try checkStorage(dataset, path: path, access: access, context: context)
         let fileType = try check(H5Dget_type(dataset), "reading the element type", context)
         defer { H5Tclose(fileType) }
         let dtype = try self.dtype(of: fileType, context: context)
@@ -424,9 +621,10 @@ extension HDF5 {
         let plist = try check(H5Dget_create_plist(dataset), "reading the dataset layout", context)
         let layout = H5Pget_layout(plist)
         let filters = H5Pget_nfilters(plist)
+        let external = H5Pget_external_count(plist)
         H5Pclose(plist)
         let declared = "shape \(shown) = \(count) \(dtype.name) elements (\(storedBytes) bytes)"
-        if layout != H5D_CHUNKED && layout != H5D_VIRTUAL && filters == 0 {
+        if layout != H5D_CHUNKED && layout != H5D_VIRTUAL && filters == 0 && external <= 0 {
             guard storedBytes <= fileSize else {
                 throw context.error(.sizeMismatch, "declares \(declared) but the file holds only \(fileSize) bytes")
             }
@@ -480,6 +678,29 @@ extension HDF5 {
         }
     }
 
+    /// Refuses a dataset whose data lives outside the file — external storage (raw data in other files)
+    /// or a virtual dataset with sources in other files — unless `access` allows external data.
+    static func checkStorage(_ dataset: hid_t, path: String, access: Access, context: ErrorContext) throws(FormatError) {
+        guard !access.allowsExternalData else { return }
+        let plist = try check(H5Dget_create_plist(dataset), "reading the dataset layout", context)
+        defer { H5Pclose(plist) }
+        let refusal = ErrorContext(file: context.file)
+        var name = [CChar](repeating: 0, count: 1024)
+        if H5Pget_external_count(plist) > 0 {
+            nabla_h5_first_external_file(plist, &name, name.count)
+            throw refusal.error(.io,
+                "dataset '\(path)' stores its data outside the file (external storage in '\(text(name).prefix(300))'); refusing to read it without --allow-external")
+        }
+        if H5Pget_layout(plist) == H5D_VIRTUAL {
+            let outside = nabla_h5_virtual_source_outside(plist, &name, name.count)
+            guard outside >= 0 else { throw failure("reading the virtual dataset's mappings", context) }
+            if outside > 0 {
+                throw refusal.error(.io,
+                    "dataset '\(path)' is a virtual dataset that maps data from outside the file (source '\(text(name).prefix(300))'); refusing to read it without --allow-external")
+            }
+        }
+    }
+
     /// Creates the file at `path` (which must not exist) and writes each array to its dataset path.
     static func writeFile(_ items: [(path: String, array: AnyNDArray)], at path: String,
                           context: ErrorContext) throws(FormatError) {
@@ -487,6 +708,31 @@ extension HDF5 {
                              "creating the file", context)
         var open = true
         defer { if open { H5Fclose(file) } }
+        try writeDatasets(items, into: file, context: context)
+        open = false
+        try check(H5Fclose(file), "closing the file", context)
+    }
+
+    /// Opens the existing file at `path` (a private copy) for writing, removes the links in `replacing`,
+    /// and writes each array to its dataset path.
+    static func addToFile(_ items: [(path: String, array: AnyNDArray)], replacing: [String], at path: String,
+                          context: ErrorContext) throws(FormatError) {
+        let file = try check(path.withCString { H5Fopen($0, nabla_h5f_acc_rdwr(), nabla_h5p_default()) },
+                             "opening a copy of the file for writing", context)
+        var open = true
+        defer { if open { H5Fclose(file) } }
+        for old in replacing {
+            try check(old.withCString { H5Ldelete(file, $0, nabla_h5p_default()) }, "removing the old dataset '\(old)'",
+                      ErrorContext(file: context.file, member: old))
+        }
+        try writeDatasets(items, into: file, context: context)
+        open = false
+        try check(H5Fclose(file), "closing the file", context)
+    }
+
+    /// Creates each dataset (and the groups on its path) in the open file and writes its array.
+    static func writeDatasets(_ items: [(path: String, array: AnyNDArray)], into file: hid_t,
+                              context: ErrorContext) throws(FormatError) {
         let linkCreation = try check(H5Pcreate(nabla_h5p_link_create()), "creating a link property list", context)
         defer { H5Pclose(linkCreation) }
         try check(H5Pset_create_intermediate_group(linkCreation, 1), "configuring group creation", context)
@@ -515,7 +761,5 @@ extension HDF5 {
                 try check(status, "writing the data", context)
             }
         }
-        open = false
-        try check(H5Fclose(file), "closing the file", context)
     }
 }

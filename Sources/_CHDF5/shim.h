@@ -1,6 +1,7 @@
 #pragma once
 #include <hdf5.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 // Everything below is compiled against the installed <hdf5.h>, so HDF5's version-dependent macros
@@ -26,6 +27,81 @@ static inline hid_t nabla_h5e_default(void) { return H5E_DEFAULT; }
 static inline hid_t nabla_h5p_link_create(void) { return H5P_LINK_CREATE; }
 static inline unsigned nabla_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
 static inline unsigned nabla_h5f_acc_excl(void) { return H5F_ACC_EXCL; }
+static inline unsigned nabla_h5f_acc_rdwr(void) { return H5F_ACC_RDWR; }
+static inline hid_t nabla_h5p_link_access(void) { return H5P_LINK_ACCESS; }
+static inline hid_t nabla_h5p_dataset_access(void) { return H5P_DATASET_ACCESS; }
+static inline hid_t nabla_h5p_group_access(void) { return H5P_GROUP_ACCESS; }
+
+// MARK: External data
+
+/// How many external links the refusing callback below has stopped since the last call (then reset).
+/// Only read and written under NablaHDF5's process-wide lock.
+static unsigned nabla_h5_refused_external_links = 0;
+
+static inline herr_t nabla_h5_refuse_external_link(const char *parent_file, const char *parent_group,
+                                                   const char *child_file, const char *child_object,
+                                                   unsigned *flags, hid_t fapl, void *data) {
+    (void)parent_file; (void)parent_group; (void)child_file; (void)child_object; (void)flags; (void)fapl; (void)data;
+    nabla_h5_refused_external_links++;
+    return -1;  // traversal fails: the other file is never opened
+}
+
+/// Makes every traversal through `plist` (a link, group or dataset access list) refuse external links.
+static inline herr_t nabla_h5_refuse_external_links(hid_t plist) {
+    return H5Pset_elink_cb(plist, nabla_h5_refuse_external_link, NULL);
+}
+
+static inline unsigned nabla_h5_take_refused_external_links(void) {
+    unsigned n = nabla_h5_refused_external_links;
+    nabla_h5_refused_external_links = 0;
+    return n;
+}
+
+/// The type of the link `name` (relative to `loc`): H5L_TYPE_HARD, _SOFT, _EXTERNAL, or negative on failure.
+/// For an external link, its target (`file` and `object`) is written into `target` as "file:/object".
+static inline int nabla_h5_link_type(hid_t loc, const char *name, hid_t lapl, char *target, size_t size) {
+    H5L_info_t info;
+    if (size > 0) target[0] = 0;
+    if (H5Lget_info(loc, name, &info, lapl) < 0) return -1;
+    if (info.type == H5L_TYPE_EXTERNAL && size > 0 && info.u.val_size > 0 && info.u.val_size < 65536) {
+        char *value = (char *)malloc(info.u.val_size);
+        if (value && H5Lget_val(loc, name, value, info.u.val_size, lapl) >= 0) {
+            const char *file = NULL, *object = NULL;
+            unsigned flags = 0;
+            if (H5Lunpack_elink_val(value, info.u.val_size, &flags, &file, &object) >= 0 && file && object)
+                snprintf(target, size, "%s:%s", file, object);
+        }
+        free(value);
+    }
+    return (int)info.type;
+}
+
+/// The first external file of a dataset creation list with external storage, into `name` ("" if none).
+static inline void nabla_h5_first_external_file(hid_t dcpl, char *name, size_t size) {
+    if (size == 0) return;
+    name[0] = 0;
+    off_t offset = 0;
+    hsize_t bytes = 0;
+    if (H5Pget_external(dcpl, 0, size, name, &offset, &bytes) < 0) name[0] = 0;
+    name[size - 1] = 0;
+}
+
+/// For a virtual dataset's creation list: 1 if some mapping takes data from another file than the
+/// dataset's own ("."), writing that file's name into `name`; 0 if all mappings stay in the file;
+/// negative on failure.
+static inline int nabla_h5_virtual_source_outside(hid_t dcpl, char *name, size_t size) {
+    size_t count = 0;
+    if (size > 0) name[0] = 0;
+    if (H5Pget_virtual_count(dcpl, &count) < 0) return -1;
+    for (size_t i = 0; i < count; i++) {
+        ssize_t n = H5Pget_virtual_filename(dcpl, i, name, size);
+        if (n < 0) return -1;
+        if (size > 0) name[size - 1] = 0;
+        if (!(n == 1 && name[0] == '.')) return 1;
+    }
+    if (size > 0) name[0] = 0;
+    return 0;
+}
 
 /// A new IEEE 754 binary16 type in native byte order (as h5py defines numpy's float16); close it
 /// with H5Tclose. Negative on failure.

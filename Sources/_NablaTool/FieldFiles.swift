@@ -109,8 +109,9 @@ package enum FieldFiles {
 
     /// Reads every array of a file: one, named after the file's stem, for `.npy`, `.csv` and `.tsv`; all
     /// members for `.npz`; all datasets for HDF5 (named by their paths without the leading `/`, or
-    /// relative to the group in `FILE.h5:/group`).
-    package static func readAll(_ url: URL) throws(PipelineError) -> [(name: String, array: AnyNDArray)] {
+    /// relative to the group in `FILE.h5:/group`). HDF5 data stored outside the file (external storage,
+    /// virtual datasets with other files' data, external links) is refused unless `allowExternal`.
+    package static func readAll(_ url: URL, allowExternal: Bool = false) throws(PipelineError) -> [(name: String, array: AnyNDArray)] {
         let (file, dataset) = location(of: url)
         let format = try Format(of: url)
         try FileSafety.checkReadable(file)
@@ -119,7 +120,7 @@ package enum FieldFiles {
             case .npy: return [(file.deletingPathExtension().lastPathComponent, try NPY.read(from: file))]
             case .npz: return try NPZ.read(from: file)
             case .csv, .tsv: return [(file.deletingPathExtension().lastPathComponent, .float64(try CSV.read(from: file)))]
-            case .h5, .hdf5: return try HDF5.readAll(from: file, group: dataset)
+            case .h5, .hdf5: return try HDF5.readAll(from: file, group: dataset, allowingExternalData: allowExternal)
             case .nc:
                 var all: [(name: String, array: AnyNDArray)] = []
                 for name in try NetCDF.variableNames(in: file) { all.append((name, try NetCDF.read(from: file, variable: name).values)) }
@@ -133,7 +134,9 @@ package enum FieldFiles {
 
     /// Reads one array: the only one in the file, the `.npz` member or HDF5 dataset named `key` (or by a
     /// `FILE.h5:/dataset` path), or, for `.csv`/`.tsv`, the grid or the column with the header `column`.
-    package static func read(_ url: URL, key: String? = nil, column: String? = nil) throws(PipelineError) -> AnyNDArray {
+    /// HDF5 data stored outside the file is refused unless `allowExternal` (see ``readAll(_:allowExternal:)``).
+    package static func read(_ url: URL, key: String? = nil, column: String? = nil,
+                             allowExternal: Bool = false) throws(PipelineError) -> AnyNDArray {
         let (file, dataset) = location(of: url)
         let format = try Format(of: url)
         try FileSafety.checkReadable(file)
@@ -153,7 +156,11 @@ package enum FieldFiles {
             if let key, let dataset, key.trimmingPrefix("/") != dataset.trimmingPrefix("/") {
                 throw PipelineError("\(file.path): the path names dataset '\(dataset)' but --key names '\(key)'; give one")
             }
-            do { return try HDF5.read(from: file, dataset: key ?? dataset) } catch { throw PipelineError.wrap(error, file: file.path) }
+            do {
+                return try HDF5.read(from: file, dataset: key ?? dataset, allowingExternalData: allowExternal)
+            } catch {
+                throw PipelineError.wrap(error, file: file.path)
+            }
         case .nc:
             do { return try NetCDF.read(from: file, variable: key).values } catch { throw PipelineError.wrap(error, file: file.path) }
         case .vti, .vtr:
@@ -178,8 +185,11 @@ package enum FieldFiles {
 
     /// Writes arrays to `url` atomically (temporary file, then rename). A `.npy`, `.csv` or `.tsv` file
     /// holds exactly one array (for CSV/TSV a 1-D or 2-D one); `out.h5:/group` puts the datasets under
-    /// `/group`.
-    package static func write(_ arrays: [(name: String, array: AnyNDArray)], to url: URL) throws(PipelineError) {
+    /// `/group`. An existing HDF5 file keeps all its other contents: the datasets are added to it (on a
+    /// copy renamed over it), and one that already exists is replaced only when `overwrite` is true
+    /// (otherwise the error names it and suggests `--overwrite`). Other formats are replaced whole.
+    package static func write(_ arrays: [(name: String, array: AnyNDArray)], to url: URL,
+                              overwrite: Bool = false) throws(PipelineError) {
         let (file, group) = location(of: url)
         let format = try Format(of: url)
         do {
@@ -196,7 +206,7 @@ package enum FieldFiles {
             case .npz:
                 try NPZ.write(arrays, to: file)
             case .h5, .hdf5:
-                try HDF5.write(arrays, to: file, group: group)
+                try HDF5.add(arrays, to: file, group: group, replacingExisting: overwrite)
             case .nc, .vti, .vtr:
                 try writeGridded(arrays, axes: arrays.first.map { a in a.array.shape.indices.map { AxisInfo(name: "axis\($0)") } } ?? [],
                                  to: url)

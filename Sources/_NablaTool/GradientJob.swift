@@ -23,6 +23,10 @@ package struct GradientJob: Sendable {
     package var onWarning: @Sendable (String) -> Void
     /// Whether a VTK output also holds the input field (`--include-input`).
     package var includeInput = false
+    /// Replace datasets that already exist in an HDF5 output (`--overwrite`); other outputs are replaced whole.
+    package var overwrite = false
+    /// Read HDF5 data stored outside the input file (`--allow-external`).
+    package var allowExternal = false
 
     /// A job; every argument sets the property of the same name. Warnings go to standard error by default.
     package init(input: URL, key: String? = nil, column: String? = nil, axes: [Int]? = nil,
@@ -66,7 +70,7 @@ package struct GradientJob: Sendable {
             try SlabJob.run(operation, on: locations, names: names, output: output, memory: options.memoryBudget, file: input.path)
             return names
         }
-        let gridded = try FieldFiles.readGridded(input, key: key, column: column)
+        let gridded = try FieldFiles.readGridded(input, key: key, column: column, allowExternal: allowExternal)
         let field = gridded.values
         var spacing = try options.resolvedSpacing()
         let stored = FieldFiles.spacing(from: gridded, axes: axes, file: input)
@@ -96,12 +100,12 @@ package struct GradientJob: Sendable {
             let selected = (try? normalizedAxes(axes, rank: field.shape.count)) ?? []
             let fields = zip(selected, results).map { NetCDF.Field(derivativeOf: grid, along: $0, values: $1.array) }
             let arrays = results + (includeInput ? [(gridded.name, field)] : [])
-            try FieldFiles.writeGridded(arrays, axes: grid.axes, to: output, netCDFFields: fields)
+            try FieldFiles.writeGridded(arrays, axes: grid.axes, to: output, netCDFFields: fields, overwrite: overwrite)
             notes.forEach(PipelineWarnings.printNote)
             return outputFormat == .nc ? fields.map(\.name) : arrays.map(\.name)
         }
         let names = try Self.differentiateAndWrite(field, axes: axes, options: options, spacing: spacing, file: input.path,
-                                                   to: output, onWarning: onWarning).names
+                                                   to: output, overwrite: overwrite, onWarning: onWarning).names
         notes.forEach(PipelineWarnings.printNote)
         return names
     }
@@ -114,7 +118,7 @@ package struct GradientJob: Sendable {
     /// - Returns: the names written and the number of non-finite values in the results.
     package static func differentiateAndWrite(
         _ field: AnyNDArray, axes: [Int]?, options: DifferenceOptions, spacing: [Spacing], file: String, to output: URL,
-        onWarning: @escaping @Sendable (String) -> Void = { _ in }
+        overwrite: Bool = false, onWarning: @escaping @Sendable (String) -> Void = { _ in }
     ) throws(PipelineError) -> (names: [String], nonFinite: Int) {
         let outputFormat = try FieldFiles.Format(of: output)
         let selected = axes ?? Array(0..<field.shape.count)
@@ -141,11 +145,11 @@ package struct GradientJob: Sendable {
             throw PipelineError("\(output.path): a .\(outputFormat.rawValue) output holds one array, but \(results.count) axes are selected; select one with --axis N or write a .npz or .h5")
         }
         let nonFinite = results.reduce(0) { $0 + $1.array.nonFiniteCount }
-        try FieldFiles.write(results, to: output)
+        try FieldFiles.write(results, to: output, overwrite: overwrite)
         return (results.map(\.name), nonFinite)
     }
 
-    /// Whether ``differentiateAndWrite(_:axes:options:spacing:file:to:onWarning:)`` writes this input one
+    /// Whether ``differentiateAndWrite(_:axes:options:spacing:file:to:overwrite:onWarning:)`` writes this input one
     /// axis at a time.
     package static func streams(_ field: AnyNDArray, axisCount: Int, to output: URL) -> Bool {
         guard let format = try? FieldFiles.Format(of: output) else { return false }

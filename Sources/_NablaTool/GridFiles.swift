@@ -10,14 +10,15 @@ extension FieldFiles {
     /// Reads one array with its grid: a netCDF variable (`key`, or the file's only data variable) with
     /// its dimensions and coordinate variables; for every other format the array with axes `axis0`,
     /// `axis1`, … and no coordinates.
-    package static func readGridded(_ url: URL, key: String? = nil, column: String? = nil) throws(PipelineError) -> GriddedArray {
+    package static func readGridded(_ url: URL, key: String? = nil, column: String? = nil,
+                                    allowExternal: Bool = false) throws(PipelineError) -> GriddedArray {
         let (file, _) = location(of: url)
         if (try Format(of: url)) == .nc {
             try FileSafety.checkReadable(file)
             if column != nil { throw PipelineError("\(file.path): --column applies to .csv and .tsv tables only; use --key to choose a variable") }
             do { return try NetCDF.read(from: file, variable: key) } catch { throw PipelineError.wrap(error, file: file.path) }
         }
-        let values = try read(url, key: key, column: column)
+        let values = try read(url, key: key, column: column, allowExternal: allowExternal)
         let name = key ?? column ?? file.deletingPathExtension().lastPathComponent
         return GriddedArray(name: name, values: values, axes: values.shape.indices.map { AxisInfo(name: "axis\($0)") })
     }
@@ -54,7 +55,7 @@ extension FieldFiles {
     /// coordinate variables copied), VTK ImageData (`.vti`: uniform axes only; the last array axis is
     /// VTK's x) or RectilinearGrid (`.vtr`); any other format as ``write(_:to:)`` does.
     package static func writeGridded(_ arrays: [(name: String, array: AnyNDArray)], axes: [AxisInfo], to url: URL,
-                                     netCDFFields: [NetCDF.Field]? = nil) throws(PipelineError) {
+                                     netCDFFields: [NetCDF.Field]? = nil, overwrite: Bool = false) throws(PipelineError) {
         let (file, _) = location(of: url)
         let format = try Format(of: url)
         do {
@@ -71,7 +72,7 @@ extension FieldFiles {
                 let coordinates = zip(axes, arrays.first?.array.shape ?? []).map { axis, n in axis.coordinates ?? (0..<n).map(Double.init) }
                 try VTK.writeRectilinearGrid(arrays, coordinates: coordinates, to: file)
             default:
-                try write(arrays, to: url)
+                try write(arrays, to: url, overwrite: overwrite)
             }
         } catch let error as PipelineError {
             throw error

@@ -20,6 +20,8 @@ package struct ScoreJob: Sendable {
     package var reference: URL
     /// The scoring options: tolerances, relative-error floor, edge width.
     package var options: ScoreOptions
+    /// Read HDF5 data stored outside the files (`--allow-external`).
+    package var allowExternal = false
 
     /// A job with numpy.allclose's tolerances by default.
     package init(computed: URL, reference: URL, absoluteTolerance: Double = 1e-8, relativeTolerance: Double = 1e-5,
@@ -43,8 +45,8 @@ package struct ScoreJob: Sendable {
     ///   the arrays missing on each side) and shapes that differ (naming the array and both shapes).
     package func run() throws(PipelineError) -> ScoreResult {
         do { try options.validate() } catch { throw PipelineError("\(error)") }
-        let a = try FieldFiles.readAll(computed)
-        let b = try FieldFiles.readAll(reference)
+        let a = try FieldFiles.readAll(computed, allowExternal: allowExternal)
+        let b = try FieldFiles.readAll(reference, allowExternal: allowExternal)
         let aSeveral = try FieldFiles.Format(of: computed).holdsSeveralArrays
         let bSeveral = try FieldFiles.Format(of: reference).holdsSeveralArrays
         switch (aSeveral, bSeveral) {

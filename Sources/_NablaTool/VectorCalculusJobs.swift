@@ -15,6 +15,10 @@ package struct LaplacianJob: Sendable {
     package var output: URL
     /// Receives warnings (e.g. data that does not look periodic for the spectral method).
     package var onWarning: @Sendable (String) -> Void
+    /// Replace a dataset that already exists in an HDF5 output (`--overwrite`).
+    package var overwrite = false
+    /// Read HDF5 data stored outside the input file (`--allow-external`).
+    package var allowExternal = false
 
     /// A job; every argument sets the property of the same name. Warnings go to standard error by default.
     package init(input: URL, key: String? = nil, options: DifferenceOptions = .init(), output: URL,
@@ -52,7 +56,7 @@ package struct LaplacianJob: Sendable {
                             file: input.path)
             return
         }
-        let field = try FieldFiles.read(input, key: key)
+        let field = try FieldFiles.read(input, key: key, allowExternal: allowExternal)
         let spacing = try options.resolvedSpacing()
         let result: [AnyNDArray]
         switch options.method {
@@ -65,14 +69,14 @@ package struct LaplacianJob: Sendable {
             // FFTW wisdom cache problems (the library keeps them instead of printing).
             SpectralFFT.takeWisdomWarnings().forEach { onWarning("\($0)") }
         }
-        try FieldFiles.write([("laplacian", result[0])], to: output)
+        try FieldFiles.write([("laplacian", result[0])], to: output, overwrite: overwrite)
     }
 }
 
 /// The components of a vector field stored as `axis0`, `axis1`, … in a `.npz` (the names
 /// `nabla gradient` writes).
-func readVectorField(_ url: URL) throws(PipelineError) -> [AnyNDArray] {
-    let members = try FieldFiles.readAll(url)
+func readVectorField(_ url: URL, allowExternal: Bool = false) throws(PipelineError) -> [AnyNDArray] {
+    let members = try FieldFiles.readAll(url, allowExternal: allowExternal)
     guard let first = members.first else {
         throw PipelineError("\(url.path): the archive holds no arrays; a vector field needs arrays axis0, axis1, …")
     }
@@ -108,6 +112,10 @@ package struct VectorFieldJob: Sendable {
     package var options: DifferenceOptions
     /// The file to write.
     package var output: URL
+    /// Replace datasets that already exist in an HDF5 output (`--overwrite`).
+    package var overwrite = false
+    /// Read HDF5 data stored outside the input file (`--allow-external`).
+    package var allowExternal = false
 
     /// A job; every argument sets the property of the same name.
     package init(_ operation: Operator, input: URL, options: DifferenceOptions = .init(), output: URL) {
@@ -153,7 +161,7 @@ package struct VectorFieldJob: Sendable {
             try SlabJob.run(operation, on: locations, names: names, output: output, memory: options.memoryBudget, file: input.path)
             return names
         }
-        let components = try readVectorField(input)
+        let components = try readVectorField(input, allowExternal: allowExternal)
         let rank = components.count
         if operation == .curl && rank != 2 && rank != 3 {
             throw PipelineError("\(input.path): curl needs a 2-D or 3-D vector field; these components are \(rank)-D")
@@ -169,7 +177,7 @@ package struct VectorFieldJob: Sendable {
         if format == .npy && named.count != 1 {
             throw PipelineError("\(output.path): a .npy output holds one array, but the curl of a 3-D field has 3 components; write a .npz")
         }
-        try FieldFiles.write(named, to: output)
+        try FieldFiles.write(named, to: output, overwrite: overwrite)
         return named.map(\.name)
     }
 }

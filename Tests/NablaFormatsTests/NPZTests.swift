@@ -100,7 +100,8 @@ struct NPZTests {
     @Test("a .npy file read as .npz")
     func npyAsNpz() throws {
         let e = formatError { _ = try NPZ.read(from: Fixture.url("float64_le.npy")) }
-        #expect(e?.kind == .badMagic && e?.description.contains("NPY.read") == true)
+        #expect(e?.kind == .badMagic && e?.description.contains("rename it to .npy") == true)
+        #expect(e?.description.contains("NPY.") == false)
     }
 
     @Test("every cut of an archive is refused cleanly", arguments: ["savez.npz", "savez_compressed.npz"])

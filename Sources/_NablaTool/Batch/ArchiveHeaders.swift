@@ -32,6 +32,12 @@ struct ArchiveHeaders {
         }
     }
 
+    /// Whether the `.npz` archive at `url` verifies completely (``NPZ/verify(from:)``: directory, local
+    /// headers, sizes and every member's CRC-32), read in bounded chunks.
+    static func verifies(_ url: URL) -> Bool {
+        (try? NPZ.verify(from: url)) != nil
+    }
+
     /// The member headers of an `.npz` archive, in archive order (``NPZ/headers(from:)``).
     static func npz(_ url: URL) throws(PipelineError) -> ArchiveHeaders {
         do {

@@ -14,7 +14,7 @@ import Nabla
 /// core. No per-file tasks are spawned: the workers are a fixed set of threads.
 ///
 /// ## Crash safety
-/// Outputs are written by ``FieldFiles/write(_:to:)``, to a hidden temporary name then renamed: an output
+/// Outputs are written by ``FieldFiles/write(_:to:overwrite:)``, to a hidden temporary name then renamed: an output
 /// name only ever holds a complete archive. A rerun removes the temporaries of the outputs it plans
 /// (`.<name>.npz.tmp-*`) left by a killed run, and with `resume` keeps every output that is complete and
 /// at least as new as its input.
@@ -33,6 +33,9 @@ package struct BatchJob: Sendable {
     package var outputFormat = "npz"
     /// What each file gets (`--operation`): the gradient by default.
     package var operation: BatchOperation = .gradient
+    /// Read HDF5 data stored outside the input files (`--allow-external`); refused by default, so that a
+    /// batch fed untrusted files cannot disclose the host's files.
+    package var allowExternal = false
     /// The axes to differentiate along; `nil`: every axis of each file's array.
     package var axes: [Int]?
     /// The scheme, the same for every file (as ``GradientJob/options``).
@@ -87,7 +90,8 @@ package struct BatchJob: Sendable {
         defer { withExtendedLifetime(lock) {} }
         removeLeftoverTemporaries(of: items)
 
-        let task = GradientFileTask(key: key, column: column, axes: axes, options: options, spacing: spacing, operation: operation)
+        let task = GradientFileTask(key: key, column: column, axes: axes, options: options, spacing: spacing,
+                                    operation: operation, allowExternal: allowExternal)
         let budget = MemoryBudget(total: (memory ?? .defaultBudget).bytes)
 
         // Header probes and resume checks: cheap, done first so that progress totals are honest.

@@ -6,7 +6,7 @@ import NablaFormats
 /// `nabla gradient`, through ``GradientJob/gradient(of:axes:options:spacing:file:)``) and write it.
 ///
 /// The memory estimate and the compute-then-write step live together here because they must agree:
-/// today every axis's result is held until ``FieldFiles/write(_:to:)`` writes the archive, so a file needs
+/// today every axis's result is held until ``FieldFiles/write(_:to:overwrite:)`` writes the archive, so a file needs
 /// `input × (1 + axes)`. With a streaming NPZ writer (compute axis k, append it, free it) only
 /// ``outputsHeldAtOnce(axisCount:)`` and ``computeAndWrite(_:to:)`` change, and the need drops to `input × 2`.
 struct GradientFileTask: Sendable {
@@ -30,6 +30,8 @@ struct GradientFileTask: Sendable {
         case .jacobian: TensorJob.names(.jacobian, rank: rank)
         }
     }
+    /// Read HDF5 data stored outside the input file (`--allow-external`).
+    var allowExternal = false
 
     /// How many result arrays are in memory at once while one file is written.
     static func outputsHeldAtOnce(axisCount: Int) -> Int { axisCount }
@@ -109,7 +111,7 @@ struct GradientFileTask: Sendable {
         if operation != .gradient || item.output.pathExtension != "npz" || item.input.pathExtension.lowercased() == "nc" {
             return try runOther(item)
         }
-        let field = try FieldFiles.read(item.input, key: key, column: column)
+        let field = try FieldFiles.read(item.input, key: key, column: column, allowExternal: allowExternal)
         let nonFiniteInput = field.nonFiniteCount
         let directory = item.output.deletingLastPathComponent()
         do {
@@ -138,13 +140,20 @@ struct GradientFileTask: Sendable {
         switch operation {
         case .gradient:
             // Files with a grid (netCDF in, netCDF/VTK/HDF5 out): exactly `nabla gradient`.
-            try GradientJob(input: item.input, key: key, column: column, axes: axes, options: options, output: item.output).run()
-        case .laplacian: try LaplacianJob(input: item.input, key: key, options: options, output: item.output).run()
+            var job = GradientJob(input: item.input, key: key, column: column, axes: axes, options: options, output: item.output)
+            job.allowExternal = allowExternal
+            try job.run()
+        case .laplacian:
+            var job = LaplacianJob(input: item.input, key: key, options: options, output: item.output)
+            job.allowExternal = allowExternal
+            try job.run()
         case let .derivative(orders): try TensorJob(.derivative(orders: orders), input: item.input, key: key, options: options, output: item.output).run()
         case .hessian: try TensorJob(.hessian, input: item.input, key: key, options: options, output: item.output).run()
         case .jacobian: try TensorJob(.jacobian, input: item.input, options: options, output: item.output).run()
-        case .divergence: try VectorFieldJob(.divergence, input: item.input, options: options, output: item.output).run()
-        case .curl: try VectorFieldJob(.curl, input: item.input, options: options, output: item.output).run()
+        case .divergence, .curl:
+            var job = VectorFieldJob(operation == .curl ? .curl : .divergence, input: item.input, options: options, output: item.output)
+            job.allowExternal = allowExternal
+            try job.run()
         }
         let written = item.output.pathExtension == "npz" ? (try? ArchiveHeaders.npz(item.output).entries.first) ?? nil : nil
         return Outcome(dtype: written?.dtype, shape: written?.shape, nonFiniteInput: nil, nonFiniteOutput: nil)
@@ -154,7 +163,9 @@ struct GradientFileTask: Sendable {
 
     /// Whether `item`'s output can be kept by `--resume`: it exists, is at least as new as the input, and is a
     /// complete archive holding the expected arrays (checked from its central directory and member headers;
-    /// when the input's header did not say, any non-empty set of `axisK` members of one shape).
+    /// when the input's header did not say, any non-empty set of `axisK` members of one shape), and the
+    /// whole archive verifies (``ArchiveHeaders/verifies(_:)``: every member's CRC-32), so that an output
+    /// damaged after it was written is redone.
     func outputIsComplete(_ item: BatchItem, probe: Probe?) -> Bool {
         let fm = FileManager.default
         guard let outputDate = (try? fm.attributesOfItem(atPath: item.output.path))?[.modificationDate] as? Date,
@@ -164,11 +175,17 @@ struct GradientFileTask: Sendable {
         guard item.output.pathExtension == "npz" else { return true }
         guard let found = try? ArchiveHeaders.npz(item.output).entries,
               found.allSatisfy(\.complete) else { return false }
-        if let probe, let expected = expectedOutputs(probe) { return found == expected }
-        guard let first = found.first else { return false }
-        let alike = found.allSatisfy { $0.shape == first.shape && $0.dtype == first.dtype }
-        if operation != .gradient { return alike && found.map(\.name) == outputNames(rank: first.shape.count) }
-        return alike && found.allSatisfy { $0.name.hasPrefix("axis") && Int($0.name.dropFirst(4)) != nil }
+        if let probe, let expected = expectedOutputs(probe) {
+            guard found == expected else { return false }
+        } else {
+            guard let first = found.first, found.allSatisfy({ $0.shape == first.shape && $0.dtype == first.dtype }) else { return false }
+            if operation != .gradient {
+                guard found.map(\.name) == outputNames(rank: first.shape.count) else { return false }
+            } else {
+                guard found.allSatisfy({ $0.name.hasPrefix("axis") && Int($0.name.dropFirst(4)) != nil }) else { return false }
+            }
+        }
+        return ArchiveHeaders.verifies(item.output)
     }
 }
 
