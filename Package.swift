@@ -47,17 +47,19 @@ let package = Package(
         ),
         .target(
             name: "NablaFormats",
-            dependencies: ["Nabla", "_CDeflate", .product(name: "ComplexModule", package: "swift-numerics")],
+            dependencies: ["Nabla", "_CDeflate", .product(name: "ComplexModule", package: "swift-numerics"),
+                           .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(
             name: "NablaHDF5",
-            dependencies: ["Nabla", "NablaFormats", "_CHDF5"],
+            dependencies: ["Nabla", "NablaFormats", "_CHDF5", .product(name: "ComplexModule", package: "swift-numerics")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(
             name: "NablaSpectral",
-            dependencies: ["Nabla", "_CFFTW", .product(name: "ComplexModule", package: "swift-numerics")],
+            dependencies: ["Nabla", "_CFFTW", .product(name: "ComplexModule", package: "swift-numerics"),
+                           .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(
@@ -159,7 +161,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NablaSpectralTests",
-            dependencies: ["Nabla", "NablaSpectral"],
+            dependencies: ["Nabla", "NablaSpectral", .product(name: "ComplexModule", package: "swift-numerics")],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
