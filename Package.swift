@@ -64,7 +64,8 @@ let package = Package(
         ),
         .target(
             name: "NablaVerification",
-            dependencies: ["Nabla"],
+            dependencies: ["Nabla", .product(name: "ComplexModule", package: "swift-numerics"),
+                           .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(
