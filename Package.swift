@@ -7,6 +7,9 @@ let package = Package(
         // MARK: Public API
         /// N-D arrays, grids, the stencil engine and numpy-exact gradients. No C dependencies.
         .library(name: "Nabla", targets: ["Nabla"]),
+        /// Complex fields (`NDArray<Complex<Float>>`, `NDArray<Complex<Double>>`, swift-numerics' `Complex`)
+        /// through every finite-difference operator, numpy-exact. No C dependencies.
+        .library(name: "NablaComplex", targets: ["NablaComplex"]),
         /// .npy / .npz files (numpy's formats) and CSV/TSV tables for Nabla arrays (libdeflate, zlib).
         .library(name: "NablaFormats", targets: ["NablaFormats"]),
         /// HDF5 datasets through the system (serial) HDF5 library; a separate product so that .npy/.npz
@@ -32,6 +35,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         // Documentation only: `swift package generate-documentation` (Scripts/docs.sh).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -42,23 +46,32 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(
+            name: "NablaComplex",
+            dependencies: ["Nabla", .product(name: "ComplexModule", package: "swift-numerics"),
+                           .product(name: "RealModule", package: "swift-numerics")],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
             name: "NablaFormats",
-            dependencies: ["Nabla", "_CDeflate"],
+            dependencies: ["Nabla", "_CDeflate", .product(name: "ComplexModule", package: "swift-numerics"),
+                           .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(
             name: "NablaHDF5",
-            dependencies: ["Nabla", "NablaFormats", "_CHDF5"],
+            dependencies: ["Nabla", "NablaFormats", "_CHDF5", .product(name: "ComplexModule", package: "swift-numerics")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(
             name: "NablaSpectral",
-            dependencies: ["Nabla", "_CFFTW"],
+            dependencies: ["Nabla", "_CFFTW", .product(name: "ComplexModule", package: "swift-numerics"),
+                           .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(
             name: "NablaVerification",
-            dependencies: ["Nabla"],
+            dependencies: ["Nabla", .product(name: "ComplexModule", package: "swift-numerics"),
+                           .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(
@@ -119,7 +132,7 @@ let package = Package(
         .target(
             name: "_NablaTool",
             dependencies: ["Nabla", "NablaFormats", "NablaHDF5", "NablaNetCDF", "NablaVerification", "NablaSpectral",
-                           "NablaPictures"],
+                           "NablaPictures", "NablaComplex"],
             path: "Sources/_NablaTool",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
@@ -159,6 +172,11 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
+            name: "NablaComplexTests",
+            dependencies: ["Nabla", "NablaComplex"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
             name: "StencilEngineTests",
             dependencies: ["Nabla"]
         ),
@@ -172,7 +190,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NablaSpectralTests",
-            dependencies: ["Nabla", "NablaSpectral"],
+            dependencies: ["Nabla", "NablaSpectral", .product(name: "ComplexModule", package: "swift-numerics")],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

@@ -35,7 +35,7 @@ let package = Package(
         // MARK: timing tool used by compare.py
         .executableTarget(
             name: "NablaBench",
-            dependencies: [.product(name: "Nabla", package: "Nabla")],
+            dependencies: [.product(name: "Nabla", package: "Nabla"), .product(name: "NablaComplex", package: "Nabla")],
             path: "Sources/NablaBench"
         ),
     ]

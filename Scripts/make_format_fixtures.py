@@ -20,6 +20,10 @@ VALUES = {
     "float16": [0.5, -1.25, 3.0, 1024.0, -0.0, 65504.0],
     "float32": [0.5, -1.25, 3.0, 1024.0, -0.0, 3.4028234663852886e38],
     "float64": [0.5, -1.25, 3.0, 1024.0, -0.0, 1.7976931348623157e308],
+    "complex64": [complex(0.5, 1), complex(-1.25, -0.0), complex(3, 2.5), complex(1024, -1024), complex(-0.0, 0),
+                  complex(3.4028234663852886e38, -0.125)],
+    "complex128": [complex(0.5, 1), complex(-1.25, -0.0), complex(3, 2.5), complex(1024, -1024), complex(-0.0, 0),
+                   complex(1.7976931348623157e308, -0.125)],
     "int8": [0, 1, -1, -128, 127, 42],
     "int16": [0, 1, -1, -32768, 32767, 42],
     "int32": [0, 1, -1, -2147483648, 2147483647, 42],
@@ -134,6 +138,8 @@ def main():
     save("fortran_2d.npy", np.asfortranarray(ramp((3, 4))))
     save("fortran_3d_be_i4.npy", np.asfortranarray(ramp((2, 3, 4), ">i4")))
     save("fortran_1d.npy", np.asfortranarray(ramp((4,))))  # 1-D: numpy writes fortran_order False
+    save("fortran_2d_c8_be.npy", np.asfortranarray(ramp((3, 4), ">c8") + 1j * ramp((3, 4), ">c8")[::-1]))
+    save("fortran_3d_c16.npy", np.asfortranarray(ramp((2, 3, 4), "<c16") * (1 - 2j)))
 
     # Format versions.
     write_version("version_2_0.npy", ramp((2, 3)), (2, 0))

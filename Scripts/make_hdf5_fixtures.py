@@ -22,7 +22,7 @@ def path(name):
 
 # Every supported element type, native and big-endian, plus N-D, 0-D and empty shapes.
 with h5py.File(path("types.h5"), "w", libver="earliest") as f:
-    for dtype in ["f2", "f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8"]:
+    for dtype in ["f2", "f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "c8", "c16"]:
         f.create_dataset(np.dtype(dtype).name, data=VALUES.astype("<" + dtype))
         if np.dtype(dtype).itemsize > 1:
             f.create_dataset("big_endian/" + np.dtype(dtype).name, data=VALUES.astype(">" + dtype))

@@ -10,12 +10,12 @@ struct SchemeOptions: ParsableArguments {
     var spacing: [String] = []
 
     @Option(name: .customLong("edge-order"),
-            help: ArgumentHelp("Accuracy order at the edges of numpy's scheme (--accuracy 2, first derivative): 1 or 2.", valueName: "1|2"))
-    var edgeOrder: Int = 1
+            help: ArgumentHelp("Accuracy order at the edges of numpy's scheme (first derivative, accuracy 2): 1 or 2. Default: 1 (numpy's), or 2 when --accuracy is given.", valueName: "1|2"))
+    var edgeOrder: Int?
 
     @Option(name: .customLong("accuracy"),
-            help: ArgumentHelp("Order of accuracy of the stencils, an even number (2 is numpy's; 4, 6, 8 …). Edges get one-sided stencils of the same order.", valueName: "P"))
-    var accuracy: Int = 2
+            help: ArgumentHelp("Order of accuracy of the stencils, an even number (2 is numpy's; 4, 6, 8 …). Given, it holds everywhere: edges get one-sided stencils of the same order (--accuracy 2 alone is numpy's edge_order=2). Without it (and without --edge-order): numpy's default, first-order edges.", valueName: "P"))
+    var accuracy: Int?
 
     @Flag(name: .customLong("periodic"), help: "Treat every differentiated axis as periodic (samples cover one period, endpoint not repeated): stencils wrap around.")
     var periodic = false

@@ -13,7 +13,8 @@ extension NablaCommand {
             atol + rtol*|reference| (numpy.allclose's band), NaN/Inf mismatches (NaN against NaN, or the same \
             infinity, is a match), for all points, the interior and the edge (points next to a boundary). \
             Two .npz archives are paired by array name; a .npy and a .npz with one array are compared directly. \
-            Every dtype is converted to float64.
+            Every dtype is converted to float64; complex arrays (complex64, complex128, either side) are scored \
+            by |a - b|, the modulus of the complex difference, with |a| and |b| in the relative error and the band.
 
             Exit status: 0 when every point passes, 1 when some do not, 2 on bad input (unreadable file, \
             shapes or array names that differ, invalid tolerance).

@@ -1,3 +1,5 @@
+import ComplexModule
+import RealModule
 import Nabla
 
 /// An `NDArray` of any numpy dtype Nabla supports, in native byte order and C (row-major) order.
@@ -12,6 +14,10 @@ public enum AnyNDArray: Sendable, Equatable {
     case float32(NDArray<Float>)
     /// A `float64` array of `Double` elements.
     case float64(NDArray<Double>)
+    /// A `complex64` array of `Complex<Float>` elements.
+    case complex64(NDArray<Complex<Float>>)
+    /// A `complex128` array of `Complex<Double>` elements.
+    case complex128(NDArray<Complex<Double>>)
     /// A `int8` array of `Int8` elements.
     case int8(NDArray<Int8>)
     /// A `int16` array of `Int16` elements.
@@ -40,6 +46,8 @@ public enum AnyNDArray: Sendable, Equatable {
         case .float16(let a): a.shape
         case .float32(let a): a.shape
         case .float64(let a): a.shape
+        case .complex64(let a): a.shape
+        case .complex128(let a): a.shape
         case .int8(let a): a.shape
         case .int16(let a): a.shape
         case .int32(let a): a.shape
@@ -58,6 +66,8 @@ public enum AnyNDArray: Sendable, Equatable {
         case .float16: .float16
         case .float32: .float32
         case .float64: .float64
+        case .complex64: .complex64
+        case .complex128: .complex128
         case .int8: .int8
         case .int16: .int16
         case .int32: .int32
@@ -76,6 +86,8 @@ public enum AnyNDArray: Sendable, Equatable {
         case .float16(let a): a.count
         case .float32(let a): a.count
         case .float64(let a): a.count
+        case .complex64(let a): a.count
+        case .complex128(let a): a.count
         case .int8(let a): a.count
         case .int16(let a): a.count
         case .int32(let a): a.count
@@ -92,13 +104,16 @@ public enum AnyNDArray: Sendable, Equatable {
     public func array<T: NPYScalar>(of type: T.Type = T.self) -> NDArray<T>? { T.unwrap(self) }
 
     /// The elements converted to `Double` as numpy's `astype(np.float64)` does: floats exactly,
-    /// integers rounded to nearest (exact up to 2^53), `false`/`true` as 0/1. A float64 array is
-    /// returned as is, without a copy.
+    /// integers rounded to nearest (exact up to 2^53), `false`/`true` as 0/1, complex numbers by their
+    /// real part (numpy warns `ComplexWarning`; check ``DType/isComplex`` first to refuse them). A float64
+    /// array is returned as is, without a copy.
     public func asDouble() -> NDArray<Double> {
         switch self {
         case .float16(let a): a.map { Double($0) }
         case .float32(let a): a.map { Double($0) }
         case .float64(let a): a
+        case .complex64(let a): a.map { Double($0.real) }
+        case .complex128(let a): a.map { $0.real }
         case .int8(let a): a.map { Double($0) }
         case .int16(let a): a.map { Double($0) }
         case .int32(let a): a.map { Double($0) }
@@ -111,13 +126,16 @@ public enum AnyNDArray: Sendable, Equatable {
         }
     }
 
-    /// The elements converted to `Float` (rounding to nearest), as numpy's `astype(np.float32)`.
+    /// The elements converted to `Float` (rounding to nearest), as numpy's `astype(np.float32)` (complex
+    /// numbers: their real part).
     /// A float32 array is returned as is.
     public func asFloat() -> NDArray<Float> {
         switch self {
         case .float16(let a): a.map { Float($0) }
         case .float32(let a): a
         case .float64(let a): a.map { Float($0) }
+        case .complex64(let a): a.map { $0.real }
+        case .complex128(let a): a.map { Float($0.real) }
         case .int8(let a): a.map { Float($0) }
         case .int16(let a): a.map { Float($0) }
         case .int32(let a): a.map { Float($0) }
@@ -138,6 +156,8 @@ extension AnyNDArray: CustomStringConvertible {
         case .float16(let a): "float16 \(a)"
         case .float32(let a): "float32 \(a)"
         case .float64(let a): "float64 \(a)"
+        case .complex64(let a): "complex64 \(a)"
+        case .complex128(let a): "complex128 \(a)"
         case .int8(let a): "int8 \(a)"
         case .int16(let a): "int16 \(a)"
         case .int32(let a): "int32 \(a)"

@@ -132,6 +132,10 @@ public enum CSV {
     static func encode(_ array: AnyNDArray, delimiter: Delimiter, header: [String]?, context: ErrorContext,
                        emit: ([UInt8]) throws(FormatError) -> Void) throws(FormatError) {
         let shape = array.shape
+        guard !array.dtype.isComplex else {
+            throw context.error(.unsupportedDType,
+                "the array is \(array.dtype.name): CSV/TSV files hold real numbers, not complex ones; write a .npy, .npz or .h5 file instead")
+        }
         guard shape.count <= 2 else {
             throw context.error(.invalidShape,
                 "a CSV file holds a 1-D or 2-D array, but this one has shape (\(shape.map(String.init).joined(separator: ", "))); write a .npy, .npz or .h5 file instead")
@@ -177,6 +181,7 @@ public enum CSV {
         case .float16(let a): return { real(Double(a.scalars[$0])) }
         case .float32(let a): return { real(Double(a.scalars[$0])) }
         case .float64(let a): return { real(a.scalars[$0]) }
+        case .complex64, .complex128: preconditionFailure("complex arrays are refused before formatting")
         case .int8(let a): return { a.scalars[$0].description }
         case .int16(let a): return { a.scalars[$0].description }
         case .int32(let a): return { a.scalars[$0].description }

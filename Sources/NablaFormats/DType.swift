@@ -1,3 +1,5 @@
+import ComplexModule
+import RealModule
 import Nabla
 
 /// The byte order of multi-byte elements in a file.
@@ -11,7 +13,7 @@ public enum ByteOrder: String, Sendable, Hashable, CaseIterable {
     public static var native: ByteOrder { 1.littleEndian == 1 ? .little : .big }
 }
 
-/// The numpy dtypes Nabla reads and writes: IEEE floats, fixed-width integers and bool.
+/// The numpy dtypes Nabla reads and writes: IEEE floats, complex numbers, fixed-width integers and bool.
 ///
 /// A numpy dtype descriptor (`descr`) is a byte-order character followed by a kind and an item size:
 /// ```
@@ -19,11 +21,14 @@ public enum ByteOrder: String, Sendable, Hashable, CaseIterable {
 /// '|u1'  uint8 (no byte order)      '|b1'  bool
 /// '=f4'  native-endian float32
 /// ```
-/// Object (`'|O'`), structured (a list descr), complex (`'<c16'`), string, datetime and other dtypes are
+/// Object (`'|O'`), structured (a list descr), string, datetime and other dtypes are
 /// refused with a ``FormatError`` of kind ``FormatError/Kind/unsupportedDType``.
 public enum DType: String, Sendable, Hashable, CaseIterable {
     /// IEEE 754 binary16, binary32 and binary64 (`'<f2'`, `'<f4'`, `'<f8'`): `Float16`, `Float`, `Double`.
     case float16, float32, float64
+    /// Complex numbers of two float32 or two float64 values, real part first (`'<c8'`, `'<c16'`):
+    /// `Complex<Float>`, `Complex<Double>` (swift-numerics).
+    case complex64, complex128
     /// Two's-complement signed integers of 1, 2, 4 and 8 bytes (`'|i1'`, `'<i2'`, `'<i4'`, `'<i8'`).
     case int8, int16, int32, int64
     /// Unsigned integers of 1, 2, 4 and 8 bytes (`'|u1'`, `'<u2'`, `'<u4'`, `'<u8'`).
@@ -37,14 +42,23 @@ public enum DType: String, Sendable, Hashable, CaseIterable {
         case .int8, .uint8, .bool: 1
         case .float16, .int16, .uint16: 2
         case .float32, .int32, .uint32: 4
-        case .float64, .int64, .uint64: 8
+        case .float64, .int64, .uint64, .complex64: 8
+        case .complex128: 16
         }
     }
+
+    /// Whether the elements are complex numbers.
+    public var isComplex: Bool { self == .complex64 || self == .complex128 }
+
+    /// The size in bytes of one real number in an element (the unit of byte order): the item size, or half
+    /// of it for complex dtypes.
+    public var scalarSize: Int { isComplex ? itemSize / 2 : itemSize }
 
     /// numpy's kind character: `f`, `i`, `u` or `b`.
     public var kindCharacter: Character {
         switch self {
         case .float16, .float32, .float64: "f"
+        case .complex64, .complex128: "c"
         case .int8, .int16, .int32, .int64: "i"
         case .uint8, .uint16, .uint32, .uint64: "u"
         case .bool: "b"
@@ -89,6 +103,8 @@ public enum DType: String, Sendable, Hashable, CaseIterable {
         case ("f", "2"), ("e", ""): dtype = .float16
         case ("f", "4"): dtype = .float32
         case ("f", "8"), ("d", ""): dtype = .float64
+        case ("c", "8"), ("F", ""): dtype = .complex64
+        case ("c", "16"), ("D", ""): dtype = .complex128
         case ("i", "1"), ("b", ""): dtype = .int8
         case ("i", "2"), ("h", ""): dtype = .int16
         case ("i", "4"): dtype = .int32
@@ -104,7 +120,7 @@ public enum DType: String, Sendable, Hashable, CaseIterable {
             let what: String
             switch kind {
             case "O": what = "object arrays (pickled Python objects) are not supported"
-            case "c": what = "complex dtypes are not supported; store real and imaginary parts as two float arrays"
+            case "c": what = "complex\(Int(sizeText).map { String($0 * 8) } ?? "?") is not supported (only complex64 and complex128)"
             case "S", "a", "U": what = "string dtypes are not supported"
             case "V": what = "void/structured dtypes are not supported"
             case "M", "m": what = "datetime/timedelta dtypes are not supported"
@@ -112,7 +128,7 @@ public enum DType: String, Sendable, Hashable, CaseIterable {
             default: what = "not a supported dtype"
             }
             throw context.error(.unsupportedDType,
-                "dtype descr \(shown): \(what); expected one of float16/32/64, int8..64, uint8..64 or bool")
+                "dtype descr \(shown): \(what); expected one of float16/32/64, complex64/128, int8..64, uint8..64 or bool")
         }
         // '|' on a multi-byte type means "not applicable", which numpy reads as native, like '='.
         if dtype.itemSize == 1 || explicitOrder == "|" { order = .native }
@@ -226,4 +242,40 @@ extension Bool: NPYScalar {
     public static func wrap(_ array: NDArray<Bool>) -> AnyNDArray { .bool(array) }
     /// The array inside `any` if its dtype is exactly this type, otherwise `nil`.
     public static func unwrap(_ any: AnyNDArray) -> NDArray<Bool>? { if case .bool(let a) = any { a } else { nil } }
+}
+
+/// `Float` and `Double`, the parts of numpy's complex64 and complex128.
+public protocol NPYComplexPart: NPYScalar, Real {
+    /// The complex dtype whose parts have this type.
+    static var complexDType: DType { get }
+    /// Wraps a complex array as the matching ``AnyNDArray`` case.
+    static func wrapComplex(_ array: NDArray<Complex<Self>>) -> AnyNDArray
+    /// The complex array inside `any` if its parts have this type.
+    static func unwrapComplex(_ any: AnyNDArray) -> NDArray<Complex<Self>>?
+}
+
+extension Float: NPYComplexPart {
+    /// `complex64`.
+    public static var complexDType: DType { .complex64 }
+    /// Wraps the array as ``AnyNDArray/complex64(_:)``.
+    public static func wrapComplex(_ array: NDArray<Complex<Float>>) -> AnyNDArray { .complex64(array) }
+    /// The array inside `any` if it is complex64.
+    public static func unwrapComplex(_ any: AnyNDArray) -> NDArray<Complex<Float>>? { if case .complex64(let a) = any { a } else { nil } }
+}
+extension Double: NPYComplexPart {
+    /// `complex128`.
+    public static var complexDType: DType { .complex128 }
+    /// Wraps the array as ``AnyNDArray/complex128(_:)``.
+    public static func wrapComplex(_ array: NDArray<Complex<Double>>) -> AnyNDArray { .complex128(array) }
+    /// The array inside `any` if it is complex128.
+    public static func unwrapComplex(_ any: AnyNDArray) -> NDArray<Complex<Double>>? { if case .complex128(let a) = any { a } else { nil } }
+}
+
+extension Complex: NPYScalar where RealType: NPYComplexPart {
+    /// `complex64` or `complex128`.
+    public static var dtype: DType { RealType.complexDType }
+    /// Wraps the array as the matching ``AnyNDArray`` case.
+    public static func wrap(_ array: NDArray<Complex<RealType>>) -> AnyNDArray { RealType.wrapComplex(array) }
+    /// The array inside `any` if its dtype is exactly this type, otherwise `nil`.
+    public static func unwrap(_ any: AnyNDArray) -> NDArray<Complex<RealType>>? { RealType.unwrapComplex(any) }
 }

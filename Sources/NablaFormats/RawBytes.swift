@@ -95,6 +95,8 @@ extension AnyNDArray {
         case .float16(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
         case .float32(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
         case .float64(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
+        case .complex64(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
+        case .complex128(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
         case .int8(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
         case .int16(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
         case .int32(let a): try a.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
@@ -149,6 +151,8 @@ extension NPY {
         case .float16: .float16(try makeArray(header, context, leading, fill))
         case .float32: .float32(try makeArray(header, context, leading, fill))
         case .float64: .float64(try makeArray(header, context, leading, fill))
+        case .complex64: .complex64(try makeArray(header, context, leading, fill))
+        case .complex128: .complex128(try makeArray(header, context, leading, fill))
         case .int8: .int8(try makeArray(header, context, leading, fill))
         case .int16: .int16(try makeArray(header, context, leading, fill))
         case .int32: .int32(try makeArray(header, context, leading, fill))
@@ -184,7 +188,8 @@ extension NPY {
                 base.copyMemory(from: base + leading, byteCount: header.byteCount)  // memmove: the regions overlap
             }
             let data = UnsafeMutableRawBufferPointer(rebasing: all[0..<header.byteCount])
-            if header.byteOrder != .native { swapBytes(data, itemSize: header.dtype.itemSize) }
+            // Complex elements are swapped part by part (each part is one float in the file's byte order).
+            if header.byteOrder != .native { swapBytes(data, itemSize: header.dtype.scalarSize) }
             if T.self == Bool.self {
                 // numpy treats any nonzero byte as True; a Swift Bool must be exactly 0 or 1.
                 for k in 0..<data.count where data[k] > 1 { data[k] = 1 }

@@ -12,6 +12,7 @@ import Darwin
 import Foundation
 import Nabla
 import NablaFormats
+import ComplexModule
 internal import _CHDF5
 
 /// Reading and writing datasets of HDF5 files (`.h5`, `.hdf5`) through the system HDF5 library.
@@ -533,9 +534,12 @@ extension HDF5 {
             }
         case H5T_ENUM where nabla_h5t_is_bool(type) != 0:
             return .bool
+        case H5T_COMPOUND where nabla_h5t_complex_part_size(type) != 0:
+            // h5py's complex numbers: {r, i} of two float32 (complex64) or float64 (complex128).
+            return nabla_h5t_complex_part_size(type) == 4 ? .complex64 : .complex128
         default:
             let what = switch typeClass {
-            case H5T_COMPOUND: "a compound (struct) type; store each field as its own dataset"
+            case H5T_COMPOUND: "a compound (struct) type other than h5py's complex {r, i}; store each field as its own dataset"
             case H5T_STRING: "a string type"
             case H5T_ENUM: "an enum type (only h5py's bool enum is read)"
             case H5T_ARRAY: "an array element type; store it as extra axes of the dataset instead"
@@ -547,7 +551,7 @@ extension HDF5 {
             default: "an unknown type (class \(typeClass.rawValue))"
             }
             throw context.error(.unsupportedDType,
-                "holds \(what), which is not supported; expected float16/32/64, int8..64, uint8..64 or bool")
+                "holds \(what), which is not supported; expected float16/32/64, complex64/128, int8..64, uint8..64 or bool")
         }
     }
 
@@ -566,6 +570,8 @@ extension HDF5 {
         case .uint32: (nabla_h5t_native_uint32(), false)
         case .uint64: (nabla_h5t_native_uint64(), false)
         case .bool: (nabla_h5t_create_bool(), true)
+        case .complex64: (nabla_h5t_create_complex(4), true)
+        case .complex128: (nabla_h5t_create_complex(8), true)
         }
     }
 
@@ -663,6 +669,8 @@ extension HDF5 {
         case .float16: return .float16(try elements(Float16.self))
         case .float32: return .float32(try elements(Float.self))
         case .float64: return .float64(try elements(Double.self))
+        case .complex64: return .complex64(try elements(Complex<Float>.self))
+        case .complex128: return .complex128(try elements(Complex<Double>.self))
         case .int8: return .int8(try elements(Int8.self))
         case .int16: return .int16(try elements(Int16.self))
         case .int32: return .int32(try elements(Int32.self))

@@ -296,7 +296,7 @@ final class NCFile {
         case .uint64: AnyNDArray(try values(of: variable, as: UInt64.self))
         case .float32: AnyNDArray(try values(of: variable, as: Float.self))
         case .float64: AnyNDArray(try values(of: variable, as: Double.self))
-        case .float16, .bool:
+        case .float16, .bool, .complex64, .complex128:
             throw FormatError(.unsupportedDType, file: path, "variable '\(variable.name)': netCDF has no \(dtype.name) type")
         }
     }
@@ -347,7 +347,7 @@ final class NCFile {
         case .uint64: type = NC_UINT64
         case .float32: type = NC_FLOAT
         case .float64: type = NC_DOUBLE
-        case .float16, .bool:
+        case .float16, .bool, .complex64, .complex128:
             throw FormatError(.unsupportedDType, file: path, "variable '\(name)': netCDF has no \(dtype.name) type")
         }
         var varid: Int32 = -1
@@ -386,7 +386,7 @@ final class NCFile {
         case .uint64(let a): try putValues(a, into: variable)
         case .float32(let a): try putValues(a, into: variable)
         case .float64(let a): try putValues(a, into: variable)
-        case .float16, .bool:
+        case .float16, .bool, .complex64, .complex128:
             throw FormatError(.unsupportedDType, file: path, "variable '\(variable.name)': netCDF has no \(array.dtype.name) type")
         }
     }

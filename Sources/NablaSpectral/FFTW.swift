@@ -152,6 +152,9 @@ final class FFTW: @unchecked Sendable {
         var rigour: PlanningRigour
         /// `fftw_alignment_of` the real array (0 for complex transforms: their buffers are `fftw_malloc`ed).
         var alignment: Int
+        /// `shape` is the shape of complex data (a complex field), transformed with `forward`/`backward`
+        /// along any axis, the last included; there is no half-spectrum.
+        var complexData = false
     }
 
     struct Settings {
@@ -224,7 +227,7 @@ final class FFTW: @unchecked Sendable {
     private func makePlan(_ key: PlanKey) throws -> FFTWPlan {
         let last = key.shape.count - 1
         var complexShape = key.shape
-        complexShape[last] = key.shape[last] / 2 + 1
+        if !key.complexData { complexShape[last] = key.shape[last] / 2 + 1 }
         let count = key.shape.reduce(1, *)
         let complexCount = complexShape.reduce(1, *)
         let scalar = key.precision == .double ? 8 : 4

@@ -307,6 +307,8 @@ enum SpectralArguments {
                 throw .invalidSpacing("spacing \(h) for axis \(axis) must be finite and non-zero")
             }
             return h
+        case let .floatCoordinates(x):
+            return try step(.coordinates(x.map { Double($0) }), axis: axis, length: length)
         case let .coordinates(x):
             guard x.count == length else {
                 throw .invalidSpacing("axis \(axis) has length \(length) but its coordinate array has \(x.count) elements")

@@ -8,8 +8,10 @@
 // alignment) that the multiply loops read and write on all cores, and FFTW reads the caller's array and
 // writes the results directly (no copies of 3-D arrays). Workers reach the buffers through Nabla's
 // `SharedBuffer` handle only; array storage is borrowed inside `withUnsafe…` closures and never kept.
+import ComplexModule
 import Foundation
 import Nabla
+import RealModule
 
 /// The scheme: one real-to-complex transform along the LAST (contiguous) axis, kept as `R`; then per
 /// output and term, complex DFTs along the other differentiated axes of `R` (strided, which FFTW
@@ -110,6 +112,61 @@ enum SpectralEngine<T: BinaryFloatingPoint & Sendable> {
         return warnings
     }
 
+    /// Computes `outputs` of a complex field `f` (interleaved real and imaginary parts, `f.count` complex
+    /// values) into new arrays of complex values (interleaved), by complex DFTs (c2c) along every
+    /// differentiated axis — the last one included — a multiply by `Π (i k_a)^{m_a} / N_a`, and the inverse
+    /// DFTs. The Nyquist rule is the real one (see ``multipliers(n:order:period:half:scale:)``): for a
+    /// complex field too, the Nyquist mode of an even axis is `Y cos(πN x/L)` (the interpolant of least
+    /// oscillation), whose odd derivatives vanish at the samples and whose even ones are `(-1)^(m/2)(πN/L)^m`.
+    /// The input is copied into scratch first and never modified.
+    static func runComplex(_ f: UnsafeBufferPointer<T>, shape: [Int], periods: [Double], outputs: [[[Int]]],
+                           rigour: PlanningRigour) throws -> [[T]] {
+        let complexCount = shape.reduce(1, *)
+        precondition(f.count == 2 * complexCount)
+        guard !outputs.isEmpty else { return [] }
+        let fftw = FFTW.shared
+        func plan(_ direction: FFTW.Direction, axis: Int, inPlace: Bool) throws -> FFTWPlan {
+            try fftw.plan(.init(precision: precision, direction: direction, shape: shape, axis: axis, inPlace: inPlace,
+                                rigour: rigour, alignment: 0, complexData: true))
+        }
+        var borrowed: [FFTWBuffer] = []
+        defer { borrowed.forEach(fftw.returnBuffer) }
+        func buffer() throws -> SharedBuffer<T> {
+            let b = try fftw.borrowBuffer(bytes: complexCount * 2 * MemoryLayout<T>.stride)
+            borrowed.append(b)
+            return SharedBuffer(start: b.base, count: 2 * complexCount)
+        }
+        let R = try buffer()
+        let B = try buffer()
+        let S = outputs.contains(where: { $0.count > 1 }) ? try buffer() : B
+        // The input, copied once: out-of-place complex plans may overwrite their input.
+        if let base = f.baseAddress { R.rawPointer.copyMemory(from: base, byteCount: f.count * MemoryLayout<T>.stride) }
+
+        var results: [[T]] = []
+        for terms in outputs {
+            for (t, orders) in terms.enumerated() {
+                let target = terms.count == 1 || t == 0 ? S : B
+                let axes = orders.indices.filter { orders[$0] > 0 }
+                for (i, a) in axes.enumerated() {
+                    try plan(.forward, axis: a, inPlace: i > 0).execute((i == 0 ? R : target).rawPointer, target.rawPointer)
+                }
+                for a in axes {
+                    // 1D equivalent -- Y *= (1j k_a)^m / N_a along axis a (k_a signed: FFT order)
+                    let (c, odd) = multipliers(n: shape[a], order: orders[a], period: periods[a], half: false,
+                                               scale: 1 / Double(shape[a]))
+                    multiply(target, into: target, factors: c, odd: odd, outer: shape[..<a].reduce(1, *), n: shape[a],
+                             inner: shape[(a + 1)...].reduce(1, *))
+                }
+                for a in axes { try plan(.backward, axis: a, inPlace: true).execute(target.rawPointer, target.rawPointer) }
+                if t > 0 { add(target, into: S) }
+            }
+            results.append([T].uninitialized(count: 2 * complexCount) { out in
+                out.rawPointer.copyMemory(from: S.rawPointer, byteCount: 2 * complexCount * MemoryLayout<T>.stride)
+            })
+        }
+        return results
+    }
+
     /// The multipliers `(i k_j)^m · scale` of the modes `j` along an axis of `N` samples and period `L`,
     /// as real numbers `c_j` with `(i k)^m = c` for even `m` and `(i k)^m = i·c` for odd `m`:
     /// ```
@@ -195,3 +252,44 @@ enum SpectralEngine<T: BinaryFloatingPoint & Sendable> {
         throw NablaError.invalidArgument("the field is not finite at index \(index): \(f.scalars[bad]); a spectral derivative would spread it over every output value — remove or replace non-finite values first")
     }
 }
+
+/// Routes a complex field to `SpectralEngine<Double>` or `SpectralEngine<Float>`.
+enum SpectralComplexDispatch {
+    static func run<T: SpectralScalar & Real>(_ f: NDArray<Complex<T>>, periods: [Double], outputs: [[[Int]]],
+                                              rigour: PlanningRigour, checkAxes: [Int]) throws
+        -> (results: [NDArray<Complex<T>>], warnings: [SpectralWarning]) {
+        guard T.self == Double.self || T.self == Float.self else {
+            throw NablaError.invalidArgument("spectral derivatives support Complex<Double> and Complex<Float> fields, not Complex<\(T.self)>")
+        }
+        if let bad = f.scalars.firstIndex(where: { !$0.isFinite }) {
+            throw NablaError.invalidArgument("the field is not finite at index \(f.multiIndex(ofFlatOffset: bad)): \(f.scalars[bad]); a spectral derivative would spread it over every output value — remove or replace non-finite values first")
+        }
+        let shape = f.shape
+        return try f.withUnsafeBufferPointer { elements in try elements.withMemoryRebound(to: T.self) { lanes in
+            // The parts, as a real array of shape `shape + [2]`, checked along each axis at once.
+            let laneShape = shape + [2]
+            var warnings: [SpectralWarning] = []
+            if !checkAxes.isEmpty {
+                let flat = Array(lanes)
+                for axis in checkAxes {
+                    if let w = Periodicity.check(flat, shape: laneShape, axis: axis) { warnings.append(w) }
+                }
+            }
+            let raw: [[T]]
+            if T.self == Double.self {
+                raw = unsafeBitCast(try SpectralEngine<Double>.runComplex(unsafeBitCast(lanes, to: UnsafeBufferPointer<Double>.self),
+                                                                          shape: shape, periods: periods, outputs: outputs,
+                                                                          rigour: rigour), to: [[T]].self)
+            } else {
+                raw = unsafeBitCast(try SpectralEngine<Float>.runComplex(unsafeBitCast(lanes, to: UnsafeBufferPointer<Float>.self),
+                                                                         shape: shape, periods: periods, outputs: outputs,
+                                                                         rigour: rigour), to: [[T]].self)
+            }
+            let results = try raw.map { parts in
+                try NDArray(shape: shape, scalars: stride(from: 0, to: parts.count, by: 2).map { Complex(parts[$0], parts[$0 + 1]) })
+            }
+            return (results, warnings)
+        } }
+    }
+}
+

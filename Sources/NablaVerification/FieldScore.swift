@@ -1,3 +1,5 @@
+import ComplexModule
+import RealModule
 import Foundation
 import Nabla
 
@@ -256,6 +258,62 @@ public func score<A: BinaryFloatingPoint & Sendable>(
     return try score(computed, against: components, options: options, grid: grid)
 }
 
+/// Scores two complex fields by the modulus of their difference, `|a − b|` (numpy's `abs(a - b)` on
+/// complex arrays): every statistic of ``FieldScore`` is computed from
+/// ```
+/// error_i = |a_i − b_i|      relative_i = |a_i − b_i| / max(|a_i| + |b_i|, floor)      band: atol + rtol·|b_i|
+/// ```
+/// and the values reported at the worst point are the moduli `|a_i|`, `|b_i|`.
+///
+/// - Parameters:
+///   - computed: the complex field to judge (`a`).
+///   - reference: the complex field it should equal (`b`).
+///   - options: tolerances, relative-error floor, edge width.
+///   - grid: when given, locations are also reported as coordinates.
+/// - Throws: `NablaError.shapeMismatch(expected:actual:)` when the shapes differ, `NablaError.invalidArgument(_:)`
+///   for invalid options.
+public func score(_ computed: NDArray<Complex<Double>>, against reference: NDArray<Complex<Double>>,
+                  options: ScoreOptions = .init(), grid: Grid? = nil) throws(NablaError) -> FieldScore {
+    try options.validate()
+    guard computed.shape == reference.shape else {
+        throw .shapeMismatch(expected: reference.shape, actual: "a computed field of shape \(computed.shape) (the reference's shape is \(reference.shape))")
+    }
+    if let grid, grid.shape != computed.shape {
+        throw .shapeMismatch(expected: grid.shape, actual: "fields of shape \(computed.shape) (the grid's shape is \(grid.shape))")
+    }
+    return FieldScorer(shape: computed.shape, options: options, grid: grid).score(computed.scalars, reference.scalars)
+}
+
+/// A value the scorer compares: a real number, or a complex number compared by the modulus of the difference.
+protocol ScoredValue {
+    var isFinite: Bool { get }
+    /// `|self − other|`.
+    func distance(to other: Self) -> Double
+    /// `|self|`.
+    var modulus: Double { get }
+    /// What is reported at the worst point (the value, or the modulus of a complex value).
+    var shownValue: Double { get }
+    /// Whether two non-finite values agree (NaN with NaN, the same infinity).
+    func matchesNonFinite(_ other: Self) -> Bool
+}
+
+extension Double: ScoredValue {
+    func distance(to other: Double) -> Double { abs(self - other) }
+    var modulus: Double { abs(self) }
+    var shownValue: Double { self }
+    func matchesNonFinite(_ other: Double) -> Bool { (isNaN && other.isNaN) || (isInfinite && self == other) }
+}
+
+extension Complex<Double>: ScoredValue {
+    func distance(to other: Complex<Double>) -> Double { (self - other).length }
+    var modulus: Double { length }
+    var shownValue: Double { length }
+    func matchesNonFinite(_ other: Complex<Double>) -> Bool {
+        real.matchesNonFinite(other.real) || real == other.real
+            ? (imaginary.matchesNonFinite(other.imaginary) || imaginary == other.imaginary) : false
+    }
+}
+
 /// One pass over a pair of fields, accumulating the overall, interior and edge statistics.
 struct FieldScorer {
     let shape: [Int]
@@ -270,23 +328,23 @@ struct FieldScorer {
         var diff = ScaledSumOfSquares()
         var reference = ScaledSumOfSquares()
 
-        mutating func add(_ a: Double, _ b: Double, offset: Int, options: ScoreOptions) {
+        mutating func add<V: ScoredValue>(_ a: V, _ b: V, offset: Int, options: ScoreOptions) {
             stats.count += 1
             if !a.isFinite { stats.nonFiniteComputed += 1 }
             if !b.isFinite { stats.nonFiniteReference += 1 }
             guard a.isFinite && b.isFinite else {
-                let match = (a.isNaN && b.isNaN) || (a.isInfinite && a == b)
-                if !match { stats.nanMismatches += 1 }
+                if !a.matchesNonFinite(b) { stats.nanMismatches += 1 }
                 return
             }
             stats.finiteCount += 1
-            let d = abs(a - b)
+            let d = a.distance(to: b)
             if argmaxOffset == nil || d > stats.maxAbsError {
                 stats.maxAbsError = d
                 argmaxOffset = offset
-                stats.computedAtArgmax = a
-                stats.referenceAtArgmax = b
+                stats.computedAtArgmax = a.shownValue
+                stats.referenceAtArgmax = b.shownValue
             }
+            let b = b.modulus, a = a.modulus
             let denominator = max(abs(a) + abs(b), options.relativeErrorFloor)
             let rel = d == 0 ? 0 : d / denominator
             if argmaxRelOffset == nil || rel > stats.maxRelError {
@@ -313,7 +371,7 @@ struct FieldScorer {
         }
     }
 
-    func score(_ a: [Double], _ b: [Double]) -> FieldScore {
+    func score<V: ScoredValue>(_ a: [V], _ b: [V]) -> FieldScore {
         let count = a.count
         let rank = shape.count
         let width = options.edgeWidth

@@ -143,6 +143,39 @@ static inline int nabla_h5t_is_bool(hid_t t) {
     return matched == 2;
 }
 
+/// h5py's complex type: a compound {r, i} of two native floats (`partSize` 4) or doubles (8), real part
+/// first. The caller closes it with H5Tclose. Negative on failure.
+static inline hid_t nabla_h5t_create_complex(int partSize) {
+    hid_t part = partSize == 4 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
+    hid_t t = H5Tcreate(H5T_COMPOUND, (size_t)(2 * partSize));
+    if (t < 0) return t;
+    if (H5Tinsert(t, "r", 0, part) < 0 || H5Tinsert(t, "i", (size_t)partSize, part) < 0) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+/// The size (4 or 8) of each part if `t` is h5py's complex compound {r, i} of two floats of one size, else 0.
+static inline int nabla_h5t_complex_part_size(hid_t t) {
+    if (H5Tget_class(t) != H5T_COMPOUND || H5Tget_nmembers(t) != 2) return 0;
+    size_t size = 0;
+    for (unsigned i = 0; i < 2; i++) {
+        char *name = H5Tget_member_name(t, i);
+        if (!name) return 0;
+        int named = strcmp(name, i == 0 ? "r" : "i") == 0;
+        H5free_memory(name);
+        if (!named || H5Tget_member_class(t, i) != H5T_FLOAT) return 0;
+        hid_t member = H5Tget_member_type(t, i);
+        if (member < 0) return 0;
+        size_t s = H5Tget_size(member);
+        H5Tclose(member);
+        if ((s != 4 && s != 8) || (i == 1 && s != size)) return 0;
+        size = s;
+    }
+    return (int)size;
+}
+
 typedef void (*nabla_h5_name_callback)(const char *name, void *context);
 
 struct nabla_h5_visit_state {

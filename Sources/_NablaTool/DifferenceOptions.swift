@@ -31,10 +31,11 @@ package enum DerivativeMethod: String, Sendable, Equatable, CaseIterable {
 package struct DifferenceOptions: Sendable, Equatable {
     /// Spacing arguments, numpy's varargs (none, one for all, or one per axis).
     package var spacing: [SpacingArgument]
-    /// Accuracy order at the edges of numpy's scheme (accuracy 2, first derivative): 1 or 2.
-    package var edgeOrder: Int
-    /// The order of accuracy: an even number; 2 is numpy's.
-    package var accuracy: Int
+    /// Accuracy order at the edges of numpy's scheme (accuracy 2, first derivative): 1 or 2; `nil`: 1, or 2
+    /// when `accuracy` is given (an explicit accuracy means that order everywhere, edges included).
+    package var edgeOrder: Int?
+    /// The order of accuracy: an even number; 2 is numpy's. `nil`: numpy's scheme with first-order edges.
+    package var accuracy: Int?
     /// The derivative order along each differentiated axis.
     package var derivative: Int
     /// Periodic axes (finite differences; spectral derivatives treat every differentiated axis as periodic).
@@ -49,7 +50,7 @@ package struct DifferenceOptions: Sendable, Equatable {
 
     /// Options; the defaults are numpy.gradient's (step 1, edge order 1, second-order accuracy, first
     /// derivative, no periodic axis, finite differences).
-    package init(spacing: [SpacingArgument] = [], edgeOrder: Int = 1, accuracy: Int = 2, derivative: Int = 1,
+    package init(spacing: [SpacingArgument] = [], edgeOrder: Int? = nil, accuracy: Int? = nil, derivative: Int = 1,
                 periodic: PeriodicAxes = .none, method: DerivativeMethod = .finiteDifference, memory: Int? = nil) {
         self.spacing = spacing
         self.edgeOrder = edgeOrder
@@ -67,10 +68,10 @@ package struct DifferenceOptions: Sendable, Equatable {
 
     /// Checks that need no data, so that a bad call reads nothing.
     func validate() throws(PipelineError) {
-        guard edgeOrder == 1 || edgeOrder == 2 else {
+        if let edgeOrder, edgeOrder != 1 && edgeOrder != 2 {
             throw PipelineError("edge order \(edgeOrder) is not supported; use 1 or 2")
         }
-        guard accuracy >= 2, accuracy % 2 == 0, accuracy <= 16 else {
+        if let accuracy, accuracy < 2 || accuracy % 2 != 0 || accuracy > 16 {
             throw PipelineError("accuracy \(accuracy) is not supported; use an even number from 2 to 16")
         }
         guard derivative >= 1 else {
@@ -93,9 +94,15 @@ package struct DifferenceOptions: Sendable, Equatable {
         // Bad axes are the library's to report.
         guard let selected = try? normalizedAxes(axes, rank: rank), spacing.count == selected.count, spacing.count == self.spacing.count else { return }
         for ((argument, resolved), axis) in zip(zip(self.spacing, spacing), selected) {
-            guard case let .coordinates(url) = argument, case let .coordinates(x) = resolved,
-                  axis >= 0, axis < rank, x.count != shape[axis] else { continue }
-            throw PipelineError("\(url.path): \(x.count) coordinates were given for axis \(axis) of \(input), which has length \(shape[axis]); coordinates must match the length of their axis")
+            guard case let .coordinates(url) = argument, axis >= 0, axis < rank else { continue }
+            let count: Int
+            switch resolved {
+            case let .coordinates(x): count = x.count
+            case let .floatCoordinates(x): count = x.count
+            case .uniform: continue
+            }
+            guard count != shape[axis] else { continue }
+            throw PipelineError("\(url.path): \(count) coordinates were given for axis \(axis) of \(input), which has length \(shape[axis]); coordinates must match the length of their axis")
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Nabla
+import NablaComplex
 import NablaFormats
 import NablaSpectral
 
@@ -9,6 +10,8 @@ import NablaSpectral
 /// integers are differentiated as `Double`, as numpy does.
 package protocol FieldOperation {
     func apply<T: FieldScalar>(_ fields: [NDArray<T>]) throws(NablaError) -> [NDArray<T>]
+    /// The same operation on complex fields (complex64 stays complex64, as in numpy).
+    func applyComplex<T: ComplexFieldScalar>(_ fields: [NDArray<Complex<T>>]) throws(NablaError) -> [NDArray<Complex<T>>]
 }
 
 /// Runs a ``FieldOperation`` on arrays read from files, choosing the element type from their dtypes.
@@ -21,12 +24,14 @@ package enum FieldDispatch {
             case .float32: try op.apply(fields.compactMap { $0.array(of: Float.self) }).map(AnyNDArray.init)
             case .float16: try op.apply(fields.compactMap { $0.array(of: Float16.self) }).map(AnyNDArray.init)
             case .float64: try op.apply(fields.map { $0.asDouble() }).map(AnyNDArray.init)
+            case .complex64: try op.applyComplex(fields.map { $0.asComplexFloat() }).map(AnyNDArray.init)
+            case .complex128: try op.applyComplex(fields.map { $0.asComplexDouble() }).map(AnyNDArray.init)
             }
         }
     }
 
     /// The precision an operation on `fields` is computed in.
-    enum Precision { case float16, float32, float64 }
+    enum Precision { case float16, float32, float64, complex64, complex128 }
 
     /// Checks `fields`, picks their precision (a floating type is kept when all arrays share it; integers
     /// and mixed types are computed in float64) and runs `body`, naming `file` in any error.
@@ -34,7 +39,13 @@ package enum FieldDispatch {
                           _ body: (Precision) throws -> [AnyNDArray]) throws(PipelineError) -> [AnyNDArray] {
         try checkDifferentiable(fields, file: file)
         let dtypes = Set(fields.map(\.dtype))
-        let precision: Precision = dtypes == [.float32] ? .float32 : dtypes == [.float16] ? .float16 : .float64
+        // numpy's promotion: complex64 with float16/float32 stays complex64; with anything wider, complex128.
+        let precision: Precision
+        if dtypes.contains(where: \.isComplex) {
+            precision = dtypes.isSubset(of: [.complex64, .float32, .float16]) ? .complex64 : .complex128
+        } else {
+            precision = dtypes == [.float32] ? .float32 : dtypes == [.float16] ? .float16 : .float64
+        }
         do {
             return try body(precision)
         } catch {
@@ -58,6 +69,8 @@ extension FieldDispatch {
 /// An operation on fields through the spectral path (`Double` or `Float`), written once, generically.
 package protocol SpectralFieldOperation {
     func apply<T: SpectralScalar>(_ fields: [NDArray<T>]) throws -> [NDArray<T>]
+    /// The same operation on complex fields (FFTW c2c).
+    func applyComplex<T: SpectralScalar & Real>(_ fields: [NDArray<Complex<T>>]) throws -> [NDArray<Complex<T>>]
 }
 
 extension FieldDispatch {
@@ -71,7 +84,30 @@ extension FieldDispatch {
                 try op.apply(fields.compactMap { $0.array(of: Float16.self)?.converted(to: Float.self) })
                     .map { AnyNDArray($0.converted(to: Float16.self)) }
             case .float64: try op.apply(fields.map { $0.asDouble() }).map(AnyNDArray.init)
+            case .complex64: try op.applyComplex(fields.map { $0.asComplexFloat() }).map(AnyNDArray.init)
+            case .complex128: try op.applyComplex(fields.map { $0.asComplexDouble() }).map(AnyNDArray.init)
             }
+        }
+    }
+}
+
+extension AnyNDArray {
+    /// The elements as `Complex<Double>` (real numbers with imaginary part 0), as numpy's
+    /// `astype(np.complex128)`.
+    func asComplexDouble() -> NDArray<Complex<Double>> {
+        switch self {
+        case .complex128(let a): a
+        case .complex64(let a): a.map { Complex(Double($0.real), Double($0.imaginary)) }
+        default: asDouble().map { Complex($0, 0) }
+        }
+    }
+
+    /// The elements as `Complex<Float>`, as numpy's `astype(np.complex64)`.
+    func asComplexFloat() -> NDArray<Complex<Float>> {
+        switch self {
+        case .complex64(let a): a
+        case .complex128(let a): a.map { Complex(Float($0.real), Float($0.imaginary)) }
+        default: asFloat().map { Complex($0, 0) }
         }
     }
 }

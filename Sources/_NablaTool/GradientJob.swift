@@ -1,5 +1,6 @@
 import Foundation
 import Nabla
+import NablaComplex
 import NablaFormats
 import NablaNetCDF
 import NablaSpectral
@@ -190,11 +191,20 @@ package struct GradientJob: Sendable {
                                    accuracy: options.accuracy, derivative: options.derivative,
                                    periodicAxes: options.periodic.indices(selected: axes, rank: rank))
             }
+            func applyComplex<T: ComplexFieldScalar>(_ fields: [NDArray<Complex<T>>]) throws(NablaError) -> [NDArray<Complex<T>>] {
+                try NablaComplex.gradient(of: fields[0], spacing: spacing, axes: axes, edgeOrder: options.edgeOrder,
+                                          accuracy: options.accuracy, derivative: options.derivative,
+                                          periodicAxes: options.periodic.indices(selected: axes, rank: rank))
+            }
         }
         struct SpectralOp: SpectralFieldOperation {
             let axes: [Int]?, options: DifferenceOptions, spacing: [Spacing], file: String
             let onWarning: (String) -> Void
             func apply<T: SpectralScalar>(_ fields: [NDArray<T>]) throws -> [NDArray<T>] {
+                try spectralGradient(of: fields[0], spacing: spacing, axes: axes, derivative: options.derivative,
+                                     onWarning: { onWarning("\(file): \($0)") })
+            }
+            func applyComplex<T: SpectralScalar & Real>(_ fields: [NDArray<Complex<T>>]) throws -> [NDArray<Complex<T>>] {
                 try spectralGradient(of: fields[0], spacing: spacing, axes: axes, derivative: options.derivative,
                                      onWarning: { onWarning("\(file): \($0)") })
             }

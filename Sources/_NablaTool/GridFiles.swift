@@ -46,6 +46,7 @@ extension FieldFiles {
             switch given[position] {
             case let .uniform(h): result[axis].coordinates = (0..<n).map { Double($0) * h }
             case let .coordinates(x): result[axis].coordinates = x
+            case let .floatCoordinates(x): result[axis].coordinates = x.map { Double($0) }
             }
         }
         return result

@@ -89,6 +89,10 @@ package struct ScoreJob: Sendable {
             throw PipelineError("\(what)shape mismatch: \(computed.path) has shape \(a.shape) but \(reference.path) has shape \(b.shape); the arrays must have the same shape")
         }
         do {
+            // Complex arrays (either side) are scored by |a − b|, the modulus of the difference.
+            if a.dtype.isComplex || b.dtype.isComplex {
+                return try score(a.asComplexDouble(), against: b.asComplexDouble(), options: options)
+            }
             return try score(a.asDouble(), against: b.asDouble(), options: options)
         } catch {
             throw PipelineError("\(error)")

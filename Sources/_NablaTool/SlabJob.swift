@@ -34,7 +34,7 @@ enum SlabJob {
             members = [all[0].name]
         }
         guard let found = try? StoredArrayLocation.locate(input, members: members),
-              found.allSatisfy({ !($0.header.fortranOrder && $0.header.shape.count > 1) && $0.header.dtype != .bool }),
+              found.allSatisfy({ !($0.header.fortranOrder && $0.header.shape.count > 1) && $0.header.dtype != .bool && !$0.header.dtype.isComplex }),
               !found.isEmpty, !found[0].header.shape.isEmpty else { return nil }
         return found
     }

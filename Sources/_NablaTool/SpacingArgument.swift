@@ -27,20 +27,30 @@ package enum SpacingArgument: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The library's ``Spacing``: coordinate files are read, checked to be 1-D and numeric, and
-    /// converted to `Double` (integers first, as numpy does).
+    /// The library's ``Spacing``, as numpy reads its varargs: a 0-D array is a scalar step (numpy accepts
+    /// `np.array(3.)`); a 1-D array is coordinates — float32 ones kept in float32 (numpy computes their
+    /// weights in float32), every other type converted to `Double` (integers first, as numpy does).
     func resolve() throws(PipelineError) -> Spacing {
         switch self {
         case let .number(v):
             return .uniform(v)
         case let .coordinates(url):
             let array = try FieldFiles.read(url)
-            guard array.shape.count == 1 else {
-                throw PipelineError("\(url.path): coordinates must be a 1-D array, but this one has shape \(array.shape)")
-            }
             if array.dtype == .bool {
                 throw PipelineError("\(url.path): coordinates must be numbers, not booleans")
             }
+            if array.dtype.isComplex {
+                throw PipelineError("\(url.path): coordinates must be real numbers, but this array is \(array.dtype.name)")
+            }
+            if array.shape.isEmpty {
+                // A 0-D array is a scalar spacing, as in numpy. (A float32 scalar is a strong float32 step
+                // there; Nabla uses it as a number, exact in Double.)
+                return .uniform(array.asDouble().scalars[0])
+            }
+            guard array.shape.count == 1 else {
+                throw PipelineError("\(url.path): coordinates must be a 1-D array (or a 0-D scalar spacing), but this one has shape \(array.shape)")
+            }
+            if case let .float32(x) = array { return .floatCoordinates(x.scalars) }
             return .coordinates(array.asDouble().scalars)
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Nabla
 import NablaFormats
+import NablaComplex
 
 /// `nabla derivative`, `nabla hessian` and `nabla jacobian`: mixed partial derivatives and the tensors of
 /// second and first derivatives (findiff's `FinDiff(0, h, 1, 1, h, 1)`, `np.gradient` applied twice),
@@ -84,11 +85,26 @@ package struct TensorJob: Sendable {
                 return [try partialDerivative(of: fields[0], orders: orders, spacing: spacing, accuracy: options.accuracy,
                                               edgeOrder: options.edgeOrder, periodicAxes: periodic)]
             case .hessian:
-                let h = try Nabla.hessian(of: fields[0], spacing: spacing, accuracy: options.accuracy, periodicAxes: periodic)
+                let h = try Nabla.hessian(of: fields[0], spacing: spacing, accuracy: options.accuracy ?? 2, periodicAxes: periodic)
                 return (0..<rank).flatMap { i in (i..<rank).map { j in h[i][j] } }
             case .jacobian:
                 return try Nabla.jacobian(of: fields, spacing: spacing, edgeOrder: options.edgeOrder, accuracy: options.accuracy,
                                           periodicAxes: periodic).flatMap { $0 }
+            }
+        }
+
+        func applyComplex<T: ComplexFieldScalar>(_ fields: [NDArray<Complex<T>>]) throws(NablaError) -> [NDArray<Complex<T>>] {
+            let periodic = options.periodic.indices(selected: nil, rank: rank)
+            switch operation {
+            case let .derivative(orders):
+                return [try NablaComplex.partialDerivative(of: fields[0], orders: orders, spacing: spacing, accuracy: options.accuracy,
+                                                           edgeOrder: options.edgeOrder, periodicAxes: periodic)]
+            case .hessian:
+                let h = try NablaComplex.hessian(of: fields[0], spacing: spacing, accuracy: options.accuracy ?? 2, periodicAxes: periodic)
+                return (0..<rank).flatMap { i in (i..<rank).map { j in h[i][j] } }
+            case .jacobian:
+                return try NablaComplex.jacobian(of: fields, spacing: spacing, edgeOrder: options.edgeOrder, accuracy: options.accuracy,
+                                                 periodicAxes: periodic).flatMap { $0 }
             }
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Nabla
+import NablaComplex
 import NablaFormats
 import NablaSpectral
 
@@ -38,13 +39,20 @@ package struct LaplacianJob: Sendable {
         struct Op: FieldOperation {
             let options: DifferenceOptions, spacing: [Spacing], rank: Int
             func apply<T: FieldScalar>(_ fields: [NDArray<T>]) throws(NablaError) -> [NDArray<T>] {
-                [try Nabla.laplacian(of: fields[0], spacing: spacing, accuracy: options.accuracy,
+                [try Nabla.laplacian(of: fields[0], spacing: spacing, accuracy: options.accuracy ?? 2,
                                      periodicAxes: options.periodic.indices(selected: nil, rank: rank))]
+            }
+            func applyComplex<T: ComplexFieldScalar>(_ fields: [NDArray<Complex<T>>]) throws(NablaError) -> [NDArray<Complex<T>>] {
+                [try NablaComplex.laplacian(of: fields[0], spacing: spacing, accuracy: options.accuracy ?? 2,
+                                            periodicAxes: options.periodic.indices(selected: nil, rank: rank))]
             }
         }
         struct SpectralOp: SpectralFieldOperation {
             let spacing: [Spacing], file: String, onWarning: (String) -> Void
             func apply<T: SpectralScalar>(_ fields: [NDArray<T>]) throws -> [NDArray<T>] {
+                [try spectralLaplacian(of: fields[0], spacing: spacing, onWarning: { onWarning("\(file): \($0)") })]
+            }
+            func applyComplex<T: SpectralScalar & Real>(_ fields: [NDArray<Complex<T>>]) throws -> [NDArray<Complex<T>>] {
                 [try spectralLaplacian(of: fields[0], spacing: spacing, onWarning: { onWarning("\(file): \($0)") })]
             }
         }
@@ -143,6 +151,17 @@ package struct VectorFieldJob: Sendable {
                 case .curl:
                     return try Nabla.curl(of: fields, spacing: spacing, edgeOrder: options.edgeOrder,
                                           accuracy: options.accuracy, periodicAxes: periodic)
+                }
+            }
+            func applyComplex<T: ComplexFieldScalar>(_ fields: [NDArray<Complex<T>>]) throws(NablaError) -> [NDArray<Complex<T>>] {
+                let periodic = options.periodic.indices(selected: nil, rank: rank)
+                switch operation {
+                case .divergence:
+                    return [try NablaComplex.divergence(of: fields, spacing: spacing, edgeOrder: options.edgeOrder,
+                                                        accuracy: options.accuracy, periodicAxes: periodic)]
+                case .curl:
+                    return try NablaComplex.curl(of: fields, spacing: spacing, edgeOrder: options.edgeOrder,
+                                                 accuracy: options.accuracy, periodicAxes: periodic)
                 }
             }
         }

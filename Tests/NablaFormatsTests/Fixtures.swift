@@ -31,6 +31,12 @@ enum Fixture {
         case .uint32: return make([0, 1, 2, .max, .max - 1, 42] as [UInt32])
         case .uint64: return make([0, 1, 2, .max, .max - 1, 42] as [UInt64])
         case .bool: return make([true, false, true, true, false, false])
+        case .complex64:
+            return make([Complex(0.5, 1), Complex(-1.25, -0.0), Complex(3, 2.5), Complex(1024, -1024), Complex(-0.0, 0),
+                         Complex(Float.greatestFiniteMagnitude, -0.125)])
+        case .complex128:
+            return make([Complex(0.5, 1), Complex(-1.25, -0.0), Complex(3, 2.5), Complex(1024, -1024), Complex(-0.0, 0),
+                         Complex(Double.greatestFiniteMagnitude, -0.125)])
         }
     }
 

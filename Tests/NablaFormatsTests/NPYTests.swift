@@ -167,6 +167,20 @@ struct NPYWriteTests {
         case .uint32(let x): return try r(x)
         case .uint64(let x): return try r(x)
         case .bool(let x): return try r(x)
+        case .complex64(let x): return try r(x)
+        case .complex128(let x): return try r(x)
         }
+    }
+
+    @Test("complex, Fortran order, both byte orders: numpy's fixtures")
+    func complexFortran() throws {
+        let f = try NPY.read(from: Fixture.url("fortran_2d_c8_be.npy"))
+        guard case let .complex64(a) = f else { Issue.record("not complex64: \(f.dtype)"); return }
+        #expect(a.shape == [3, 4])
+        // ramp + 1j * ramp[::-1]: element (i, j) = (4i + j) + 1j * (4(2 - i) + j)
+        #expect(a[1, 2] == Complex(6, 6) && a[2, 3] == Complex(11, 3))
+        let g = try NPY.read(from: Fixture.url("fortran_3d_c16.npy"))
+        guard case let .complex128(b) = g else { Issue.record("not complex128: \(g.dtype)"); return }
+        #expect(b.shape == [2, 3, 4] && b[1, 2, 3] == Complex(23, -46))
     }
 }

@@ -2,16 +2,19 @@
 // in one process, and prints one JSON object.
 //
 //   NablaBench SHAPE DTYPE SPACING ACCURACY OP [REPEATS]
-//   SHAPE: 256x256x256 · DTYPE: f64|f32 · SPACING: uniform|coords · ACCURACY: 2|4|6|8 · OP: gradient|laplacian|memory
+//   SHAPE: 256x256x256 · DTYPE: f64|f32|c128 · SPACING: uniform|coords · ACCURACY: 2|4|6|8 · OP: gradient|laplacian|memory
 //
 // Timings are the minimum over REPEATS runs (default 5), in milliseconds:
 //   gradient_ms        — outputs supplied by the caller (`into:`), no allocation
 //   gradient_alloc_ms  — fresh outputs each run (allocation and page faults included)
 //   copy_ms            — the copy limit: for each output, every input byte read once and written once,
 //                        on all cores, into preallocated outputs
+//   c128 also prints two_f64_ms — the gradient (`into:`) of two float64 fields of the same shape, the cost
+//                        a complex128 field should match
 import Dispatch
 import Foundation
 import Nabla
+import NablaComplex
 
 nonisolated(unsafe) var axisOnly: Int? = nil
 
@@ -29,7 +32,9 @@ struct NablaBench {
         let op = args[5]
         let repeats = args.count > 6 ? Int(args[6]) ?? 5 : 5
         axisOnly = args.count > 7 ? Int(args[7]) : nil
-        if args[2] == "f32" {
+        if args[2] == "c128" {
+            try runComplex(shape: shape, coords: coords, accuracy: accuracy, repeats: repeats)
+        } else if args[2] == "f32" {
             try run(Float.self, shape: shape, coords: coords, accuracy: accuracy, op: op, repeats: repeats)
         } else {
             try run(Double.self, shape: shape, coords: coords, accuracy: accuracy, op: op, repeats: repeats)
@@ -91,6 +96,50 @@ struct NablaBench {
             }
         }
         print("{\"gradient_ms\": \(gradientMs), \"gradient_alloc_ms\": \(allocMs), \"copy_ms\": \(copyMs), \"threads\": \(ProcessInfo.processInfo.activeProcessorCount)}")
+    }
+
+    /// complex128: Nabla's complex gradient next to two float64 gradients and the copy limit of its bytes.
+    static func runComplex(shape: [Int], coords: Bool, accuracy: Int, repeats: Int) throws {
+        let count = shape.reduce(1, *)
+        var state: UInt64 = 0x9E3779B97F4A7C15
+        func next() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        let re = (0..<count).map { _ in next() }, im = (0..<count).map { _ in next() }
+        let z = try NDArray(shape: shape, scalars: zip(re, im).map { Complex($0, $1) })
+        let parts = [try NDArray(shape: shape, scalars: re), try NDArray(shape: shape, scalars: im)]
+        let spacing: [Spacing] = shape.map { n in
+            coords ? .coordinates((0..<n).map { Double($0) * 0.1 + 0.01 * sin(Double($0)) }) : .uniform(0.1)
+        }
+        var outputs: [NDArray<Complex<Double>>] = []
+        try gradient(of: z, spacing: spacing, edgeOrder: 2, accuracy: accuracy, into: &outputs)
+        let intoMs = try bestThrowing(repeats) {
+            try gradient(of: z, spacing: spacing, edgeOrder: 2, accuracy: accuracy, into: &outputs)
+        }
+        let allocMs = try bestThrowing(repeats) { _ = try gradient(of: z, spacing: spacing, edgeOrder: 2, accuracy: accuracy) }
+        var realOutputs: [[NDArray<Double>]] = [[], []]
+        for k in 0..<2 { try gradient(of: parts[k], spacing: spacing, edgeOrder: 2, accuracy: accuracy, into: &realOutputs[k]) }
+        let pairMs = try bestThrowing(repeats) {
+            for k in 0..<2 { try gradient(of: parts[k], spacing: spacing, edgeOrder: 2, accuracy: accuracy, into: &realOutputs[k]) }
+        }
+        let flat = zip(re, im).flatMap { [$0, $1] }
+        var copies = shape.map { _ in [Double](repeating: 0, count: 2 * count) }
+        let copyMs = best(repeats) {
+            for k in 0..<copies.count {
+                flat.withUnsafeBufferPointer { src in
+                    copies[k].withUnsafeMutableBufferPointer { dst in
+                        let s = UncheckedPointer(src.baseAddress!), d = UncheckedMutablePointer(dst.baseAddress!)
+                        let n = 2 * count, chunks = 8
+                        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                            let lo = n * c / chunks, hi = n * (c + 1) / chunks
+                            (d.p + lo).update(from: s.p + lo, count: hi - lo)
+                        }
+                    }
+                }
+            }
+        }
+        print("{\"gradient_ms\": \(intoMs), \"gradient_alloc_ms\": \(allocMs), \"copy_ms\": \(copyMs), \"two_f64_ms\": \(pairMs), \"threads\": \(ProcessInfo.processInfo.activeProcessorCount)}")
     }
 
     static func best(_ repeats: Int, _ body: () -> Void) -> Double {

@@ -12,6 +12,10 @@ public enum Spacing: Sendable, Hashable, ExpressibleByFloatLiteral, ExpressibleB
     case uniform(Double)
     /// Samples at these positions: finite and strictly increasing or strictly decreasing, one per sample.
     case coordinates([Double])
+    /// Samples at these `Float` (numpy float32) positions. numpy computes the steps and the weights of its
+    /// scheme in the coordinates' type, float32, so Nabla does too (bit for bit); stencils of higher
+    /// accuracy or derivative order use the positions as `Double`.
+    case floatCoordinates([Float])
 
     /// A literal step: `0.1` means `.uniform(0.1)`.
     public init(floatLiteral value: Double) { self = .uniform(value) }
@@ -63,12 +67,18 @@ enum ResolvedSpacing: Sendable, Equatable {
     case strongStep(Double)
     /// Non-uniform coordinates `x` and their steps `x[i+1] - x[i]` (`count - 1` of them), in `Double`.
     case steps([Double], coordinates: [Double])
+    /// Float32 coordinates that were all equally spaced: a float32 scalar step in numpy.
+    case floatStrongStep(Float)
+    /// Non-uniform float32 coordinates: steps in `Float` (numpy's weights are computed in float32); the
+    /// coordinates as `Double` for other stencils.
+    case floatSteps([Float], coordinates: [Double])
 
     /// The step if uniform.
     var step: Double? {
         switch self {
         case let .weakStep(h), let .strongStep(h): h
-        case .steps: nil
+        case let .floatStrongStep(h): Double(h)
+        case .steps, .floatSteps: nil
         }
     }
 
@@ -92,6 +102,20 @@ enum ResolvedSpacing: Sendable, Equatable {
             for i in 0..<(length - 1) { steps[i] = x[i + 1] - x[i] }
             if steps.allSatisfy({ $0 == steps[0] }) { return .strongStep(steps[0]) }
             return .steps(steps, coordinates: x)
+        case let .floatCoordinates(x):
+            guard x.count == length else {
+                throw .invalidSpacing("axis \(axis) has length \(length) but its coordinate array has \(x.count) elements; when 1-D, coordinates must match the length of the axis")
+            }
+            guard length >= 2 else {
+                throw .axisTooShort("axis \(axis) has \(length) point\(length == 1 ? "" : "s"); coordinates need at least 2")
+            }
+            let wide = x.map { Double($0) }
+            // Distinct floats have a non-zero float difference, so the checks in Double decide for Float too.
+            try Spacing.validateCoordinates(wide, axisDescription: "axis \(axis)")
+            var steps = [Float](repeating: 0, count: length - 1)
+            for i in 0..<(length - 1) { steps[i] = x[i + 1] - x[i] }
+            if steps.allSatisfy({ $0 == steps[0] }) { return .floatStrongStep(steps[0]) }
+            return .floatSteps(steps, coordinates: wide)
         }
     }
 }

@@ -22,14 +22,16 @@ struct DifferencePlan: Sendable {
     /// - Parameters:
     ///   - derivatives: other derivative orders the caller will ask ``stencil(at:derivative:)`` for
     ///     (checked for axis length too).
-    init(shape: [Int], spacing: [Spacing], axes requested: [Int]?, edgeOrder: Int, accuracy: Int,
+    ///   - edgeOrder, accuracy: as given by the caller (`nil`: not given); see ``scheme(edgeOrder:accuracy:)``.
+    init(shape: [Int], spacing: [Spacing], axes requested: [Int]?, edgeOrder givenEdgeOrder: Int?, accuracy givenAccuracy: Int?,
          derivatives: [Int]?, derivative: Int, periodicAxes: [Int]) throws(NablaError) {
         guard !shape.isEmpty else {
             throw .invalidShape("cannot differentiate a 0-D array (a single number); the field needs at least one axis")
         }
-        guard edgeOrder == 1 || edgeOrder == 2 else {
-            throw .invalidArgument("edge order \(edgeOrder) is not supported; use 1 or 2")
+        if let e = givenEdgeOrder, e != 1 && e != 2 {
+            throw .invalidArgument("edge order \(e) is not supported; use 1 or 2")
         }
+        let (edgeOrder, accuracy) = Self.scheme(edgeOrder: givenEdgeOrder, accuracy: givenAccuracy)
         let orders = derivatives ?? [derivative]
         for m in orders { try FiniteDifference.validate(derivative: m, accuracy: accuracy) }
         let axes = try normalizedAxes(requested, rank: shape.count)
@@ -79,6 +81,13 @@ struct DifferencePlan: Sendable {
         self.derivative = derivative
     }
 
+    /// The edge order and accuracy in force: numpy's defaults (edge order 1, accuracy 2) when neither is
+    /// given; an accuracy `p` given without an edge order means order `p` everywhere, edges included (for
+    /// `p = 2` and a first derivative, numpy's `edge_order=2`); an edge order given explicitly is kept.
+    static func scheme(edgeOrder: Int?, accuracy: Int?) -> (edgeOrder: Int, accuracy: Int) {
+        (edgeOrder ?? (accuracy == nil ? 1 : 2), accuracy ?? 2)
+    }
+
     /// numpy.gradient's scheme applies: first derivative, accuracy 2, bounded axis.
     static func usesNumpyScheme(derivative m: Int, accuracy p: Int, periodic: Bool) -> Bool {
         m == 1 && p == 2 && !periodic
@@ -97,6 +106,11 @@ struct DifferencePlan: Sendable {
         case let .weakStep(h):
             return .native(FiniteDifference.uniform(length: n, step: h, derivative: m, accuracy: accuracy,
                                                     periodic: wraps[position], as: T.self))
+        case let .floatStrongStep(h):
+            return .inDouble(FiniteDifference.uniform(length: n, step: Double(h), derivative: m, accuracy: accuracy,
+                                                      periodic: wraps[position], as: Double.self))
+        case let .floatSteps(_, x):
+            return .inDouble(FiniteDifference.nonUniform(coordinates: x, derivative: m, accuracy: accuracy))
         case let .strongStep(h):
             return .inDouble(FiniteDifference.uniform(length: n, step: h, derivative: m, accuracy: accuracy,
                                                       periodic: wraps[position], as: Double.self))
@@ -131,9 +145,16 @@ extension DifferencePlan {
         shape[0] = planes.count
         plan.shape = shape
         for (position, axis) in axes.enumerated() where axis == 0 {
-            if case let .steps(_, x) = spacings[position] {
+            switch spacings[position] {
+            case let .steps(_, x):
                 let cut = planes.map { x[$0] }
                 plan.spacings[position] = .steps(zip(cut.dropFirst(), cut).map { $0 - $1 }, coordinates: cut)
+            case let .floatSteps(steps, x):
+                // The float32 steps themselves, cut alike (each is the step to the next plane).
+                let cut = planes.map { x[$0] }
+                plan.spacings[position] = .floatSteps(planes.dropLast().map { steps[$0] }, coordinates: cut)
+            case .weakStep, .strongStep, .floatStrongStep:
+                break
             }
             plan.wraps[position] = wrapsAxis0
         }

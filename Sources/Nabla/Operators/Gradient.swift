@@ -1,7 +1,7 @@
 /// The gradient of an N-dimensional field: numpy 2.x's `gradient` by default, and higher accuracy,
 /// higher derivatives and periodic axes on request.
 ///
-/// With the defaults (`accuracy: 2, derivative: 1`, no periodic axis) this is `numpy.gradient`, to the bit:
+/// With the defaults (no `accuracy`, `derivative: 1`, no periodic axis) this is `numpy.gradient`, to the bit:
 /// second-order central differences inside, first- or second-order one-sided differences at the edges.
 /// Along an axis with samples `x_i` and steps `h1 = x[i] - x[i-1]`, `h2 = x[i+1] - x[i]`:
 /// ```
@@ -15,7 +15,12 @@
 ///
 /// With `accuracy: p` (even, 2…16) or `derivative: m > 1`, every row gets a stencil of order `p`
 /// (Fornberg weights; see ``Stencil``): centred inside, one-sided with `m + p` points near the edges,
-/// and wrapped around on the `periodicAxes`. `edgeOrder` then does not apply.
+/// and wrapped around on the `periodicAxes`.
+///
+/// **Accuracy and edge order.** An accuracy given explicitly means order `p` everywhere, edges included:
+/// `accuracy: 2` alone is numpy's `edge_order=2` (3-point one-sided edges). Without `accuracy` and
+/// `edgeOrder`, numpy's default (first-order edges) stays. An explicit `edgeOrder` is kept for numpy's
+/// scheme (`accuracy: 2, edgeOrder: 1` is numpy's default); for `p > 2` or `m > 1` it does not apply.
 ///
 /// - Parameters:
 ///   - f: the sampled field, at least 1-D.
@@ -24,8 +29,10 @@
 ///     samples.
 ///   - axes: the axes to differentiate along, in the order the results are returned; negative values
 ///     count from the end. `nil` selects every axis.
-///   - edgeOrder: 1 or 2, the accuracy order at the edges of numpy's scheme.
-///   - accuracy: the order of accuracy `p`, an even number from 2 to 16; 2 is numpy's.
+///   - edgeOrder: 1 or 2, the accuracy order at the edges of numpy's scheme; `nil`: 1, or 2 when
+///     `accuracy` is given.
+///   - accuracy: the order of accuracy `p`, an even number from 2 to 16; 2 is numpy's. `nil`: 2 inside,
+///     with numpy's default edges.
 ///   - derivative: the derivative order `m ≥ 1` along each selected axis.
 ///   - periodicAxes: axes whose samples are one period of a periodic field (uniform spacing, endpoint not
 ///     repeated): stencils wrap around instead of going one-sided. Negative values count from the end.
@@ -43,12 +50,24 @@
 /// field's type, while coordinates (and uniform coordinates collapsed to a step) are `Double` and the
 /// arithmetic is done in `Double`, rounded to the field's type at the end.
 public func gradient<T: FieldScalar>(
-    of f: NDArray<T>, spacing: [Spacing] = [], axes: [Int]? = nil, edgeOrder: Int = 1,
-    accuracy: Int = 2, derivative: Int = 1, periodicAxes: [Int] = []
+    of f: NDArray<T>, spacing: [Spacing] = [], axes: [Int]? = nil, edgeOrder: Int? = nil,
+    accuracy: Int? = nil, derivative: Int = 1, periodicAxes: [Int] = []
 ) throws(NablaError) -> [NDArray<T>] {
+    try laneGradient(of: f, lane: T.self, spacing: spacing, axes: axes, edgeOrder: edgeOrder, accuracy: accuracy,
+                     derivative: derivative, periodicAxes: periodicAxes)
+}
+
+/// ``gradient(of:spacing:axes:edgeOrder:accuracy:derivative:periodicAxes:)->[NDArray<T>]`` of an array whose
+/// elements are `T` or pairs of `T` (complex numbers, real part first; differenced part by part as numpy
+/// does). For `NablaComplex`.
+package func laneGradient<E: Sendable, T: FieldScalar>(
+    of f: NDArray<E>, lane: T.Type, spacing: [Spacing], axes: [Int]?, edgeOrder: Int?, accuracy: Int?,
+    derivative: Int, periodicAxes: [Int]
+) throws(NablaError) -> [NDArray<E>] {
     let plan = try DifferencePlan(shape: f.shape, spacing: spacing, axes: axes, edgeOrder: edgeOrder,
                                   accuracy: accuracy, derivatives: nil, derivative: derivative, periodicAxes: periodicAxes)
-    return f.applying(plan.axes.indices.map { plan.stencil(at: $0) }, along: plan.axes)
+    let stencils: [BuiltStencil<T>] = plan.axes.indices.map { plan.stencil(at: $0) }
+    return f.applying(stencils, along: plan.axes)
 }
 
 /// The gradient written into caller-supplied arrays, so pipelines reuse memory (numpy has no `out=`).
@@ -63,8 +82,8 @@ public func gradient<T: FieldScalar>(
 ///   - f: the sampled field, at least 1-D.
 ///   - spacing: empty, one step for every selected axis, or one step or coordinate list per selected axis.
 ///   - axes: the axes to differentiate along (`nil`: all); negative values count from the end.
-///   - edgeOrder: 1 or 2, the edge accuracy of numpy's scheme.
-///   - accuracy: the even order of accuracy `p`, 2…16.
+///   - edgeOrder: 1 or 2, the edge accuracy of numpy's scheme (`nil`: 1, or 2 when `accuracy` is given).
+///   - accuracy: the even order of accuracy `p`, 2…16 (`nil`: numpy's scheme, default edges).
 ///   - derivative: the derivative order `m ≥ 1`.
 ///   - periodicAxes: axes whose samples are one period (stencils wrap around).
 ///   - outputs: resized to one array per selected axis; an entry that already has `f`'s shape and is not
@@ -72,17 +91,27 @@ public func gradient<T: FieldScalar>(
 /// - Throws: as the allocating form, before any output is written.
 /// - Complexity: as the allocating form, without allocating when `outputs` already fit.
 public func gradient<T: FieldScalar>(
-    of f: NDArray<T>, spacing: [Spacing] = [], axes: [Int]? = nil, edgeOrder: Int = 1,
-    accuracy: Int = 2, derivative: Int = 1, periodicAxes: [Int] = [], into outputs: inout [NDArray<T>]
+    of f: NDArray<T>, spacing: [Spacing] = [], axes: [Int]? = nil, edgeOrder: Int? = nil,
+    accuracy: Int? = nil, derivative: Int = 1, periodicAxes: [Int] = [], into outputs: inout [NDArray<T>]
+) throws(NablaError) {
+    try laneGradient(of: f, lane: T.self, spacing: spacing, axes: axes, edgeOrder: edgeOrder, accuracy: accuracy,
+                     derivative: derivative, periodicAxes: periodicAxes, into: &outputs)
+}
+
+/// The `into:` form of ``laneGradient(of:lane:spacing:axes:edgeOrder:accuracy:derivative:periodicAxes:)``.
+package func laneGradient<E: Sendable, T: FieldScalar>(
+    of f: NDArray<E>, lane: T.Type, spacing: [Spacing], axes: [Int]?, edgeOrder: Int?, accuracy: Int?,
+    derivative: Int, periodicAxes: [Int], into outputs: inout [NDArray<E>]
 ) throws(NablaError) {
     let plan = try DifferencePlan(shape: f.shape, spacing: spacing, axes: axes, edgeOrder: edgeOrder,
                                   accuracy: accuracy, derivatives: nil, derivative: derivative, periodicAxes: periodicAxes)
     if outputs.count > plan.axes.count { outputs.removeLast(outputs.count - plan.axes.count) }
     for position in plan.axes.indices {
-        if position == outputs.count { outputs.append(NDArray<T>.uninitialized(shape: f.shape)) }
-        if outputs[position].shape != f.shape { outputs[position] = NDArray<T>.uninitialized(shape: f.shape) }
+        if position == outputs.count { outputs.append(NDArray<E>.uninitializedElements(shape: f.shape)) }
+        if outputs[position].shape != f.shape { outputs[position] = NDArray<E>.uninitializedElements(shape: f.shape) }
     }
-    f.apply(plan.axes.indices.map { plan.stencil(at: $0) }, along: plan.axes, into: &outputs)
+    let stencils: [BuiltStencil<T>] = plan.axes.indices.map { plan.stencil(at: $0) }
+    f.apply(stencils, along: plan.axes, into: &outputs)
 }
 
 /// The derivative along one axis: numpy's `gradient(f, spacing, axis=axis, edge_order=edgeOrder)` by
@@ -98,15 +127,16 @@ public func gradient<T: FieldScalar>(
 ///   - axis: the axis to differentiate along; negative values count from the end.
 ///   - order: the derivative order `m ≥ 1`.
 ///   - spacing: the step along `axis`, or its coordinates.
-///   - accuracy: the even order of accuracy `p`, 2…16.
-///   - edgeOrder: 1 or 2, the edge accuracy of numpy's scheme (`order: 1, accuracy: 2` only).
+///   - accuracy: the even order of accuracy `p`, 2…16; given, the edges are order `p` too.
+///   - edgeOrder: 1 or 2, the edge accuracy of numpy's scheme (`order: 1, accuracy: 2` only); `nil`: 1, or 2
+///     when `accuracy` is given.
 ///   - periodic: whether `f` holds one period along `axis` (the stencil wraps around).
 /// - Returns: the derivative, of `f`'s shape and element type.
 /// - Throws: ``NablaError`` as ``gradient(of:spacing:axes:edgeOrder:accuracy:derivative:periodicAxes:)->[NDArray<T>]``.
 /// - Complexity: `O(n · k)` for `n = f.count` and a `k`-point stencil, on all cores.
 public func derivative<T: FieldScalar>(
-    of f: NDArray<T>, along axis: Int, order: Int = 1, spacing: Spacing = 1, accuracy: Int = 2,
-    edgeOrder: Int = 1, periodic: Bool = false
+    of f: NDArray<T>, along axis: Int, order: Int = 1, spacing: Spacing = 1, accuracy: Int? = nil,
+    edgeOrder: Int? = nil, periodic: Bool = false
 ) throws(NablaError) -> NDArray<T> {
     try gradient(of: f, spacing: [spacing], axes: [axis], edgeOrder: edgeOrder, accuracy: accuracy,
                  derivative: order, periodicAxes: periodic ? [axis] : [])[0]
@@ -134,8 +164,8 @@ public func derivative<T: FieldScalar>(
 /// - Throws: ``NablaError`` as the floating-point form.
 /// - Complexity: `O(n)` for the conversion, then as the floating-point form.
 public func gradient<I: BinaryInteger & Sendable>(
-    of f: NDArray<I>, spacing: [Spacing] = [], axes: [Int]? = nil, edgeOrder: Int = 1,
-    accuracy: Int = 2, derivative: Int = 1, periodicAxes: [Int] = []
+    of f: NDArray<I>, spacing: [Spacing] = [], axes: [Int]? = nil, edgeOrder: Int? = nil,
+    accuracy: Int? = nil, derivative: Int = 1, periodicAxes: [Int] = []
 ) throws(NablaError) -> [NDArray<Double>] {
     try gradient(of: f.converted(), spacing: spacing, axes: axes, edgeOrder: edgeOrder,
                  accuracy: accuracy, derivative: derivative, periodicAxes: periodicAxes)
@@ -155,15 +185,16 @@ extension Grid {
     /// - Parameters:
     ///   - f: the field, sampled on this grid (its shape must be the grid's shape).
     ///   - axes: the axes to differentiate along (`nil`: all), in the order of the results.
-    ///   - edgeOrder: 1 or 2, the accuracy order at the edges of numpy's scheme (`accuracy: 2`, first derivative).
-    ///   - accuracy: the order of accuracy `p`, even, 2…16; 2 is numpy's.
+    ///   - edgeOrder: 1 or 2, the accuracy order at the edges of numpy's scheme (`accuracy: 2`, first
+    ///     derivative); `nil`: 1, or 2 when `accuracy` is given.
+    ///   - accuracy: the order of accuracy `p`, even, 2…16; 2 is numpy's. Given, the edges are order `p` too.
     ///   - derivative: the derivative order `m ≥ 1` along each selected axis.
     /// - Returns: one array per selected axis, of `f`'s shape and element type.
     /// - Throws: ``NablaError`` when `f` does not have the grid's shape, or for any argument the free
     ///   function refuses.
     /// - Complexity: as ``gradient(of:spacing:axes:edgeOrder:accuracy:derivative:periodicAxes:)->[NDArray<T>]``.
     public func gradient<T: FieldScalar>(
-        of f: NDArray<T>, axes: [Int]? = nil, edgeOrder: Int = 1, accuracy: Int = 2, derivative: Int = 1
+        of f: NDArray<T>, axes: [Int]? = nil, edgeOrder: Int? = nil, accuracy: Int? = nil, derivative: Int = 1
     ) throws(NablaError) -> [NDArray<T>] {
         let selected = try checkedAxes(for: f, axes)
         return try Nabla.gradient(of: f, spacing: selected.map { self.axes[$0].spacing }, axes: selected,
@@ -191,10 +222,23 @@ enum NumpyStencils {
         case let .weakStep(h): .native(uniform(length: n, step: h, edgeOrder: edgeOrder, as: T.self))
         case let .strongStep(h): .inDouble(uniform(length: n, step: h, edgeOrder: edgeOrder, as: Double.self))
         case let .steps(dx, _): .inDouble(nonUniform(steps: dx, edgeOrder: edgeOrder))
+        // float32 coordinates: numpy's steps and weights are float32, the arithmetic is in the promoted
+        // type of the data and float32 (float32 for float32 data, float64 for float64 data).
+        case let .floatStrongStep(h): inFloatPrecision(uniform(length: n, step: Double(h), edgeOrder: edgeOrder, as: Float.self))
+        case let .floatSteps(dx, _): inFloatPrecision(nonUniform(steps: dx, edgeOrder: edgeOrder))
         }
     }
 
+    /// A stencil with `Float` weights for `T` data, computed in `promote(T, Float)`: `Float` or `Double` data
+    /// natively (the conversion of the weights is exact); `Float16` data in `Double` (numpy would compute in
+    /// float32 and round once; the double rounding can differ in the last bit).
+    static func inFloatPrecision<T: FieldScalar>(_ s: AxisStencil<Float>) -> BuiltStencil<T> {
+        T.self == Float16.self ? .inDouble(s.converted(to: Double.self)) : .native(s.converted(to: T.self))
+    }
+
     /// Uniform step `h`: weights computed in `Double` as numpy computes them, then converted to `W`.
+    /// (For a float32 step, `W(-1.5 / h)` equals float32's own `-1.5 / h`: one operation rounded to double
+    /// then to float is rounded correctly, as 53 ≥ 2·24 + 2.)
     static func uniform<W: BinaryFloatingPoint & Sendable>(length n: Int, step h: Double, edgeOrder: Int, as: W.Type) -> AxisStencil<W> {
         let leading: AxisStencil<W>.RowRule
         let trailing: AxisStencil<W>.RowRule
@@ -212,11 +256,14 @@ enum NumpyStencils {
                            interior: .centralQuotient(divisor: W(2.0 * h)))
     }
 
-    /// Non-uniform steps `dx[i] = x[i+1] - x[i]`, weights in `Double`.
-    static func nonUniform(steps dx: [Double], edgeOrder: Int) -> AxisStencil<Double> {
+    /// Non-uniform steps `dx[i] = x[i+1] - x[i]`, weights computed in the steps' type `W` (numpy computes
+    /// them in the coordinates' dtype).
+    @_specialize(where W == Double)
+    @_specialize(where W == Float)
+    static func nonUniform<W: BinaryFloatingPoint & Sendable>(steps dx: [W], edgeOrder: Int) -> AxisStencil<W> {
         let n = dx.count + 1
         // numpy's expressions, evaluated in the same order, row by row (on all cores for long axes).
-        let weights = WeightTable<Double>(rows: n, terms: 3) { rows, w in
+        let weights = WeightTable<W>(rows: n, terms: 3) { rows, w in
             // Boundary rows 0 and n-1 use their own rules; their entries are set to 0.
             for i in [0, n - 1] where rows.contains(i) { w[i] = 0; w[n + i] = 0; w[2 * n + i] = 0 }
             let lo = max(rows.lowerBound, 1), hi = min(rows.upperBound, n - 1)
@@ -229,15 +276,15 @@ enum NumpyStencils {
                 w[2 &* n &+ i] = dx1 / (dx2 * (dx1 + dx2))
             }
         }
-        let leading: AxisStencil<Double>.RowRule
-        let trailing: AxisStencil<Double>.RowRule
+        let leading: AxisStencil<W>.RowRule
+        let trailing: AxisStencil<W>.RowRule
         if edgeOrder == 1 {
             leading = .quotient(plus: 1, minus: 0, divisor: dx[0])
             trailing = .quotient(plus: n - 1, minus: n - 2, divisor: dx[n - 2])
         } else {
             var dx1 = dx[0], dx2 = dx[1]
             leading = .weighted(rows: [0, 1, 2], weights: [
-                -(2.0 * dx1 + dx2) / (dx1 * (dx1 + dx2)),
+                -(2 * dx1 + dx2) / (dx1 * (dx1 + dx2)),
                 (dx1 + dx2) / (dx1 * dx2),
                 -dx1 / (dx2 * (dx1 + dx2)),
             ])
@@ -245,7 +292,7 @@ enum NumpyStencils {
             trailing = .weighted(rows: [n - 3, n - 2, n - 1], weights: [
                 (dx2) / (dx1 * (dx1 + dx2)),
                 -(dx2 + dx1) / (dx1 * dx2),
-                (2.0 * dx2 + dx1) / (dx2 * (dx1 + dx2)),
+                (2 * dx2 + dx1) / (dx2 * (dx1 + dx2)),
             ])
         }
         return AxisStencil(length: n, leading: [leading], trailing: [trailing],

@@ -28,11 +28,19 @@
 public func laplacian<T: FieldScalar>(
     of f: NDArray<T>, spacing: [Spacing] = [], accuracy: Int = 2, periodicAxes: [Int] = []
 ) throws(NablaError) -> NDArray<T> {
+    try laneLaplacian(of: f, lane: T.self, spacing: spacing, accuracy: accuracy, periodicAxes: periodicAxes)
+}
+
+/// ``laplacian(of:spacing:accuracy:periodicAxes:)`` of real (`E == T`) or complex (`E` a pair of `T`) data.
+package func laneLaplacian<E: Sendable, T: FieldScalar>(
+    of f: NDArray<E>, lane: T.Type, spacing: [Spacing], accuracy: Int, periodicAxes: [Int]
+) throws(NablaError) -> NDArray<E> {
     let plan = try DifferencePlan(shape: f.shape, spacing: spacing, axes: nil, edgeOrder: 1, accuracy: accuracy,
                                   derivatives: nil, derivative: 2, periodicAxes: periodicAxes)
-    var result = NDArray<T>.uninitialized(shape: f.shape)
+    var result = NDArray<E>.uninitializedElements(shape: f.shape)
     for position in plan.axes.indices {
-        result.apply(plan.stencil(at: position), along: plan.axes[position], from: f, accumulate: position > 0)
+        let stencil: BuiltStencil<T> = plan.stencil(at: position)
+        result.apply(stencil, along: plan.axes[position], from: f, accumulate: position > 0)
     }
     return result
 }
@@ -49,23 +57,34 @@ public func laplacian<T: FieldScalar>(
 /// - Parameters:
 ///   - components: `F_0 … F_(d-1)`, one array per axis, all of the same `d`-D shape.
 ///   - spacing: over ALL axes: empty, one number for every axis, or one step or coordinate list per axis.
-///   - edgeOrder: 1 or 2, the edge accuracy of numpy's scheme (`accuracy: 2`).
-///   - accuracy: the even order of accuracy `p`, 2…16.
+///   - edgeOrder: 1 or 2, the edge accuracy of numpy's scheme (`accuracy: 2`); `nil`: 1, or 2 when
+///     `accuracy` is given.
+///   - accuracy: the even order of accuracy `p`, 2…16; given, edges are order `p` too (`nil`: numpy's scheme).
 ///   - periodicAxes: axes whose samples are one period.
 /// - Returns: `∇·F`, of the components' shape.
 /// - Throws: ``NablaError`` when there is not one component per axis or shapes differ, and for any
 ///   argument ``gradient(of:spacing:axes:edgeOrder:accuracy:derivative:periodicAxes:)->[NDArray<T>]`` refuses.
 /// - Complexity: `O(n · d · k)` for `n` elements per component and `k`-point stencils; one output array.
 public func divergence<T: FieldScalar>(
-    of components: [NDArray<T>], spacing: [Spacing] = [], edgeOrder: Int = 1, accuracy: Int = 2,
+    of components: [NDArray<T>], spacing: [Spacing] = [], edgeOrder: Int? = nil, accuracy: Int? = nil,
     periodicAxes: [Int] = []
 ) throws(NablaError) -> NDArray<T> {
+    try laneDivergence(of: components, lane: T.self, spacing: spacing, edgeOrder: edgeOrder, accuracy: accuracy,
+                       periodicAxes: periodicAxes)
+}
+
+/// ``divergence(of:spacing:edgeOrder:accuracy:periodicAxes:)`` of real or complex components.
+package func laneDivergence<E: Sendable, T: FieldScalar>(
+    of components: [NDArray<E>], lane: T.Type, spacing: [Spacing], edgeOrder: Int?, accuracy: Int?,
+    periodicAxes: [Int]
+) throws(NablaError) -> NDArray<E> {
     let shape = try vectorFieldShape(components)
     let plan = try DifferencePlan(shape: shape, spacing: spacing, axes: nil, edgeOrder: edgeOrder, accuracy: accuracy,
                                   derivatives: nil, derivative: 1, periodicAxes: periodicAxes)
-    var result = NDArray<T>.uninitialized(shape: shape)
+    var result = NDArray<E>.uninitializedElements(shape: shape)
     for k in plan.axes.indices {
-        result.apply(plan.stencil(at: k), along: k, from: components[k], accumulate: k > 0)
+        let stencil: BuiltStencil<T> = plan.stencil(at: k)
+        result.apply(stencil, along: k, from: components[k], accumulate: k > 0)
     }
     return result
 }
@@ -81,17 +100,27 @@ public func divergence<T: FieldScalar>(
 /// - Parameters:
 ///   - components: `(F0, F1, F2)` of a 3-D field or `(F0, F1)` of a 2-D field, all of one shape.
 ///   - spacing: over ALL axes: empty, one number for every axis, or one step or coordinate list per axis.
-///   - edgeOrder: 1 or 2, the edge accuracy of numpy's scheme (`accuracy: 2`).
-///   - accuracy: the even order of accuracy `p`, 2…16.
+///   - edgeOrder: 1 or 2, the edge accuracy of numpy's scheme (`accuracy: 2`); `nil`: 1, or 2 when
+///     `accuracy` is given.
+///   - accuracy: the even order of accuracy `p`, 2…16; given, edges are order `p` too (`nil`: numpy's scheme).
 ///   - periodicAxes: axes whose samples are one period.
 /// - Returns: three arrays (3-D) or one (2-D), of the components' shape.
 /// - Throws: ``NablaError`` for a field that is not 2-D or 3-D, mismatched components, or any argument
 ///   the gradient refuses.
 /// - Complexity: `O(n · k)` per partial, 6 partials in 3-D (2 in 2-D); no temporaries.
 public func curl<T: FieldScalar>(
-    of components: [NDArray<T>], spacing: [Spacing] = [], edgeOrder: Int = 1, accuracy: Int = 2,
+    of components: [NDArray<T>], spacing: [Spacing] = [], edgeOrder: Int? = nil, accuracy: Int? = nil,
     periodicAxes: [Int] = []
 ) throws(NablaError) -> [NDArray<T>] {
+    try laneCurl(of: components, lane: T.self, spacing: spacing, edgeOrder: edgeOrder, accuracy: accuracy,
+                 periodicAxes: periodicAxes)
+}
+
+/// ``curl(of:spacing:edgeOrder:accuracy:periodicAxes:)`` of real or complex components.
+package func laneCurl<E: Sendable, T: FieldScalar>(
+    of components: [NDArray<E>], lane: T.Type, spacing: [Spacing], edgeOrder: Int?, accuracy: Int?,
+    periodicAxes: [Int]
+) throws(NablaError) -> [NDArray<E>] {
     let shape = try vectorFieldShape(components)
     guard shape.count == 2 || shape.count == 3 else {
         throw .invalidShape("curl needs a 2-D or 3-D vector field; these components have shape \(shape)")
@@ -101,9 +130,10 @@ public func curl<T: FieldScalar>(
     // Component c = ∂F[a]/∂x[b] - ∂F[b]/∂x[a] for (a, b) = (2,1), (0,2), (1,0) in 3-D; (1,0) in 2-D.
     let pairs = shape.count == 3 ? [(2, 1), (0, 2), (1, 0)] : [(1, 0)]
     return pairs.map { a, b in
-        var c = NDArray<T>.uninitialized(shape: shape)
-        c.apply(plan.stencil(at: b), along: b, from: components[a], accumulate: false)
-        c.apply(plan.stencil(at: a).negated, along: a, from: components[b], accumulate: true)
+        var c = NDArray<E>.uninitializedElements(shape: shape)
+        let first: BuiltStencil<T> = plan.stencil(at: b), second: BuiltStencil<T> = plan.stencil(at: a)
+        c.apply(first, along: b, from: components[a], accumulate: false)
+        c.apply(second.negated, along: a, from: components[b], accumulate: true)
         return c
     }
 }
@@ -117,21 +147,31 @@ public func curl<T: FieldScalar>(
 /// - Parameters:
 ///   - components: `F_0 … F_(d-1)`, one array per axis, all of the same `d`-D shape.
 ///   - spacing: over ALL axes: empty, one number for every axis, or one step or coordinate list per axis.
-///   - edgeOrder: 1 or 2, the edge accuracy of numpy's scheme (`accuracy: 2`).
-///   - accuracy: the even order of accuracy `p`, 2…16.
+///   - edgeOrder: 1 or 2, the edge accuracy of numpy's scheme (`accuracy: 2`); `nil`: 1, or 2 when
+///     `accuracy` is given.
+///   - accuracy: the even order of accuracy `p`, 2…16; given, edges are order `p` too (`nil`: numpy's scheme).
 ///   - periodicAxes: axes whose samples are one period.
 /// - Returns: `d` rows of `d` arrays; row `i` is the gradient of `F_i`.
 /// - Throws: ``NablaError`` for mismatched components or any argument the gradient refuses.
 /// - Complexity: `d` gradients: `O(n · d² · k)` for `n` elements per component.
 public func jacobian<T: FieldScalar>(
-    of components: [NDArray<T>], spacing: [Spacing] = [], edgeOrder: Int = 1, accuracy: Int = 2,
+    of components: [NDArray<T>], spacing: [Spacing] = [], edgeOrder: Int? = nil, accuracy: Int? = nil,
     periodicAxes: [Int] = []
 ) throws(NablaError) -> [[NDArray<T>]] {
+    try laneJacobian(of: components, lane: T.self, spacing: spacing, edgeOrder: edgeOrder, accuracy: accuracy,
+                     periodicAxes: periodicAxes)
+}
+
+/// ``jacobian(of:spacing:edgeOrder:accuracy:periodicAxes:)`` of real or complex components.
+package func laneJacobian<E: Sendable, T: FieldScalar>(
+    of components: [NDArray<E>], lane: T.Type, spacing: [Spacing], edgeOrder: Int?, accuracy: Int?,
+    periodicAxes: [Int]
+) throws(NablaError) -> [[NDArray<E>]] {
     _ = try vectorFieldShape(components)
-    var rows: [[NDArray<T>]] = []
+    var rows: [[NDArray<E>]] = []
     for component in components {
-        rows.append(try gradient(of: component, spacing: spacing, edgeOrder: edgeOrder, accuracy: accuracy,
-                                 periodicAxes: periodicAxes))
+        rows.append(try laneGradient(of: component, lane: T.self, spacing: spacing, axes: nil, edgeOrder: edgeOrder,
+                                     accuracy: accuracy, derivative: 1, periodicAxes: periodicAxes))
     }
     return rows
 }
@@ -161,19 +201,27 @@ public func jacobian<T: FieldScalar>(
 public func hessian<T: FieldScalar>(
     of f: NDArray<T>, spacing: [Spacing] = [], accuracy: Int = 2, periodicAxes: [Int] = []
 ) throws(NablaError) -> [[NDArray<T>]] {
+    try laneHessian(of: f, lane: T.self, spacing: spacing, accuracy: accuracy, periodicAxes: periodicAxes)
+}
+
+/// ``hessian(of:spacing:accuracy:periodicAxes:)`` of real or complex data.
+package func laneHessian<E: Sendable, T: FieldScalar>(
+    of f: NDArray<E>, lane: T.Type, spacing: [Spacing], accuracy: Int, periodicAxes: [Int]
+) throws(NablaError) -> [[NDArray<E>]] {
     let plan = try DifferencePlan(shape: f.shape, spacing: spacing, axes: nil, edgeOrder: 2, accuracy: accuracy,
                                   derivatives: [1, 2], derivative: 1, periodicAxes: periodicAxes)
     let r = f.rank
-    let firsts = (0..<r).map { f.applying(plan.stencil(at: $0, derivative: 1), along: $0) }
-    var h = [[NDArray<T>]](repeating: [], count: r)
+    func stencil(_ axis: Int, _ m: Int) -> BuiltStencil<T> { plan.stencil(at: axis, derivative: m) }
+    let firsts = (0..<r).map { f.applying(stencil($0, 1), along: $0) }
+    var h = [[NDArray<E>]](repeating: [], count: r)
     for i in 0..<r {
         for j in 0..<r {
             if i == j {
-                h[i].append(f.applying(plan.stencil(at: i, derivative: 2), along: i))
+                h[i].append(f.applying(stencil(i, 2), along: i))
             } else if j < i {
                 h[i].append(h[j][i])
             } else {
-                h[i].append(firsts[j].applying(plan.stencil(at: i, derivative: 1), along: i))
+                h[i].append(firsts[j].applying(stencil(i, 1), along: i))
             }
         }
     }
@@ -199,9 +247,18 @@ public func hessian<T: FieldScalar>(
 ///   for any argument the gradient refuses.
 /// - Complexity: `O(n · k)` per differentiated axis, one temporary array per axis after the first.
 public func partialDerivative<T: FieldScalar>(
-    of f: NDArray<T>, orders: [Int], spacing: [Spacing] = [], accuracy: Int = 2, edgeOrder: Int = 1,
+    of f: NDArray<T>, orders: [Int], spacing: [Spacing] = [], accuracy: Int? = nil, edgeOrder: Int? = nil,
     periodicAxes: [Int] = []
 ) throws(NablaError) -> NDArray<T> {
+    try lanePartialDerivative(of: f, lane: T.self, orders: orders, spacing: spacing, accuracy: accuracy,
+                              edgeOrder: edgeOrder, periodicAxes: periodicAxes)
+}
+
+/// ``partialDerivative(of:orders:spacing:accuracy:edgeOrder:periodicAxes:)`` of real or complex data.
+package func lanePartialDerivative<E: Sendable, T: FieldScalar>(
+    of f: NDArray<E>, lane: T.Type, orders: [Int], spacing: [Spacing], accuracy: Int?, edgeOrder: Int?,
+    periodicAxes: [Int]
+) throws(NablaError) -> NDArray<E> {
     guard orders.count == f.rank else {
         throw .invalidArgument("\(orders.count) derivative orders were given for a \(f.rank)-D field; give one per axis (0 to skip an axis)")
     }
@@ -214,7 +271,8 @@ public func partialDerivative<T: FieldScalar>(
                                   derivatives: used, derivative: used[0], periodicAxes: periodicAxes)
     var result = f
     for (axis, m) in orders.enumerated() where m > 0 {
-        result = result.applying(plan.stencil(at: axis, derivative: m), along: axis)
+        let stencil: BuiltStencil<T> = plan.stencil(at: axis, derivative: m)
+        result = result.applying(stencil, along: axis)
     }
     return result
 }
@@ -258,7 +316,7 @@ extension Grid {
     /// - Throws: ``NablaError`` when the components do not have the grid's shape, and as
     ///   ``divergence(of:spacing:edgeOrder:accuracy:periodicAxes:)``.
     /// - Complexity: as ``divergence(of:spacing:edgeOrder:accuracy:periodicAxes:)``.
-    public func divergence<T: FieldScalar>(of components: [NDArray<T>], edgeOrder: Int = 1, accuracy: Int = 2) throws(NablaError) -> NDArray<T> {
+    public func divergence<T: FieldScalar>(of components: [NDArray<T>], edgeOrder: Int? = nil, accuracy: Int? = nil) throws(NablaError) -> NDArray<T> {
         if let first = components.first { _ = try checkedAxes(for: first, nil) }
         return try Nabla.divergence(of: components, spacing: spacing, edgeOrder: edgeOrder, accuracy: accuracy,
                                     periodicAxes: periodicAxisIndices)
@@ -275,7 +333,7 @@ extension Grid {
     /// - Throws: ``NablaError`` when the components do not have the grid's shape, and as
     ///   ``curl(of:spacing:edgeOrder:accuracy:periodicAxes:)``.
     /// - Complexity: as ``curl(of:spacing:edgeOrder:accuracy:periodicAxes:)``.
-    public func curl<T: FieldScalar>(of components: [NDArray<T>], edgeOrder: Int = 1, accuracy: Int = 2) throws(NablaError) -> [NDArray<T>] {
+    public func curl<T: FieldScalar>(of components: [NDArray<T>], edgeOrder: Int? = nil, accuracy: Int? = nil) throws(NablaError) -> [NDArray<T>] {
         if let first = components.first { _ = try checkedAxes(for: first, nil) }
         return try Nabla.curl(of: components, spacing: spacing, edgeOrder: edgeOrder, accuracy: accuracy,
                               periodicAxes: periodicAxisIndices)

@@ -25,15 +25,15 @@ public struct SlabbedOperation: Sendable, Equatable {
     /// numpy's varargs: none, one number for all axes, or one entry per differentiated axis (every axis
     /// for the Laplacian, divergence and curl).
     public var spacing: [Spacing]
-    /// 1 or 2: the edge accuracy of numpy's scheme.
-    public var edgeOrder: Int
-    /// The even order of accuracy, 2…16.
-    public var accuracy: Int
+    /// 1 or 2: the edge accuracy of numpy's scheme (`nil`: as the in-memory functions decide).
+    public var edgeOrder: Int?
+    /// The even order of accuracy, 2…16; given, the edges are of that order too (`nil`: numpy's scheme).
+    public var accuracy: Int?
     /// Axes whose samples are one period.
     public var periodicAxes: [Int]
 
     /// An operation; the arguments mean what they mean for the in-memory functions.
-    public init(_ kind: Kind, spacing: [Spacing] = [], edgeOrder: Int = 1, accuracy: Int = 2, periodicAxes: [Int] = []) {
+    public init(_ kind: Kind, spacing: [Spacing] = [], edgeOrder: Int? = nil, accuracy: Int? = nil, periodicAxes: [Int] = []) {
         self.kind = kind
         self.spacing = spacing
         self.edgeOrder = edgeOrder
@@ -69,7 +69,8 @@ public struct SlabbedOperation: Sendable, Equatable {
         case .divergence, .curl: (nil, 1)
         }
         return try DifferencePlan(shape: shape, spacing: spacing, axes: axes, edgeOrder: kind == .laplacian ? 1 : edgeOrder,
-                                  accuracy: accuracy, derivatives: nil, derivative: derivative, periodicAxes: periodicAxes)
+                                  accuracy: kind == .laplacian ? (accuracy ?? 2) : accuracy, derivatives: nil,
+                                  derivative: derivative, periodicAxes: periodicAxes)
     }
 
     /// The halo depth along axis 0 on a field of `shape`: 0 when axis 0 is not differentiated.
@@ -114,20 +115,24 @@ public struct SlabbedOperation: Sendable, Equatable {
         }
         switch kind {
         case .gradient:
-            inputs[0].apply(plan.axes.indices.map { plan.stencil(at: $0) }, along: plan.axes, into: &outputs)
+            let stencils: [BuiltStencil<T>] = plan.axes.indices.map { plan.stencil(at: $0) }
+            inputs[0].apply(stencils, along: plan.axes, into: &outputs)
         case .laplacian:
             for position in plan.axes.indices {
-                outputs[0].apply(plan.stencil(at: position), along: plan.axes[position], from: inputs[0], accumulate: position > 0)
+                let stencil: BuiltStencil<T> = plan.stencil(at: position)
+                outputs[0].apply(stencil, along: plan.axes[position], from: inputs[0], accumulate: position > 0)
             }
         case .divergence:
             for k in plan.axes.indices {
-                outputs[0].apply(plan.stencil(at: k), along: k, from: inputs[k], accumulate: k > 0)
+                let stencil: BuiltStencil<T> = plan.stencil(at: k)
+                outputs[0].apply(stencil, along: k, from: inputs[k], accumulate: k > 0)
             }
         case .curl:
             let pairs = shape.count == 3 ? [(2, 1), (0, 2), (1, 0)] : [(1, 0)]
             for (c, (a, b)) in pairs.enumerated() {
-                outputs[c].apply(plan.stencil(at: b), along: b, from: inputs[a], accumulate: false)
-                outputs[c].apply(plan.stencil(at: a).negated, along: a, from: inputs[b], accumulate: true)
+                let first: BuiltStencil<T> = plan.stencil(at: b), second: BuiltStencil<T> = plan.stencil(at: a)
+                outputs[c].apply(first, along: b, from: inputs[a], accumulate: false)
+                outputs[c].apply(second.negated, along: a, from: inputs[b], accumulate: true)
             }
         }
     }

@@ -93,8 +93,11 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
     let n: Int
     let inner: Int
     let kind: Kind
-    /// `.centralQuotient`: the divisor.
+    /// `.centralQuotient`: the divisor (its reciprocal when `byReciprocal`).
     let divisor: W
+    /// Quotients multiply by the stored reciprocal of their divisor (numpy's complex division; see
+    /// ``AxisStencil/dividesByReciprocal``).
+    let byReciprocal: Bool
     /// Interior term offsets in elements (`offset * inner`); for `.centralQuotient`, `[+inner, -inner]`.
     let termShifts: UnsafeMutablePointer<Int>
     let termCount: Int
@@ -119,10 +122,13 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
     init(_ stencil: AxisStencil<W>, inner: Int, borrowing perRowWeights: UnsafePointer<W>?) {
         n = stencil.length
         self.inner = inner
+        let byReciprocal = stencil.dividesByReciprocal
+        self.byReciprocal = byReciprocal
         switch stencil.interior {
         case let .centralQuotient(d):
             kind = .centralQuotient
-            divisor = d
+            // numpy's complex divide: scl = 1/d in the element type, then (re + im·0) · scl.
+            divisor = byReciprocal ? 1 / d : d
             termShifts = .copy([inner, -inner])
             termCount = 2
             termWeights = .copy([])
@@ -153,7 +159,7 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
             switch rule {
             case let .quotient(plus, minus, d):
                 isQuotient.append(true)
-                divisors.append(d)
+                divisors.append(byReciprocal ? 1 / d : d)
                 shifts += [plus * inner, minus * inner]
                 weights += [1, -1]
             case let .weighted(rows, w):
@@ -208,6 +214,12 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
         let shifts = UnsafePointer(termShifts)
         let terms = termCount
         let weights = UnsafePointer(termWeights)
+        if inner == 2 {
+            // Complex data (real and imaginary parts interleaved) along its last axis: rows lo..<hi are one
+            // contiguous run of 2·(hi - lo) values, and every value's operations are the per-row ones.
+            applyPairedRows(lo..<hi, input: input, output: output, accumulator: accumulator, accumulate: accumulate)
+            return
+        }
         if inner == 1 {
             // Along the axis itself: rows lo..<hi are contiguous.
             let count = hi &- lo
@@ -215,7 +227,7 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
             case .centralQuotient:
                 // 1D equivalent -- out[lo:hi] = (f[lo+1:hi+1] - f[lo-1:hi-1]) / divisor
                 Self.quotient(count: count, plus: input + (lo &+ 1), minus: input + (lo &- 1), divisor: divisor,
-                              output: output + lo, accumulate: accumulate)
+                              reciprocal: byReciprocal, output: output + lo, accumulate: accumulate)
             case .uniform:
                 Self.weightedSum(count: count, base: input + lo, shifts: shifts, weights: weights, terms: terms,
                                  output: output + lo, accumulator: accumulator, accumulate: accumulate)
@@ -231,7 +243,7 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
                 case .centralQuotient:
                     // 1D equivalent -- out[i] = (f[i+1] - f[i-1]) / divisor, for a whole row
                     Self.quotient(count: inner, plus: input + (row &+ inner), minus: input + (row &- inner),
-                                  divisor: divisor, output: output + row, accumulate: accumulate)
+                                  divisor: divisor, reciprocal: byReciprocal, output: output + row, accumulate: accumulate)
                 case .uniform:
                     Self.weightedSum(count: inner, base: input + row, shifts: shifts, weights: weights, terms: terms,
                                      output: output + row, accumulator: accumulator, accumulate: accumulate)
@@ -240,6 +252,43 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
                     Self.weightedSum(count: inner, base: input + row, shifts: shifts, weights: weights + i,
                                      weightStride: n, terms: terms,
                                      output: output + row, accumulator: accumulator, accumulate: accumulate)
+                }
+            }
+        }
+    }
+
+    /// Interior rows `rows` when `inner == 2` (complex data along its last axis).
+    @inline(__always)
+    func applyPairedRows<T: BinaryFloatingPoint>(
+        _ rows: Range<Int>, input: UnsafePointer<T>, output: UnsafeMutablePointer<T>,
+        accumulator: UnsafeMutablePointer<W>, accumulate: Bool
+    ) {
+        let lo = rows.lowerBound, hi = rows.upperBound
+        let count = 2 &* (hi &- lo)
+        let start = 2 &* lo
+        let shifts = UnsafePointer(termShifts)
+        let weights = UnsafePointer(termWeights)
+        switch kind {
+        case .centralQuotient:
+            // 1D equivalent -- out[lo:hi] = (f[lo+1:hi+1] - f[lo-1:hi-1]) / divisor, both parts
+            Self.quotient(count: count, plus: input + (start &+ 2), minus: input + (start &- 2), divisor: divisor,
+                          reciprocal: byReciprocal, output: output + start, accumulate: accumulate)
+        case .uniform:
+            Self.weightedSum(count: count, base: input + start, shifts: shifts, weights: weights, terms: termCount,
+                             output: output + start, accumulator: accumulator, accumulate: accumulate)
+        case .perRow:
+            // 1D equivalent -- out[i] = Σ_k w[k, i] * f[i + o_k], for the real and the imaginary part
+            let terms = termCount
+            for i in lo..<hi {
+                for lane in 0..<2 {
+                    let j = 2 &* i &+ lane
+                    var sum: W = weights[i] * W(input[j &+ shifts[0]])
+                    var k = 1
+                    while k < terms {
+                        sum += weights[k &* n &+ i] * W(input[j &+ shifts[k]])
+                        k &+= 1
+                    }
+                    if accumulate { output[j] += T(sum) } else { output[j] = T(sum) }
                 }
             }
         }
@@ -255,7 +304,7 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
         let shifts = UnsafePointer(ruleShifts) + start
         if ruleIsQuotient[r] {
             Self.quotient(count: inner, plus: input + shifts[0], minus: input + shifts[1], divisor: ruleDivisor[r],
-                          output: output + row &* inner, accumulate: accumulate)
+                          reciprocal: byReciprocal, output: output + row &* inner, accumulate: accumulate)
         } else {
             Self.weightedSum(count: inner, base: input, shifts: shifts, weights: UnsafePointer(ruleWeights) + start,
                              terms: ruleTermStart[r + 1] - start,
@@ -263,12 +312,23 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
         }
     }
 
-    /// `output[j] (+)= (plus[j] - minus[j]) / divisor`: the difference in `T`, the division in `W`.
+    /// `output[j] (+)= (plus[j] - minus[j]) / divisor`: the difference in `T`, the division in `W`; with
+    /// `reciprocal`, `divisor` holds `1/d` and the quotient is `(plus[j] - minus[j]) · divisor` (numpy's
+    /// complex division).
     @inline(__always)
     static func quotient<T: BinaryFloatingPoint>(
-        count: Int, plus: UnsafePointer<T>, minus: UnsafePointer<T>, divisor: W, output: UnsafeMutablePointer<T>,
-        accumulate: Bool
+        count: Int, plus: UnsafePointer<T>, minus: UnsafePointer<T>, divisor: W, reciprocal: Bool,
+        output: UnsafeMutablePointer<T>, accumulate: Bool
     ) {
+        if reciprocal {
+            // 1D equivalent -- out = (f[a] - f[b]) * (1 / d)
+            if accumulate {
+                for j in 0..<count { output[j] += T(W(plus[j] - minus[j]) * divisor) }
+            } else {
+                for j in 0..<count { output[j] = T(W(plus[j] - minus[j]) * divisor) }
+            }
+            return
+        }
         if accumulate {
             for j in 0..<count { output[j] += T(W(plus[j] - minus[j]) / divisor) }
         } else {
@@ -579,16 +639,40 @@ extension AxisKernel {
 
 // MARK: NDArray+Kernel
 
-extension NDArray where Element: FieldScalar {
+// The element type of a differentiated array is a real `T` (one lane) or a pair of `T`s stored
+// contiguously, real part first — `Complex<T>` (two lanes). A two-lane array of shape S is differenced as
+// the real array of shape S + [2] it is in memory: the same stencils, the same loops, no copies.
+
+extension NDArray {
+    /// How many `T` values one element holds: 1 (`Element == T`) or 2 (a complex number).
+    static func laneCount<T: FieldScalar>(of _: T.Type) -> Int {
+        let lanes = MemoryLayout<Element>.stride / MemoryLayout<T>.stride
+        precondition((lanes == 1 || lanes == 2) && MemoryLayout<Element>.size == lanes * MemoryLayout<T>.stride
+                     && MemoryLayout<Element>.alignment == MemoryLayout<T>.alignment,
+                     "\(Element.self) is neither \(T.self) nor a pair of them")
+        return lanes
+    }
+
+    /// The shape of the lane view, and the stencils as numpy applies them to that data (complex quotients
+    /// multiply by the divisor's reciprocal).
+    static func laneView<T: FieldScalar>(_ shape: [Int], _ stencils: [BuiltStencil<T>]) -> ([Int], [BuiltStencil<T>]) {
+        laneCount(of: T.self) == 1 ? (shape, stencils) : (shape + [2], stencils.map(\.forComplexData))
+    }
+
+    /// An array whose contents are unspecified until written (any trivial element type).
+    static func uninitializedElements(shape: [Int]) -> NDArray {
+        NDArray(uncheckedShape: shape, scalars: [Element].uninitializedTrivial(count: shape.reduce(1, *)))
+    }
+
     /// New arrays: `stencils[k]` applied along `axes[k]`, in one pass over `self` when that is faster.
-    func applying(_ stencils: [BuiltStencil<Element>], along axes: [Int]) -> [NDArray] {
-        var results = axes.map { _ in NDArray.uninitialized(shape: shape) }
+    func applying<T: FieldScalar>(_ stencils: [BuiltStencil<T>], along axes: [Int]) -> [NDArray] {
+        var results = axes.map { _ in NDArray.uninitializedElements(shape: shape) }
         apply(stencils, along: axes, into: &results)
         return results
     }
 
     /// Overwrites `outputs[k]` (of `self`'s shape) with `stencils[k]` applied along `axes[k]` of `self`.
-    func apply(_ stencils: [BuiltStencil<Element>], along axes: [Int], into outputs: inout [NDArray]) {
+    func apply<T: FieldScalar>(_ stencils: [BuiltStencil<T>], along axes: [Int], into outputs: inout [NDArray]) {
         let shape = self.shape
         precondition(outputs.count == axes.count && outputs.allSatisfy { $0.shape == shape })
         // Fused when several axes share the planes of axis 0 and there are enough planes to share out.
@@ -597,6 +681,8 @@ extension NDArray where Element: FieldScalar {
             for k in axes.indices { outputs[k].apply(stencils[k], along: axes[k], from: self, accumulate: false) }
             return
         }
+        let (laneShape, laneStencils) = Self.laneView(shape, stencils)
+        let lanes = Self.laneCount(of: T.self)
         // Move the outputs' storage out (uniquely referenced, so taking pointers copies nothing unless an
         // output was shared), pin all of it for the pass, then move it back.
         var storage: [[Element]] = []
@@ -605,9 +691,12 @@ extension NDArray where Element: FieldScalar {
             outputs[k].scalars = []
         }
         defer { for k in outputs.indices { outputs[k].scalars = storage[k] } }
-        scalars.withUnsafeBufferPointer { input in
-            Self.withSharedBuffers(&storage) { buffers in
-                AxisKernel.dispatchFused(stencils, axes: axes, to: input, shape: shape, into: buffers)
+        scalars.withUnsafeBufferPointer { elements in
+            elements.withMemoryRebound(to: T.self) { input in
+                Self.withSharedBuffers(&storage) { buffers in
+                    let laneBuffers = buffers.map { SharedBuffer<T>(start: $0.rawPointer, count: $0.count * lanes) }
+                    AxisKernel.dispatchFused(laneStencils, axes: axes, to: input, shape: laneShape, into: laneBuffers)
+                }
             }
         }
     }
@@ -622,20 +711,25 @@ extension NDArray where Element: FieldScalar {
     }
 
     /// A new array: `stencil` applied along `axis`.
-    func applying(_ stencil: BuiltStencil<Element>, along axis: Int) -> NDArray {
-        var result = NDArray.uninitialized(shape: shape)
+    func applying<T: FieldScalar>(_ stencil: BuiltStencil<T>, along axis: Int) -> NDArray {
+        var result = NDArray.uninitializedElements(shape: shape)
         result.apply(stencil, along: axis, from: self, accumulate: false)
         return result
     }
 
     /// Overwrites `self` with (or, when `accumulate`, adds to `self`) `stencil` applied along `axis` of
     /// `source`, which has the same shape and is a different array.
-    mutating func apply(_ stencil: BuiltStencil<Element>, along axis: Int, from source: NDArray, accumulate: Bool) {
+    mutating func apply<T: FieldScalar>(_ stencil: BuiltStencil<T>, along axis: Int, from source: NDArray, accumulate: Bool) {
         precondition(source.shape == shape, "output shape \(shape) differs from input shape \(source.shape)")
-        let shape = self.shape
-        source.scalars.withUnsafeBufferPointer { input in
-            scalars.withUnsafeMutableBufferPointer { output in
-                AxisKernel.dispatch(stencil, to: input, shape: shape, axis: axis, into: output, accumulate: accumulate)
+        let (laneShape, laneStencils) = Self.laneView(shape, [stencil])
+        source.scalars.withUnsafeBufferPointer { elements in
+            elements.withMemoryRebound(to: T.self) { input in
+                scalars.withUnsafeMutableBufferPointer { outputElements in
+                    outputElements.withMemoryRebound(to: T.self) { output in
+                        AxisKernel.dispatch(laneStencils[0], to: input, shape: laneShape, axis: axis, into: output,
+                                            accumulate: accumulate)
+                    }
+                }
             }
         }
     }

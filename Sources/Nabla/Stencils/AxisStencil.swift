@@ -39,6 +39,10 @@ package struct AxisStencil<W: BinaryFloatingPoint & Sendable>: Sendable {
     var leading: [RowRule]
     var trailing: [RowRule]
     var interior: Interior
+    /// Whether quotients `(f[a] - f[b]) / d` are computed as `(f[a] - f[b]) · (1/d)`, the reciprocal taken
+    /// in `W`: numpy's complex division by a divisor with a zero imaginary part does exactly that
+    /// (`(re + im·0) · (1/d)`), so complex data is differenced this way to match numpy bit for bit.
+    var dividesByReciprocal = false
 
     /// Rows computed with the interior stencil.
     var interiorRows: Range<Int> { leading.count..<max(leading.count, length - trailing.count) }
@@ -74,6 +78,43 @@ extension AxisStencil {
         case let .uniform(offsets, weights): newInterior = .uniform(offsets: offsets, weights: weights.map { -$0 })
         case let .perRow(offsets, weights): newInterior = .perRow(offsets: offsets, weights: weights.negated)
         }
-        return AxisStencil(length: length, leading: leading.map(flip), trailing: trailing.map(flip), interior: newInterior)
+        return AxisStencil(length: length, leading: leading.map(flip), trailing: trailing.map(flip), interior: newInterior,
+                           dividesByReciprocal: dividesByReciprocal)
+    }
+
+    /// The same stencil with its quotients computed as numpy computes them for complex data (see
+    /// ``dividesByReciprocal``).
+    var forComplexData: AxisStencil {
+        var s = self
+        s.dividesByReciprocal = true
+        return s
+    }
+
+    /// The same stencil with weights converted to `V` (exactly, when `V` is at least as precise as `W`).
+    func converted<V: BinaryFloatingPoint & Sendable>(to _: V.Type) -> AxisStencil<V> {
+        func convert(_ rule: RowRule) -> AxisStencil<V>.RowRule {
+            switch rule {
+            case let .quotient(plus, minus, divisor): .quotient(plus: plus, minus: minus, divisor: V(divisor))
+            case let .weighted(rows, weights): .weighted(rows: rows, weights: weights.map { V($0) })
+            }
+        }
+        let newInterior: AxisStencil<V>.Interior
+        switch interior {
+        case let .centralQuotient(divisor): newInterior = .centralQuotient(divisor: V(divisor))
+        case let .uniform(offsets, weights): newInterior = .uniform(offsets: offsets, weights: weights.map { V($0) })
+        case let .perRow(offsets, weights): newInterior = .perRow(offsets: offsets, weights: weights.converted(to: V.self))
+        }
+        return AxisStencil<V>(length: length, leading: leading.map(convert), trailing: trailing.map(convert),
+                              interior: newInterior, dividesByReciprocal: dividesByReciprocal)
+    }
+}
+
+extension BuiltStencil {
+    /// The stencil with numpy's complex quotients (see ``AxisStencil/dividesByReciprocal``).
+    var forComplexData: BuiltStencil {
+        switch self {
+        case let .native(s): .native(s.forComplexData)
+        case let .inDouble(s): .inDouble(s.forComplexData)
+        }
     }
 }

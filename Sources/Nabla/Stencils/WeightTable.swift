@@ -19,10 +19,15 @@ package struct WeightTable<W: BinaryFloatingPoint & Sendable>: Sendable {
         }
     }
 
-    private init(weights: [W]) { self.weights = weights }
+    fileprivate init(weights: [W]) { self.weights = weights }
 
     /// Weight `j`.
     package subscript(j: Int) -> W { weights[j] }
+
+    /// A new table with every weight converted to `V`.
+    func converted<V: BinaryFloatingPoint & Sendable>(to _: V.Type) -> WeightTable<V> {
+        WeightTable<V>(weights: weights.map { V($0) })
+    }
 
     /// A new table with every weight negated.
     var negated: WeightTable { WeightTable(weights: weights.map { -$0 }) }

@@ -98,6 +98,19 @@ extension Array where Element: BinaryFloatingPoint {
     }
 }
 
+extension Array {
+    /// A new array of `count` elements of a trivial type (floating-point numbers or pairs of them, such as
+    /// complex numbers) whose contents are unspecified until the caller writes every element. Large
+    /// storage is advised to use huge pages before it is touched.
+    package static func uninitializedTrivial(count: Int) -> [Element] {
+        precondition(_isPOD(Element.self), "\(Element.self) is not a trivial type")
+        return [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
+            Memory.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
+            initialized = count
+        }
+    }
+}
+
 /// Memory advice for large buffers.
 package enum Memory {
     /// Buffers at least this large (4 MiB, numpy's threshold) are advised to use huge pages.

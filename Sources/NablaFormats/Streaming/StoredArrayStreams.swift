@@ -77,6 +77,9 @@ public final class StoredArraySource<Scalar: FieldScalar & NPYScalar>: FieldSour
             if location.header.fortranOrder && location.header.shape.count > 1 {
                 throw context.error(.unsupportedDType, "is stored in Fortran order; it cannot be read a slab at a time, so it must fit in memory")
             }
+            if location.header.dtype.isComplex {
+                throw context.error(.unsupportedDType, "holds \(location.header.dtype.name) values; the slab engine differentiates real fields (complex fields are differentiated in memory)")
+            }
             if location.header.dtype == .bool {
                 throw context.error(.unsupportedDType, "holds booleans, which cannot be differentiated; convert the data to a number type")
             }

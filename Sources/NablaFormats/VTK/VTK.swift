@@ -114,6 +114,7 @@ public enum VTK {
     static func vtkValues(_ array: AnyNDArray) -> (type: String, values: AnyNDArray) {
         switch array {
         case .float16: ("Float32", .float32(array.asFloat()))
+        case .complex64, .complex128: preconditionFailure("complex fields are refused by checkedShape")
         case .float32: ("Float32", array)
         case .float64: ("Float64", array)
         case .int8: ("Int8", array)
@@ -131,6 +132,9 @@ public enum VTK {
     /// The common shape of `fields`, checked: rank 1…3, no empty axis, names unique and non-empty.
     static func checkedShape(_ fields: [(name: String, array: AnyNDArray)], context: ErrorContext) throws(FormatError) -> [Int] {
         guard let first = fields.first else { throw context.error(.invalidShape, "nothing to write: no fields were given") }
+        if let complex = fields.first(where: { $0.array.dtype.isComplex }) {
+            throw context.error(.unsupportedDType, "field '\(complex.name)' is \(complex.array.dtype.name); VTK files hold real numbers: write .npy, .npz or .h5, or the real and imaginary parts as two fields")
+        }
         let shape = first.array.shape
         guard (1...3).contains(shape.count) else {
             throw context.error(.invalidShape, "field '\(first.name)' has \(shape.count) axes (shape \(shape)); VTK grids have 1 to 3")

@@ -8,6 +8,8 @@ extension AnyNDArray {
         case let .float16(a): a.nonFiniteCount
         case let .float32(a): a.nonFiniteCount
         case let .float64(a): a.nonFiniteCount
+        case let .complex64(a): a.scalars.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+        case let .complex128(a): a.scalars.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
         default: 0
         }
     }
