@@ -27,6 +27,9 @@ public enum DistributedFiles {
                 if location.header.fortranOrder && location.header.shape.count > 1 {
                     throw FormatError(.unsupportedDType, file: where_, "is stored in Fortran order; nabla-mpi reads C-order arrays")
                 }
+                if location.header.dtype.isComplex {
+                    throw FormatError(.unsupportedDType, file: where_, "holds \(location.header.dtype.name) values; nabla-mpi differentiates real fields (use nabla for complex ones)")
+                }
                 if location.header.dtype == .bool {
                     throw FormatError(.unsupportedDType, file: where_, "holds booleans, which cannot be differentiated; convert the data to a number type")
                 }
