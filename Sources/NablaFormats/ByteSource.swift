@@ -1,6 +1,5 @@
-// Why this file uses raw pointers: `pread(2)` and `writev(2)` move bytes between files and caller-owned
-// memory (an array's storage, a `Data`), which is what keeps large reads and writes free of copies. The
-// pointers come from the handles of `RawBytes.swift` and live only for the call that uses them.
+// Byte sources: files read with `pread(2)` and buffers, through the bounds-checked handles of
+// `RawBytes.swift` (the file that touches the memory).
 
 #if canImport(Glibc)
 import Glibc
@@ -23,18 +22,7 @@ protocol ByteSource {
 extension ByteSource {
     /// The bytes at `offset..<offset + count` as an array (for small reads: headers, ZIP records).
     func bytes(at offset: Int, count: Int) throws(FormatError) -> [UInt8] {
-        var failure: FormatError?
-        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            do throws(FormatError) {
-                try read(at: offset, into: MutableBytes(UnsafeMutableRawBufferPointer(buffer)))
-                initialized = count
-            } catch {
-                failure = error
-                initialized = 0
-            }
-        }
-        if let failure { throw failure }
-        return bytes
+        try MutableBytes.newArray(count: count) { (buffer) throws(FormatError) in try read(at: offset, into: buffer) }
     }
 }
 
@@ -65,10 +53,7 @@ final class FileSource: ByteSource {
     /// and only then switched back to blocking reads.
     init(url: URL, context: ErrorContext) throws(FormatError) {
         self.context = context
-        let fd = url.withUnsafeFileSystemRepresentation { path -> Int32 in
-            guard let path else { return -1 }
-            return open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        }
+        let fd = open(url.path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw context.error(.io, "cannot open for reading: \(String(cString: strerror(errno)))") }
         do throws(FormatError) {
             size = try Self.checkRegularFile(fd, context: context)
@@ -107,35 +92,14 @@ final class FileSource: ByteSource {
 
     /// The whole file's bytes (for formats read whole, such as CSV text).
     func readAll() throws(FormatError) -> Data {
-        var data = Data(count: size)
-        var failure: FormatError?
-        data.withUnsafeMutableBytes { raw in
-            do throws(FormatError) { try read(at: 0, into: MutableBytes(raw)) } catch { failure = error }
-        }
-        if let failure { throw failure }
-        return data
+        try MutableBytes.newData(count: size) { (buffer) throws(FormatError) in try read(at: 0, into: buffer) }
     }
 
     deinit { close(descriptor) }
 
     func read(at offset: Int, into buffer: MutableBytes) throws(FormatError) {
         precondition(offset >= 0 && buffer.count <= size - offset, "read outside the file")
-        guard let base = buffer.raw.baseAddress else { return }
-        var done = 0
-        while done < buffer.count {
-            // Linux transfers at most 0x7ffff000 bytes per call; ask for at most 1 GiB at a time.
-            let chunk = min(buffer.count - done, 1 << 30)
-            let n = pread(descriptor, base + done, chunk, off_t(offset + done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw context.error(.io, "read failed at byte \(offset + done): \(String(cString: strerror(errno)))")
-            }
-            if n == 0 {
-                throw context.error(.sizeMismatch,
-                    "the file ended at byte \(offset + done) while reading; it was \(size) bytes when opened (changed while reading?)")
-            }
-            done += n
-        }
+        try buffer.pread(descriptor, at: offset, fileSize: size, context: context)
     }
 }
 
@@ -157,17 +121,5 @@ extension AtomicFile.Writer {
     /// Writes `bytes` at `offset` (`pwrite(2)`).
     func write(_ bytes: ByteView, at offset: Int) throws(FormatError) {
         try write(bytes.raw, at: offset)
-    }
-
-    /// Writes `prefix` followed by the bytes of `array` with one `writev(2)`, straight from the array's
-    /// storage (no copy).
-    func write(_ prefix: [UInt8], followedBy array: AnyNDArray) throws(FormatError) {
-        let failure: FormatError? = array.withUnsafeBytes { data in
-            prefix.withUnsafeBytes { head in
-                do throws(FormatError) { try write([head, data]) } catch { return error }
-                return nil
-            }
-        }
-        if let failure { throw failure }
     }
 }

@@ -1,4 +1,5 @@
-// Why this file uses raw pointers: it is where array storage meets bytes. Reading a `.npy`/`.npz` member
+// Why this file uses raw pointers: it is where array storage meets bytes and files: `pread(2)` into,
+// and `writev(2)` from, an array's storage without copies. Reading a `.npy`/`.npz` member
 // fills an array's uninitialised storage straight from the file or the inflater (no intermediate copy, no
 // zero fill) and converts byte order in place; writing, CRC-32 and deflate read an array's storage without
 // copying it; the CSV parser scans a file's bytes in place.
@@ -7,8 +8,18 @@
 // inside the closure that produced it: handles are passed down into calls, never stored or returned.
 // Every offset is checked with a `precondition`, so a wrong offset traps instead of reading stray memory.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
 import Nabla
+
+/// `pread(2)`, named so it cannot be confused with `MutableBytes.pread`.
+private func systemPread(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, _ offset: off_t) -> Int {
+    pread(fd, buffer, count, offset)
+}
 
 /// Read-only bytes valid only inside the closure that produced them (the storage of an array, a `Data`
 /// or a `[UInt8]`), with checked offsets.
@@ -257,5 +268,68 @@ extension NDArray where Element: NPYScalar {
             do throws(E) { return .success(try body(MutableBytes(raw))) } catch { return .failure(error) }
         }
         return try result.get()
+    }
+}
+
+extension MutableBytes {
+    /// Fills these bytes from the file `fd` at `offset` with `pread(2)` (at most 1 GiB per call: Linux
+    /// transfers at most 0x7ffff000 bytes at once); a file shorter than `offset + count` is an error.
+    func pread(_ fd: Int32, at offset: Int, fileSize: Int, context: ErrorContext) throws(FormatError) {
+        guard let base = raw.baseAddress else { return }
+        var done = 0
+        while done < raw.count {
+            let chunk = Swift.min(raw.count - done, 1 << 30)
+            let n = systemPread(fd, base + done, chunk, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw context.error(.io, "read failed at byte \(offset + done): \(String(cString: strerror(errno)))")
+            }
+            if n == 0 {
+                throw context.error(.sizeMismatch,
+                    "the file ended at byte \(offset + done) while reading; it was \(fileSize) bytes when opened (changed while reading?)")
+            }
+            done += n
+        }
+    }
+
+    /// A new `[UInt8]` of `count` bytes filled by `fill`.
+    static func newArray(count: Int, _ fill: (MutableBytes) throws(FormatError) -> Void) throws(FormatError) -> [UInt8] {
+        var failure: FormatError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            do throws(FormatError) {
+                try fill(MutableBytes(UnsafeMutableRawBufferPointer(buffer)))
+                initialized = count
+            } catch {
+                failure = error
+                initialized = 0
+            }
+        }
+        if let failure { throw failure }
+        return bytes
+    }
+
+    /// A new `Data` of `count` bytes filled by `fill`.
+    static func newData(count: Int, _ fill: (MutableBytes) throws(FormatError) -> Void) throws(FormatError) -> Data {
+        var data = Data(count: count)
+        var failure: FormatError?
+        data.withUnsafeMutableBytes { raw in
+            do throws(FormatError) { try fill(MutableBytes(raw)) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        return data
+    }
+}
+
+extension AtomicFile.Writer {
+    /// Writes `prefix` followed by the bytes of `array` with one `writev(2)`, straight from the array's
+    /// storage (no copy).
+    func write(_ prefix: [UInt8], followedBy array: AnyNDArray) throws(FormatError) {
+        let failure: FormatError? = array.withUnsafeBytes { data in
+            prefix.withUnsafeBytes { head in
+                do throws(FormatError) { try write([head, data]) } catch { return error }
+                return nil
+            }
+        }
+        if let failure { throw failure }
     }
 }
