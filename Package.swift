@@ -136,11 +136,18 @@ let package = Package(
             path: "Sources/_NablaTool",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // The option groups both tools share (argument parsing; no stable API).
+        .target(
+            name: "_NablaCommandLine",
+            dependencies: ["_NablaTool", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/_NablaCommandLine",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         // Argument parsing only: each command's `run()` is a call into `_NablaTool`.
         .executableTarget(
             name: "NablaCLI",
             dependencies: [
-                "Nabla", "NablaFormats", "NablaPictures", "_NablaTool",
+                "Nabla", "NablaFormats", "NablaPictures", "_NablaTool", "_NablaCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
@@ -149,7 +156,7 @@ let package = Package(
         .executableTarget(
             name: "NablaMPICLI",
             dependencies: [
-                "Nabla", "NablaFormats", "NablaHDF5", "NablaMPI", "_NablaTool",
+                "Nabla", "NablaFormats", "NablaHDF5", "NablaMPI", "_NablaTool", "_NablaCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]

@@ -6,6 +6,7 @@ import Darwin
 import ArgumentParser
 import Foundation
 import Nabla
+import _NablaCommandLine
 import _NablaTool
 
 extension NablaCommand {
@@ -128,10 +129,4 @@ enum BatchOperationName: String, ExpressibleByArgument, CaseIterable {
 /// `--format` of `nabla batch`.
 enum BatchFormat: String, ExpressibleByArgument, CaseIterable {
     case npz, nc, vti, vtr, h5
-}
-
-extension ByteSize: ExpressibleByArgument {
-    /// `4G`, `512M`, `1.5GiB`, `64k` or a number of bytes.
-    public init?(argument: String) { self.init(parsing: argument) }
-    public var defaultValueDescription: String { "half the physical memory, here \(self)" }
 }

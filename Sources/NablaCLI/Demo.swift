@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NablaPictures
+import _NablaCommandLine
 import _NablaTool
 
 extension NablaCommand {

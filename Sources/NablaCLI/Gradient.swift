@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import _NablaCommandLine
 import _NablaTool
 
 extension NablaCommand {

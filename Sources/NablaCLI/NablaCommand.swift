@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Nabla
+import _NablaCommandLine
 import _NablaTool
 
 /// `nabla`: derivatives of fields sampled on N-D grids, on numpy's file formats.

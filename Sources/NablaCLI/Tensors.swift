@@ -1,18 +1,7 @@
 import ArgumentParser
 import Foundation
+import _NablaCommandLine
 import _NablaTool
-
-/// `--order 1,1,0`: one derivative order per axis.
-struct DerivativeOrders: ExpressibleByArgument {
-    var orders: [Int]
-
-    init?(argument: String) {
-        let parts = argument.split(separator: ",", omittingEmptySubsequences: false)
-            .map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { return nil }
-        orders = parts.compactMap { $0 }
-    }
-}
 
 /// Input, key, scheme and output of `derivative`, `hessian` and `jacobian`.
 struct TensorArguments: ParsableArguments {

@@ -3,6 +3,7 @@ import Nabla
 import NablaFormats
 import NablaHDF5
 import NablaMPI
+import _NablaCommandLine
 import _NablaTool
 
 /// One `nabla-mpi` command: read the input's slabs on every rank, apply the operation with halo exchange,
@@ -16,7 +17,7 @@ struct DistributedJob {
     var column: String?
     var scheme: SchemeOptions
     var derivative = 1
-    var method = "finite-difference"
+    var method: DerivativeMethod = .finiteDifference
     var output: String
     let communicator: Communicator
 
@@ -24,18 +25,11 @@ struct DistributedJob {
 
     /// `nabla`'s checks of the scheme, before anything is read.
     func validate() throws {
-        guard method == "finite-difference" || method == "spectral" else {
-            throw PipelineError("--method '\(method)' is not a method; use finite-difference or spectral")
-        }
-        if method == "spectral" {
+        if method == .spectral {
             throw PipelineError("--method spectral is not available in nabla-mpi (finite differences only); run nabla for spectral derivatives")
         }
-        guard scheme.edgeOrder == 1 || scheme.edgeOrder == 2 else {
-            throw PipelineError("edge order \(scheme.edgeOrder) is not supported; use 1 or 2")
-        }
-        guard scheme.accuracy >= 2, scheme.accuracy % 2 == 0, scheme.accuracy <= 16 else {
-            throw PipelineError("accuracy \(scheme.accuracy) is not supported; use an even number from 2 to 16")
-        }
+        // The same checks as nabla's, from the same options.
+        try scheme.options(derivative: 1).validate()
         guard derivative >= 1 else {
             throw PipelineError("derivative order \(derivative) is not supported; use 1 or more")
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NablaMPI
+import _NablaCommandLine
 
 /// `nabla-mpi`: `nabla`'s finite-difference commands on the ranks of an MPI job, each rank holding a slab
 /// of axis 0. `mpirun -np 4 nabla-mpi gradient V.npy --spacing 0.1 -o E.npz`; without mpirun it runs as

@@ -67,7 +67,7 @@ package struct DifferenceOptions: Sendable, Equatable {
     package static let maximumDerivative = 32
 
     /// Checks that need no data, so that a bad call reads nothing.
-    func validate() throws(PipelineError) {
+    package func validate() throws(PipelineError) {
         if let edgeOrder, edgeOrder != 1 && edgeOrder != 2 {
             throw PipelineError("edge order \(edgeOrder) is not supported; use 1 or 2")
         }
