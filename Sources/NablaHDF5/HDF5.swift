@@ -397,16 +397,7 @@ extension HDF5 {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw context.error(.io, "cannot stat: \(String(cString: strerror(errno)))") }
-        let kind = info.st_mode & S_IFMT
-        guard kind == S_IFREG else {
-            let what = switch kind {
-            case S_IFDIR: "a folder"
-            case S_IFIFO: "a FIFO (named pipe)"
-            case S_IFCHR: "a character device"
-            case S_IFBLK: "a block device"
-            case S_IFSOCK: "a socket"
-            default: "not a regular file"
-            }
+        if let what = FileKind.nonRegular(mode: info.st_mode) {
             throw context.error(.io, "is \(what), not a regular file; only regular files can be read")
         }
         return (Int(info.st_size), info.st_mode)

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Nabla
 
 /// The checks every command makes on its paths before reading anything, so that nothing is lost:
 /// inputs must be regular files (a FIFO or a device would block or never end), and an output may never be
@@ -29,16 +30,7 @@ enum FileSafety {
     static func checkReadable(_ url: URL) throws(PipelineError) {
         var info = stat()
         guard stat(url.path, &info) == 0 else { return }
-        let kind = info.st_mode & S_IFMT
-        guard kind != S_IFREG else { return }
-        let what = switch kind {
-        case S_IFDIR: "a folder"
-        case S_IFIFO: "a FIFO (named pipe)"
-        case S_IFCHR: "a character device"
-        case S_IFBLK: "a block device"
-        case S_IFSOCK: "a socket"
-        default: "not a regular file"
-        }
+        guard let what = FileKind.nonRegular(mode: info.st_mode) else { return }
         throw PipelineError("\(url.path): is \(what); nabla reads regular files only")
     }
 
