@@ -69,7 +69,7 @@ extension HDF5 {
                     let components = try mesh.componentNames(session)
                     guard components.count == 1 else {
                         throw session.context.error(.invalidName,
-                            "'\(path)' is an openPMD vector record with components \(listing(components.map { "'\($0)'" })); name one of them (FILE:\(path)/\(components.first ?? "x")) or take its divergence or curl")
+                            "'\(path)' is an openPMD vector record with components \(listing(components)); name one of them (FILE:\(path)/\(components.first ?? "x")) or take its divergence or curl")
                     }
                     path = (path == "/" ? "" : path) + "/" + components[0]
                     break
@@ -116,13 +116,13 @@ extension HDF5 {
             let context = ErrorContext(file: session.context.file, member: path)
             guard let labels = mesh.labels else {
                 throw context.error(.malformedHeader,
-                    "the openPMD record has no 'axisLabels', so its components (\(listing(names.map { "'\($0)'" }))) cannot be matched to the axes")
+                    "the openPMD record has no 'axisLabels', so its components (\(listing(names))) cannot be matched to the axes")
             }
             var components: [GriddedArray] = []
             for label in labels {
                 guard names.contains(label) else {
                     throw context.error(.invalidName,
-                        "the openPMD record has no component '\(label)' for its axis '\(label)' (axisLabels \(labels)); it holds \(listing(names.map { "'\($0)'" }))")
+                        "the openPMD record has no component '\(label)' for its axis '\(label)' (axisLabels \(labels)); it holds \(listing(names))")
                 }
                 let component = try gridded(session, dataset: (path == "/" ? "" : path) + "/" + label, si: si)
                 if let first = components.first, first.shape != component.shape {
