@@ -95,9 +95,9 @@ extension HDF5 {
     /// `k` is the one named like `axisLabels[k]` (after reversal for `dataOrder` `"F"`), not the
     /// alphabetical order. The grid is read as ``readGridded(from:dataset:allowingExternalData:si:)`` does.
     ///
-    /// - Returns: the field, or `nil` when `record` is a group without openPMD mesh attributes (no
-    ///   `gridSpacing` or `geometry`), so that callers can read such a group by other conventions.
-    /// - Throws: `FormatError` when `record` does not exist or is a dataset, when an axis has no component
+    /// - Returns: the field, or `nil` when `record` is a dataset or a group without openPMD mesh attributes
+    ///   (no `gridSpacing` or `geometry`), so that callers can read it by other conventions.
+    /// - Throws: `FormatError` when `record` does not exist, when an axis has no component
     ///   (or the record no `axisLabels`), when components differ in shape, and for the grid errors of
     ///   ``readGridded(from:dataset:allowingExternalData:si:)``.
     public static func readGriddedVectorField(from url: URL, record: String, allowingExternalData: Bool = false,
@@ -106,9 +106,7 @@ extension HDF5 {
             let path = try session.normalised(record)
             switch try session.kind(of: path) {
             case .group: break
-            case .dataset:
-                throw session.context.error(.invalidName,
-                    "'\(path)' is a dataset; a vector field is a group holding one dataset per component (an openPMD vector record such as /data/100/meshes/E)")
+            case .dataset: return nil
             case .missing: throw try session.missing(path)
             }
             guard let mesh = try OpenPMDMesh(session, record: path) else { return nil }
