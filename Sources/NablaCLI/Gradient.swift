@@ -20,6 +20,9 @@ extension NablaCommand {
               nabla gradient V.npy --axis 0 --axis -1 --spacing 0.1 --spacing x.npy -o g.npz
               nabla gradient fields.npz --key V --axis 1 -o dVdy.npy
               nabla gradient run.h5:/fields/V --spacing 0.1 -o E.h5
+              nabla gradient field.nc --key V -o g.npz       # netCDF coordinates
+              nabla gradient scales.h5:/V -o g.npz           # HDF5 dimension scales
+              nabla gradient sim.h5:/data/100/meshes/phi --si -o g.npz   # openPMD
               nabla gradient table.csv --column pressure --spacing 0.5 -o dp.csv
               nabla gradient V.npy --accuracy 6 --derivative 2 --periodic-axis 0 -o d2.npz
               nabla gradient wave.npy --method spectral --spacing 0.049087 -o dwave.npz
@@ -42,6 +45,8 @@ extension NablaCommand {
 
         @OptionGroup var external: ExternalDataOption
 
+        @OptionGroup var units: SIOption
+
         @OptionGroup var overwrite: OverwriteOption
 
         @Option(name: .customShort("o"), help: ArgumentHelp("The output: OUTPUT.npz or OUTPUT.h5 (one array per axis), or OUTPUT.npy/.csv/.tsv (exactly one axis).", valueName: "OUTPUT"))
@@ -55,6 +60,7 @@ extension NablaCommand {
                 job.includeInput = includeInput
                 job.overwrite = overwrite.overwrite
                 job.allowExternal = external.allowExternal
+                job.si = units.si
                 try job.run()
             }
         }

@@ -17,6 +17,7 @@ extension NablaCommand {
               nabla laplacian V.npy --spacing 0.1 -o lapV.npy
               nabla laplacian V.npy --spacing 0.1 --accuracy 4 --periodic -o lapV.npy
               nabla laplacian wave.npy --method spectral --spacing 0.049087 -o lapwave.npy
+              nabla laplacian sim.h5:/data/100/meshes/phi -o lap.npy     # openPMD
             """
         )
 
@@ -30,6 +31,8 @@ extension NablaCommand {
         @OptionGroup var memory: MemoryOption
 
         @OptionGroup var external: ExternalDataOption
+
+        @OptionGroup var units: SIOption
 
         @OptionGroup var overwrite: OverwriteOption
 
@@ -45,6 +48,7 @@ extension NablaCommand {
                                        output: URL(fileURLWithPath: output))
                 job.overwrite = overwrite.overwrite
                 job.allowExternal = external.allowExternal
+                job.si = units.si
                 try job.run()
             }
         }
@@ -61,6 +65,7 @@ extension NablaCommand {
             Examples:
               nabla divergence E.npz --spacing 0.1 -o divE.npy
               nabla gradient V.npy -o g.npz && nabla divergence g.npz -o lap.npy
+              nabla divergence sim.h5:/data/100/meshes/E -o divE.npy     # openPMD
             """
         )
 
@@ -80,6 +85,7 @@ extension NablaCommand {
             Examples:
               nabla curl B.npz --spacing 0.05 -o curlB.npz
               nabla curl flow2d.npz --accuracy 4 -o vorticity.npy
+              nabla curl sim.h5:/data/100/meshes/B --si -o curlB.npz     # openPMD
             """
         )
 
@@ -91,7 +97,7 @@ extension NablaCommand {
 
 /// The input, scheme and output of `nabla divergence` and `nabla curl`.
 struct VectorFieldArguments: ParsableArguments {
-    @Argument(help: "The vector field: a .npz holding axis0, axis1[, axis2] of one shape.")
+    @Argument(help: "The vector field: a .npz (or HDF5 group) holding axis0, axis1[, axis2] of one shape, or an openPMD vector mesh record, FILE.h5:/data/N/meshes/E (its components in axisLabels order, its grid giving the spacing).")
     var input: String
 
     @OptionGroup var scheme: SchemeOptions
@@ -99,6 +105,8 @@ struct VectorFieldArguments: ParsableArguments {
     @OptionGroup var memory: MemoryOption
 
     @OptionGroup var external: ExternalDataOption
+
+    @OptionGroup var units: SIOption
 
     @OptionGroup var overwrite: OverwriteOption
 
@@ -111,6 +119,7 @@ struct VectorFieldArguments: ParsableArguments {
                                      output: URL(fileURLWithPath: output))
             job.overwrite = overwrite.overwrite
             job.allowExternal = external.allowExternal
+            job.si = units.si
             try job.run()
         }
     }

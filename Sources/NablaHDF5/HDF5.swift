@@ -762,3 +762,140 @@ extension HDF5 {
         }
     }
 }
+
+// MARK: - Sessions for the grid readers
+
+extension HDF5 {
+    /// An attribute's value as the grid readers need it.
+    enum Attribute {
+        /// Integer or floating-point values, converted to `Double` (a scalar is one value).
+        case numbers([Double])
+        /// Fixed- or variable-length strings (a scalar is one string).
+        case strings([String])
+        /// Any other type, described for error messages (`"a compound type"`).
+        case other(String)
+    }
+
+    /// What a path names.
+    enum ObjectKind { case dataset, group, missing }
+
+    /// The first dimension scale attached to one dimension of a dataset.
+    struct AttachedScale {
+        /// The scale dataset's path (`/x`).
+        var path: String
+        /// Its `NAME` attribute, empty when it has none.
+        var name: String
+    }
+
+    /// One HDF5 file open for reading, for the code that interprets grids (`HDF5+Grid.swift`), which thereby
+    /// never calls libhdf5 itself. Valid only inside ``withSession(_:allowingExternalData:_:)``, which holds
+    /// the process-wide HDF5 lock; every object is opened with the session's external-data policy.
+    struct Session {
+        fileprivate let file: hid_t
+        fileprivate let fileSize: Int
+        fileprivate let access: Access
+        /// The file, for messages.
+        let context: ErrorContext
+
+        /// `"/a/b"` from `"a/b"`, refusing malformed paths.
+        func normalised(_ path: String) throws(FormatError) -> String {
+            try HDF5.normalised(path, context: context)
+        }
+
+        func kind(of path: String) throws(FormatError) -> ObjectKind {
+            switch try objectType(file, path, access: access, context: context) {
+            case H5I_DATASET: .dataset
+            case H5I_GROUP: .group
+            default: .missing
+            }
+        }
+
+        /// The error for a path that names nothing readable, listing the file's datasets.
+        func missing(_ path: String) throws(FormatError) -> FormatError {
+            try HDF5.missing(path, in: file, access: access, context: context)
+        }
+
+        /// The datasets anywhere under `group`, as paths relative to it (`"x"`, `"g/d"`), in name order.
+        func datasets(under group: String) throws(FormatError) -> [String] {
+            try datasetPaths(in: file, under: group, access: access, context: context, relative: true)
+        }
+
+        /// Reads a dataset with every check of ``HDF5/read(from:dataset:allowingExternalData:)``.
+        func read(_ path: String) throws(FormatError) -> AnyNDArray {
+            try readDataset(file, path: path, fileSize: fileSize, access: access,
+                            context: ErrorContext(file: context.file, member: path))
+        }
+
+        /// The attribute `name` of the object at `path`, or `nil` when it has none.
+        func attribute(_ name: String, of path: String) throws(FormatError) -> Attribute? {
+            let object = try check(path.withCString { H5Oopen(file, $0, access.link) }, "opening '\(path)'", context)
+            defer { H5Oclose(object) }
+            var typeClass: Int32 = -1
+            var count: hsize_t = 0
+            let found = name.withCString { nabla_h5_attribute_info(object, $0, &typeClass, &count) }
+            if found < 0 { throw failure("reading the attribute '\(name)' of '\(path)'", context) }
+            if found == 0 { return nil }
+            guard count <= 65536 else {
+                throw context.error(.invalidShape, "the attribute '\(name)' of '\(path)' has \(count) elements; at most 65536 are read")
+            }
+            let n = Int(count)
+            switch H5T_class_t(rawValue: typeClass) {
+            case H5T_INTEGER, H5T_FLOAT:
+                var values = [Double](repeating: 0, count: n)
+                if n > 0 {
+                    try check(name.withCString { nabla_h5_read_attribute_doubles(object, $0, &values, count) },
+                              "reading the attribute '\(name)' of '\(path)'", context)
+                }
+                return .numbers(values)
+            case H5T_STRING:
+                var strings: [String] = []
+                var buffer = [CChar](repeating: 0, count: 4096)
+                for k in 0..<n {
+                    try check(name.withCString { nabla_h5_read_attribute_string(object, $0, hsize_t(k), &buffer, buffer.count) },
+                              "reading the attribute '\(name)' of '\(path)'", context)
+                    strings.append(text(buffer))
+                }
+                return .strings(strings)
+            case H5T_COMPOUND: return .other("a compound type")
+            case H5T_ENUM: return .other("an enum type")
+            case H5T_REFERENCE: return .other("a reference type")
+            case H5T_VLEN: return .other("a variable-length sequence type")
+            case H5T_ARRAY: return .other("an array type")
+            default: return .other("a type of class \(typeClass)")
+            }
+        }
+
+        /// For each of the `rank` dimensions of the dataset at `path`: its first attached dimension scale
+        /// (`nil` when none) and its label (h5py's `dims[k].label`; empty when none).
+        func dimensionScales(of path: String, rank: Int) throws(FormatError) -> [(scale: AttachedScale?, label: String)] {
+            let member = ErrorContext(file: context.file, member: path)
+            let dataset = try check(path.withCString { H5Dopen2(file, $0, access.dataset) }, "opening the dataset", member)
+            defer { H5Dclose(dataset) }
+            var result: [(scale: AttachedScale?, label: String)] = []
+            var scalePath = [CChar](repeating: 0, count: 4096)
+            var scaleName = [CChar](repeating: 0, count: 4096)
+            var label = [CChar](repeating: 0, count: 4096)
+            for k in 0..<rank {
+                let count = nabla_h5ds_first_scale(dataset, UInt32(k), &scalePath, scalePath.count, &scaleName, scaleName.count)
+                if count < 0 { throw failure("reading the dimension scales of dimension \(k)", member) }
+                nabla_h5ds_label(dataset, UInt32(k), &label, label.count)
+                let scale = count > 0 ? AttachedScale(path: text(scalePath), name: text(scaleName)) : nil
+                result.append((scale, text(label)))
+            }
+            return result
+        }
+    }
+
+    /// Opens `url` read-only and runs `body` with it, holding the HDF5 lock throughout.
+    static func withSession<R>(_ url: URL, allowingExternalData: Bool,
+                               _ body: (Session) throws(FormatError) -> R) throws(FormatError) -> R {
+        let context = ErrorContext(file: url.path)
+        return try locked { () throws(FormatError) -> R in
+            let (file, fileSize) = try openFile(url, context: context)
+            defer { H5Fclose(file) }
+            let access = try Access(allowingExternalData: allowingExternalData, context: context)
+            defer { access.close() }
+            return try body(Session(file: file, fileSize: fileSize, access: access, context: context))
+        }
+    }
+}

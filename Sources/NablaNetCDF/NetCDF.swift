@@ -99,8 +99,8 @@ public enum NetCDF {
     }
 
     /// Writes `fields` as a netCDF-4 file: one variable per field on the dimensions `axes`, a coordinate
-    /// variable (float64, with its `units` and `long_name`) for every axis that has coordinates, the
-    /// global attributes `Conventions = "CF-1.8"` and `history`.
+    /// variable (float64, with its `units` and `long_name`) for every axis that has coordinates (or a
+    /// `UniformAxis`: `origin + i·step`), the global attributes `Conventions = "CF-1.8"` and `history`.
     ///
     /// The file appears at `url` only once complete: it is written under a temporary name in the same folder
     /// and renamed after libnetcdf has closed it; on any failure the temporary file is removed and an
@@ -128,7 +128,7 @@ public enum NetCDF {
             for (k, axis) in axes.enumerated() {
                 let dimension = try file.defineDimension(axis.name, length: shape[k])
                 dimensions.append(dimension)
-                guard let x = axis.coordinates else { continue }
+                guard let x = axis.positions(count: shape[k]) else { continue }
                 let variable = try file.defineVariable(axis.name, dtype: .float64, dimensions: [dimension], deflateLevel: 0)
                 if let units = axis.units { try file.putTextAttribute("units", units, on: variable) }
                 if let longName = axis.longName { try file.putTextAttribute("long_name", longName, on: variable) }
@@ -226,18 +226,7 @@ extension NetCDF {
     }
 
     /// Why `x` is not finite and strictly monotonic, naming the index; `nil` when it is.
-    static func monotonicityProblem(_ x: [Double]) -> String? {
-        if let bad = x.firstIndex(where: { !$0.isFinite }) { return "the value at index \(bad) is \(x[bad])" }
-        guard x.count >= 2 else { return nil }
-        let increasing = x[1] > x[0]
-        for i in 1..<x.count {
-            if x[i] == x[i - 1] { return "the values at index \(i - 1) and \(i) are both \(x[i])" }
-            if (x[i] > x[i - 1]) != increasing {
-                return "not strictly monotonic at index \(i) (\(x[i - 1]) then \(x[i]), after \(increasing ? "increasing" : "decreasing") values)"
-            }
-        }
-        return nil
-    }
+    static func monotonicityProblem(_ x: [Double]) -> String? { AxisInfo.monotonicityProblem(x) }
 
     /// Signed integers reinterpreted as unsigned when `_Unsigned` is `"true"`.
     static func unsignedIfMarked(_ values: AnyNDArray, _ marker: String?) -> AnyNDArray {
@@ -278,7 +267,7 @@ extension NetCDF {
                 "the fields have \(shape.count) axes (shape \(shape)) but \(axes.count) dimensions were given")
         }
         for (k, axis) in axes.enumerated() {
-            guard let x = axis.coordinates else { continue }
+            guard let x = axis.positions(count: shape[k]) else { continue }
             guard x.count == shape[k] else {
                 throw FormatError(.invalidShape, file: file,
                     "dimension '\(axis.name)' has \(shape[k]) samples but \(x.count) coordinates")

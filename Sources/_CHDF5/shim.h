@@ -1,5 +1,6 @@
 #pragma once
 #include <hdf5.h>
+#include <hdf5_hl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,4 +235,145 @@ static inline void nabla_h5_take_error_message(char *buffer, size_t size) {
     struct nabla_h5_error_state state = {buffer, size, 0};
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, nabla_h5_error_walk, &state);
     H5Eclear2(H5E_DEFAULT);
+}
+
+
+// MARK: Attributes
+
+/// Whether `object` has the attribute `name`: 1 yes, 0 no, negative on failure. When it does, `type_class`
+/// receives its type's class (H5T_INTEGER, H5T_FLOAT, H5T_STRING, …) and `count` its number of elements
+/// (1 for a scalar dataspace, 0 for a null one).
+static inline int nabla_h5_attribute_info(hid_t object, const char *name, int *type_class, hsize_t *count) {
+    *type_class = -1;
+    *count = 0;
+    htri_t exists = H5Aexists(object, name);
+    if (exists <= 0) return (int)exists;
+    hid_t attribute = H5Aopen(object, name, H5P_DEFAULT);
+    if (attribute < 0) return -1;
+    hid_t type = H5Aget_type(attribute);
+    hid_t space = H5Aget_space(attribute);
+    int status = 1;
+    if (type < 0 || space < 0) {
+        status = -1;
+    } else {
+        *type_class = (int)H5Tget_class(type);
+        hssize_t n = H5Sget_simple_extent_npoints(space);
+        if (n < 0) status = -1; else *count = (hsize_t)n;
+    }
+    if (type >= 0) H5Tclose(type);
+    if (space >= 0) H5Sclose(space);
+    H5Aclose(attribute);
+    return status;
+}
+
+/// Reads the numeric (integer or float) attribute `name` of `object`, converted to double, into `out`,
+/// which has room for `count` elements (its element count, from nabla_h5_attribute_info). Negative on failure.
+static inline herr_t nabla_h5_read_attribute_doubles(hid_t object, const char *name, double *out, hsize_t count) {
+    hid_t attribute = H5Aopen(object, name, H5P_DEFAULT);
+    if (attribute < 0) return -1;
+    hid_t space = H5Aget_space(attribute);
+    herr_t status = -1;
+    if (space >= 0 && H5Sget_simple_extent_npoints(space) == (hssize_t)count)
+        status = H5Aread(attribute, H5T_NATIVE_DOUBLE, out);
+    if (space >= 0) H5Sclose(space);
+    H5Aclose(attribute);
+    return status;
+}
+
+/// Copies element `index` of the string attribute `name` of `object` (fixed-length or variable-length, any
+/// number of elements) into `buffer`, NUL-terminated and cut to `size - 1` bytes; fixed-length strings lose
+/// their NUL or space padding. Negative on failure.
+static inline herr_t nabla_h5_read_attribute_string(hid_t object, const char *name, hsize_t index, char *buffer, size_t size) {
+    if (size == 0) return -1;
+    buffer[0] = 0;
+    hid_t attribute = H5Aopen(object, name, H5P_DEFAULT);
+    if (attribute < 0) return -1;
+    hid_t type = H5Aget_type(attribute);
+    hid_t space = H5Aget_space(attribute);
+    herr_t status = -1;
+    hssize_t count = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+    if (type >= 0 && H5Tget_class(type) == H5T_STRING && count > 0 && (hsize_t)count > index && count <= 65536) {
+        if (H5Tis_variable_str(type) > 0) {
+            char **strings = (char **)calloc((size_t)count, sizeof(char *));
+            hid_t memory = H5Tcopy(H5T_C_S1);
+            if (strings && memory >= 0 && H5Tset_size(memory, H5T_VARIABLE) >= 0
+                && H5Tset_cset(memory, H5Tget_cset(type)) >= 0 && H5Aread(attribute, memory, strings) >= 0) {
+                if (strings[index]) snprintf(buffer, size, "%s", strings[index]);
+                status = 0;
+                H5Dvlen_reclaim(memory, space, H5P_DEFAULT, strings);
+            }
+            if (memory >= 0) H5Tclose(memory);
+            free(strings);
+        } else {
+            size_t width = H5Tget_size(type);
+            if (width > 0 && width <= 65536) {
+                char *all = (char *)calloc((size_t)count, width);
+                if (all && H5Aread(attribute, type, all) >= 0) {
+                    size_t n = width < size - 1 ? width : size - 1;
+                    memcpy(buffer, all + index * width, n);
+                    buffer[n] = 0;
+                    for (size_t i = strnlen(buffer, n); i > 0 && buffer[i - 1] == ' '; i--) buffer[i - 1] = 0;
+                    status = 0;
+                }
+                free(all);
+            }
+        }
+    }
+    if (type >= 0) H5Tclose(type);
+    if (space >= 0) H5Sclose(space);
+    H5Aclose(attribute);
+    return status;
+}
+
+// MARK: Dimension scales
+
+struct nabla_h5ds_first_state {
+    char *path;
+    size_t path_size;
+    char *name;
+    size_t name_size;
+    int failed;
+};
+
+static inline herr_t nabla_h5ds_take_first(hid_t dataset, unsigned dimension, hid_t scale, void *data) {
+    (void)dataset; (void)dimension;
+    struct nabla_h5ds_first_state *state = (struct nabla_h5ds_first_state *)data;
+    // `scale` is closed by the library after this call: read what is needed now.
+    if (H5Iget_name(scale, state->path, state->path_size) <= 0) state->failed = 1;
+    if (state->name_size > 0) {
+        if (H5DSget_scale_name(scale, state->name, state->name_size) < 0) {
+            state->name[0] = 0;
+            H5Eclear2(H5E_DEFAULT);
+        }
+        state->name[state->name_size - 1] = 0;
+    }
+    return 1;  // stop at the first scale
+}
+
+/// The number of dimension scales attached to dimension `dimension` of `dataset` (0 when none; negative on
+/// failure). When there is at least one, the path of the first is written into `path` and its NAME attribute
+/// into `name` (empty when it has none).
+static inline int nabla_h5ds_first_scale(hid_t dataset, unsigned dimension, char *path, size_t path_size,
+                                         char *name, size_t name_size) {
+    if (path_size == 0) return -1;
+    path[0] = 0;
+    if (name_size > 0) name[0] = 0;
+    int count = H5DSget_num_scales(dataset, dimension);
+    if (count <= 0) return count;
+    struct nabla_h5ds_first_state state = {path, path_size, name, name_size, 0};
+    int index = 0;
+    if (H5DSiterate_scales(dataset, dimension, &index, nabla_h5ds_take_first, &state) < 0 || state.failed) return -1;
+    path[path_size - 1] = 0;
+    return count;
+}
+
+/// The label of dimension `dimension` of `dataset` (h5py's `dims[k].label`) into `label` ("" when none).
+static inline void nabla_h5ds_label(hid_t dataset, unsigned dimension, char *label, size_t size) {
+    if (size == 0) return;
+    label[0] = 0;
+    if (H5DSget_label(dataset, dimension, label, size) < 0) {
+        label[0] = 0;
+        H5Eclear2(H5E_DEFAULT);
+    }
+    label[size - 1] = 0;
 }

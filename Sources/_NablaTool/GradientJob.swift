@@ -28,6 +28,8 @@ package struct GradientJob: Sendable {
     package var overwrite = false
     /// Read HDF5 data stored outside the input file (`--allow-external`).
     package var allowExternal = false
+    /// Take an openPMD mesh's grid in metres: `gridSpacing` and `gridGlobalOffset` × `gridUnitSI` (`--si`).
+    package var si = false
 
     /// A job; every argument sets the property of the same name. Warnings go to standard error by default.
     package init(input: URL, key: String? = nil, column: String? = nil, axes: [Int]? = nil,
@@ -71,18 +73,10 @@ package struct GradientJob: Sendable {
             try SlabJob.run(operation, on: locations, names: names, output: output, memory: options.memoryBudget, file: input.path)
             return names
         }
-        let gridded = try FieldFiles.readGridded(input, key: key, column: column, allowExternal: allowExternal)
+        let gridded = try FieldFiles.readGridded(input, key: key, column: column, allowExternal: allowExternal, si: si)
         let field = gridded.values
-        var spacing = try options.resolvedSpacing()
-        let stored = FieldFiles.spacing(from: gridded, axes: axes, file: input)
         // Notes are printed once the output is written, so a failure stays one line.
-        var notes: [String] = []
-        if options.spacing.isEmpty {
-            spacing = stored.spacing
-            notes = stored.notes
-        } else if gridded.axes.contains(where: { $0.coordinates != nil }) {
-            notes.append("\(input.path): --spacing overrides the grid stored in the file")
-        }
+        let (spacing, notes) = FieldFiles.chosenSpacing(try options.resolvedSpacing(), grid: gridded, axes: axes, file: input)
         try FieldDispatch.checkDifferentiable([field], file: input.path)
         let selectedCount = axes?.count ?? field.shape.count
         if !outputFormat.holdsSeveralArrays && selectedCount != 1 {

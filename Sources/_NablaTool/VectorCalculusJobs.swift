@@ -2,6 +2,7 @@ import Foundation
 import Nabla
 import NablaComplex
 import NablaFormats
+import NablaHDF5
 import NablaSpectral
 
 /// `nabla laplacian`: the Laplacian of one array file, from true second-derivative stencils.
@@ -20,6 +21,8 @@ package struct LaplacianJob: Sendable {
     package var overwrite = false
     /// Read HDF5 data stored outside the input file (`--allow-external`).
     package var allowExternal = false
+    /// Take an openPMD mesh's grid in metres: `gridSpacing` and `gridGlobalOffset` × `gridUnitSI` (`--si`).
+    package var si = false
 
     /// A job; every argument sets the property of the same name. Warnings go to standard error by default.
     package init(input: URL, key: String? = nil, options: DifferenceOptions = .init(), output: URL,
@@ -64,8 +67,10 @@ package struct LaplacianJob: Sendable {
                             file: input.path)
             return
         }
-        let field = try FieldFiles.read(input, key: key, allowExternal: allowExternal)
-        let spacing = try options.resolvedSpacing()
+        // A file's grid (netCDF coordinates, HDF5 dimension scales, openPMD) gives the spacing of every axis.
+        let gridded = try FieldFiles.readGridded(input, key: key, allowExternal: allowExternal, si: si)
+        let field = gridded.values
+        let (spacing, notes) = FieldFiles.chosenSpacing(try options.resolvedSpacing(), grid: gridded, axes: nil, file: input)
         let result: [AnyNDArray]
         switch options.method {
         case .finiteDifference:
@@ -78,6 +83,7 @@ package struct LaplacianJob: Sendable {
             SpectralFFT.takeWisdomWarnings().forEach { onWarning("\($0)") }
         }
         try FieldFiles.write([("laplacian", result[0])], to: output, overwrite: overwrite)
+        notes.forEach(PipelineWarnings.printNote)
     }
 }
 
@@ -105,6 +111,30 @@ func readVectorField(_ url: URL, allowExternal: Bool = false) throws(PipelineErr
     return components
 }
 
+/// The components of a vector field and, for an openPMD vector mesh record (`sim.h5:/data/100/meshes/E`,
+/// components ordered by `axisLabels`), its grid; any other input as ``readVectorField(_:allowExternal:)``
+/// reads it, without a grid. `notes` name the record's components that lie along no axis (not used).
+func readGriddedVectorField(_ url: URL, allowExternal: Bool = false, si: Bool = false)
+    throws(PipelineError) -> (components: [AnyNDArray], grid: GriddedArray?, notes: [String]) {
+    let (file, dataset) = FieldFiles.location(of: url)
+    if (try FieldFiles.Format(of: url)).isHDF5, let dataset {
+        try FileSafety.checkReadable(file)
+        let record: GriddedVectorField?
+        do {
+            record = try HDF5.readGriddedVectorField(from: file, record: dataset, allowingExternalData: allowExternal, si: si)
+        } catch {
+            throw PipelineError.wrap(error, file: file.path)
+        }
+        if let record, let first = record.components.first {
+            let notes = record.unusedComponents.map {
+                "\(file.path): component '\($0)' of '\(record.name)' lies along none of the axes (\(record.axes.map(\.name).joined(separator: ", "))) and is not used"
+            }
+            return (record.components.map(\.values), first, notes)
+        }
+    }
+    return (try readVectorField(url, allowExternal: allowExternal), nil, [])
+}
+
 /// `nabla divergence` and `nabla curl`: operators on a vector field read from a `.npz` of components.
 package struct VectorFieldJob: Sendable {
     /// The operator: `divergence` (`Σ_k ∂F_k/∂x_k`) or `curl` (3-D: three components; 2-D: the scalar
@@ -124,6 +154,8 @@ package struct VectorFieldJob: Sendable {
     package var overwrite = false
     /// Read HDF5 data stored outside the input file (`--allow-external`).
     package var allowExternal = false
+    /// Take an openPMD mesh's grid in metres: `gridSpacing` and `gridGlobalOffset` × `gridUnitSI` (`--si`).
+    package var si = false
 
     /// A job; every argument sets the property of the same name.
     package init(_ operation: Operator, input: URL, options: DifferenceOptions = .init(), output: URL) {
@@ -180,12 +212,18 @@ package struct VectorFieldJob: Sendable {
             try SlabJob.run(operation, on: locations, names: names, output: output, memory: options.memoryBudget, file: input.path)
             return names
         }
-        let components = try readVectorField(input, allowExternal: allowExternal)
+        let (components, grid, unused) = try readGriddedVectorField(input, allowExternal: allowExternal, si: si)
         let rank = components.count
         if operation == .curl && rank != 2 && rank != 3 {
             throw PipelineError("\(input.path): curl needs a 2-D or 3-D vector field; these components are \(rank)-D")
         }
-        let results = try FieldDispatch.run(Op(operation: operation, options: options, spacing: options.resolvedSpacing(), rank: rank),
+        var (spacing, notes) = (try options.resolvedSpacing(), [String]())
+        if let grid {
+            // An openPMD record: its grid gives the spacing unless --spacing overrides it.
+            (spacing, notes) = FieldFiles.chosenSpacing(spacing, grid: grid, axes: nil, file: input)
+        }
+        notes = unused + notes
+        let results = try FieldDispatch.run(Op(operation: operation, options: options, spacing: spacing, rank: rank),
                                             on: components, file: input.path)
         let named: [(name: String, array: AnyNDArray)]
         switch (operation, results.count) {
@@ -197,6 +235,7 @@ package struct VectorFieldJob: Sendable {
             throw PipelineError("\(output.path): a .npy output holds one array, but the curl of a 3-D field has 3 components; write a .npz")
         }
         try FieldFiles.write(named, to: output, overwrite: overwrite)
+        notes.forEach(PipelineWarnings.printNote)
         return named.map(\.name)
     }
 }
