@@ -91,10 +91,12 @@ package struct ExternalDataOption: ParsableArguments {
 }
 
 /// `--si`: openPMD grids in metres (gradient, laplacian, divergence, curl).
-struct SIOption: ParsableArguments {
+package struct SIOption: ParsableArguments {
+    package init() {}
+
     @Flag(name: .customLong("si"),
           help: "For an openPMD mesh input: multiply its gridSpacing and gridGlobalOffset by gridUnitSI, so that derivatives are per metre (the field's values keep the file's units; openPMD's unitSI is not applied). Other inputs are unaffected.")
-    var si = false
+    package var si = false
 }
 
 /// `--overwrite`: commands that write one output file.
