@@ -13,7 +13,11 @@ enum SlabJob {
     /// The input bytes one slab holds at most when memory allows more: larger slabs make no command
     /// faster (the read of one slab already overlaps the computation of the previous one), and keep
     /// memory small.
-    static let slabTarget = 32 << 20
+    static let slabTarget: Int = {
+        // NABLA_SLAB_BYTES overrides it (for benchmarks of the pipeline's granularity).
+        if let text = ProcessInfo.processInfo.environment["NABLA_SLAB_BYTES"], let bytes = ByteSize(parsing: text) { return bytes.bytes }
+        return 32 << 20
+    }()
 
     /// The stored arrays `input` holds for the slab engine (the member `key` of a `.npz`, its only member,
     /// or the members `components` of a vector field), or nil when the engine cannot read them a slab at a
