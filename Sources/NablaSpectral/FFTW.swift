@@ -19,16 +19,20 @@ import Nabla
 /// How hard FFTW searches for a fast algorithm when it meets a new transform size (FFTW's planner flags).
 ///
 /// ```
-/// estimate   FFTW_ESTIMATE  no timing, instant; 256³ transforms ~2-4x slower than measured plans
-/// measure    FFTW_MEASURE   times candidate algorithms: 0.1-3 s per new 256³ shape, then fast
-/// patient    FFTW_PATIENT   searches wider: many seconds per shape, a few % faster again
+/// estimate   FFTW_ESTIMATE  no timing, instant
+/// measure    FFTW_MEASURE   times candidate algorithms: ~0.05-0.2 s per new plan, then at FFTW's best
+/// patient    FFTW_PATIENT   searches wider: several times longer, a few % faster again
 /// ```
 /// Plans are cached per shape for the life of the process and measured results are kept as FFTW
 /// "wisdom" in a cache file (see ``SpectralFFT/wisdomDirectory``), so measuring is paid once per machine.
+/// A call that names no rigour follows ``SpectralFFT/defaultRigour`` with the first-run policy of
+/// ``SpectralFFT/defersMeasuring``: wisdom when the machine has it, else an estimated plan now and the
+/// measuring owed for later.
 public enum PlanningRigour: Int, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// `FFTW_ESTIMATE`: pick an algorithm by heuristics, without timing (uses wisdom when present).
     case estimate
-    /// `FFTW_MEASURE`: time candidate algorithms once per shape (the default).
+    /// `FFTW_MEASURE`: time candidate algorithms once per shape (the default rigour; see
+    /// ``SpectralFFT/defersMeasuring`` for what a call without `rigour:` does when there is no wisdom).
     case measure
     /// `FFTW_PATIENT`: time a wider set of candidates.
     case patient
@@ -71,12 +75,41 @@ public enum SpectralError: Error, Sendable, Equatable, CustomStringConvertible {
 /// ``SpectralWarning/wisdomNotSaved(path:reason:)``) are collected for ``takeWisdomWarnings()``.
 public enum SpectralFFT {
     /// The rigour used when a call does not name one. Default ``PlanningRigour/measure``: with wisdom
-    /// cached, a new shape costs its measuring time once per machine, and every later transform runs at
-    /// FFTW's best speed (ESTIMATE plans for 256³ were measured 2-4x slower). Tests and one-shot tools on
-    /// ever-changing shapes may prefer ``PlanningRigour/estimate``.
+    /// cached, every transform runs at FFTW's best speed. What such a call does on a machine without
+    /// wisdom for a plan is ``defersMeasuring``'s policy.
     public static var defaultRigour: PlanningRigour {
         get { FFTW.shared.settings.withLock { $0.defaultRigour } }
         set { FFTW.shared.settings.withLock { $0.defaultRigour = newValue } }
+    }
+
+    /// The first-run policy of calls that name no rigour (default `true`):
+    /// ```
+    /// wisdom for the plan at defaultRigour   use it (instant: FFTW_WISDOM_ONLY lookup)
+    /// none                                   plan with FFTW_ESTIMATE for this process (instant) and
+    ///                                        owe the measuring (owedMeasurements, measureOwedPlans)
+    /// ```
+    /// so a newcomer's first run is as fast as later runs, less the few percent measured plans gain
+    /// (strided transforms run in cache-sized column blocks, where estimated plans are nearly as fast
+    /// as measured ones). `false`: such calls measure at once, as calls with `rigour: .measure` do
+    /// (0.05-0.2 s per new plan, 6-8 plans for a 3-axis gradient).
+    public static var defersMeasuring: Bool {
+        get { FFTW.shared.settings.withLock { $0.defersMeasuring } }
+        set { FFTW.shared.settings.withLock { $0.defersMeasuring = newValue } }
+    }
+
+    /// The number of plans made with `FFTW_ESTIMATE` under ``defersMeasuring`` whose measuring is still
+    /// owed.
+    public static var owedMeasurements: Int { FFTW.shared.settings.withLock { $0.owed.count } }
+
+    /// Measures owed plans (see ``defersMeasuring``), smallest first, while `seconds` last, saves the
+    /// wisdom, and switches this process's later calls to the measured plans. A plan that would need
+    /// more than the time left is left owed (FFTW's `fftw_set_timelimit` bounds each one; FFTW may
+    /// overrun it by a fraction). Call it when the machine is idle — at the end of a tool's work, say.
+    ///
+    /// - Returns: the number of plans measured.
+    @discardableResult
+    public static func measureOwedPlans(within seconds: Double) -> Int {
+        FFTW.shared.measureOwed(within: seconds)
     }
 
     /// The directory holding the wisdom files, `nil` when wisdom caching is off. Setting it loads the
@@ -155,10 +188,19 @@ final class FFTW: @unchecked Sendable {
         /// `shape` is the shape of complex data (a complex field), transformed with `forward`/`backward`
         /// along any axis, the last included; there is no half-spectrum.
         var complexData = false
+        /// A plan for one column block (complex data of shape `[n, width]`, in place, along axis 0) run by
+        /// Nabla's own workers on all cores, so single-threaded itself.
+        var block = false
+        /// An `FFTW_ESTIMATE` plan standing in for `rigour` until its measuring is paid (see
+        /// ``SpectralFFT/defersMeasuring``).
+        var standIn = false
     }
 
     struct Settings {
         var defaultRigour: PlanningRigour = .measure
+        var defersMeasuring = true
+        /// Plans made with estimate stand-ins whose measuring is owed, in the order met.
+        var owed: [PlanKey] = []
         var wisdomDirectory: String? = FFTW.defaultWisdomDirectory()
         var wisdomLoaded = [false, false]
         /// Problems with the wisdom files (a process meets a handful at most), and how many of them
@@ -206,25 +248,80 @@ final class FFTW: @unchecked Sendable {
     // MARK: Plans
 
     /// The cached plan for `key`, made now (on scratch buffers, under the planner lock) on first use.
+    /// `byDefault`: the caller named no rigour, so ``SpectralFFT/defersMeasuring``'s policy applies.
     /// Problems with the wisdom cache met on the way are kept for ``SpectralFFT/takeWisdomWarnings()``.
-    func plan(_ key: PlanKey) throws -> FFTWPlan {
-        if let plan = cache.withLock({ $0.plans[key] }) { return plan }
+    func plan(_ key: PlanKey, byDefault: Bool = false) throws -> FFTWPlan {
+        var standIn = key
+        standIn.standIn = true
+        let deferring = byDefault && key.rigour != .estimate && settings.withLock { $0.defersMeasuring }
+        if let plan = cache.withLock({ $0.plans[key] ?? (deferring ? $0.plans[standIn] : nil) }) { return plan }
         return try plannerLock.withLock { () throws -> FFTWPlan in
-            if let plan = cache.withLock({ $0.plans[key] }) { return plan }
+            if let plan = cache.withLock({ $0.plans[key] ?? (deferring ? $0.plans[standIn] : nil) }) { return plan }
             if let warning = loadWisdomIfNeeded(key.precision) { record(warning) }
-            let plan = try makePlan(key)
-            cache.withLock {
-                $0.plans[key] = plan
-                $0.created += 1
-                $0.createdPerShape[key.shape, default: 0] += 1
+            if deferring {
+                // Wisdom for the measured plan makes it at once; without, an estimate now, measuring owed.
+                if let pointer = try makePlan(key, mode: .wisdomOnly) {
+                    return store(FFTWPlan(pointer: pointer, key: key))
+                }
+                settings.withLock { $0.owed.append(key) }
+                return store(FFTWPlan(pointer: try makePlan(key, mode: .estimate)!, key: standIn))
             }
+            let plan = store(FFTWPlan(pointer: try makePlan(key, mode: .rigour)!, key: key))
             if key.rigour != .estimate, let warning = saveWisdom(key.precision) { record(warning) }
             return plan
         }
     }
 
-    /// Called with `plannerLock` held.
-    private func makePlan(_ key: PlanKey) throws -> FFTWPlan {
+    /// Caches a new plan. Called with `plannerLock` held.
+    private func store(_ plan: FFTWPlan) -> FFTWPlan {
+        cache.withLock {
+            $0.plans[plan.key] = plan
+            $0.created += 1
+            $0.createdPerShape[plan.key.shape, default: 0] += 1
+        }
+        return plan
+    }
+
+    /// ``SpectralFFT/measureOwedPlans(within:)``.
+    func measureOwed(within seconds: Double) -> Int {
+        let start = DispatchTime.now().uptimeNanoseconds
+        func left() -> Double { seconds - Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        var measured: [Precision: Int] = [:]
+        plannerLock.withLock {
+            defer { fftw_set_timelimit(-1); fftwf_set_timelimit(-1) }  // FFTW_NO_TIMELIMIT
+            // Smallest first: block plans are measured in tens of milliseconds, whole-array plans longer.
+            let owed = settings.withLock { $0.owed }.sorted { $0.shape.reduce(1, *) < $1.shape.reduce(1, *) }
+            for key in owed {
+                let remaining = left()
+                guard remaining > 0.01 else { break }
+                if key.precision == .double { fftw_set_timelimit(remaining) } else { fftwf_set_timelimit(remaining) }
+                guard let timed = try? makePlan(key, mode: .rigour) else { continue }
+                destroy(timed, key.precision)
+                // Out of time, FFTW returns a less rigorous plan and records no wisdom for `key`: this
+                // lookup then fails and the measuring stays owed.
+                guard let pointer = try? makePlan(key, mode: .wisdomOnly) else { continue }
+                _ = store(FFTWPlan(pointer: pointer, key: key))
+                settings.withLock { $0.owed.removeAll { $0 == key } }
+                measured[key.precision, default: 0] += 1
+            }
+            for precision in measured.keys {
+                if let warning = saveWisdom(precision) { record(warning) }
+            }
+        }
+        return measured.values.reduce(0, +)
+    }
+
+    /// Destroys a plan no `FFTWPlan` owns. Called with `plannerLock` held.
+    private func destroy(_ pointer: OpaquePointer, _ precision: Precision) {
+        if precision == .double { fftw_destroy_plan(pointer) } else { fftwf_destroy_plan(pointer) }
+    }
+
+    /// How ``makePlan(_:mode:)`` plans: with the key's rigour, with FFTW_ESTIMATE, or only from wisdom
+    /// for the key's rigour (`nil` when there is none).
+    enum PlanMode { case rigour, estimate, wisdomOnly }
+
+    /// Called with `plannerLock` held. `nil` only for `.wisdomOnly` without wisdom.
+    private func makePlan(_ key: PlanKey, mode: PlanMode) throws -> OpaquePointer? {
         let last = key.shape.count - 1
         var complexShape = key.shape
         if !key.complexData { complexShape[last] = key.shape[last] / 2 + 1 }
@@ -266,9 +363,11 @@ final class FFTW: @unchecked Sendable {
         case .measure: flags = FFTW_MEASURE
         case .patient: flags = FFTW_PATIENT
         }
+        if mode == .estimate { flags = FFTW_ESTIMATE }
+        if mode == .wisdomOnly { flags |= FFTW_WISDOM_ONLY }
         // r2c reads the caller's array: it must never write it. The others work on our scratch.
         flags |= key.direction == .r2c ? FFTW_PRESERVE_INPUT : FFTW_DESTROY_INPUT
-        let threads = Int32(count >= (1 << 15) ? Parallel.coreCount : 1)
+        let threads = Int32(count >= (1 << 15) && !key.block ? Parallel.coreCount : 1)
         let out = key.inPlace ? complexBase : complexOther
         let sign = key.direction == .forward ? FFTW_FORWARD : FFTW_BACKWARD
 
@@ -302,9 +401,10 @@ final class FFTW: @unchecked Sendable {
             }
         }
         guard let pointer else {
+            if mode == .wisdomOnly { return nil }
             throw SpectralError.planFailed("a \(key.direction) transform of shape \(key.shape) along axis \(key.axis) (\(key.precision), \(key.rigour))")
         }
-        return FFTWPlan(pointer: pointer, key: key)
+        return pointer
     }
 
     /// `fftw_alignment_of` a real array: plans run only on arrays of the alignment they were made for.

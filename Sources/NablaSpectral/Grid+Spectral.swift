@@ -20,7 +20,8 @@ import Nabla
 ///   - derivative: the derivative order `m ≥ 1` along each selected axis.
 ///   - accuracy: the finite-difference accuracy order (even) on the non-periodic axes; 2 is numpy's.
 ///   - edgeOrder: numpy's edge order (1 or 2) on the non-periodic axes, for `accuracy: 2` and `derivative: 1`.
-///   - rigour: FFTW planning rigour for new shapes; `nil` uses ``SpectralFFT/defaultRigour``.
+///   - rigour: FFTW planning rigour for new shapes; `nil` uses ``SpectralFFT/defaultRigour`` with the
+///     first-run policy of ``SpectralFFT/defersMeasuring`` (wisdom, else an estimated plan at once).
 ///   - onWarning: called for each periodic axis along which `f` does not look periodic.
 /// - Returns: one array per selected axis, of `f`'s shape and element type.
 /// - Throws: `NablaError` when `f` does not have the grid's shape, a periodic axis is not

@@ -25,7 +25,8 @@ import RealModule
 ///   - spacing: empty (step 1), one step for every selected axis, or one per selected axis (uniform).
 ///   - axes: the axes to differentiate along, in the order of the results; `nil` selects all.
 ///   - derivative: the derivative order `m ≥ 1`.
-///   - rigour: FFTW planning rigour for new shapes; `nil` uses ``SpectralFFT/defaultRigour``.
+///   - rigour: FFTW planning rigour for new shapes; `nil` uses ``SpectralFFT/defaultRigour`` with the
+///     first-run policy of ``SpectralFFT/defersMeasuring`` (wisdom, else an estimated plan at once).
 ///   - onWarning: called once per differentiated axis along which `f` does not look periodic.
 /// - Returns: one complex array per selected axis, of `f`'s shape and element type.
 /// - Throws: as the real form.
@@ -39,7 +40,7 @@ public func spectralGradient<T: SpectralScalar & Real>(
     let (selected, periods, outputs) = try SpectralArguments.gradientRequest(shape: f.shape, spacing: spacing, axes: axes,
                                                                              derivative: derivative)
     let (results, warnings) = try SpectralComplexDispatch.run(f, periods: periods, outputs: outputs,
-                                                              rigour: rigour ?? SpectralFFT.defaultRigour, checkAxes: selected)
+                                                              rigour: rigour, checkAxes: selected)
     warnings.forEach(onWarning)
     return results
 }
@@ -94,7 +95,7 @@ public func spectralLaplacian<T: SpectralScalar & Real>(
         return orders
     }
     let (results, warnings) = try SpectralComplexDispatch.run(f, periods: periods, outputs: [terms],
-                                                              rigour: rigour ?? SpectralFFT.defaultRigour, checkAxes: all)
+                                                              rigour: rigour, checkAxes: all)
     warnings.forEach(onWarning)
     return results[0]
 }

@@ -20,7 +20,7 @@ extension Float: SpectralScalar {}
 enum SpectralDispatch {
     /// Output `q` is `Σ_terms ∂^{Σm} f / Π ∂x_a^{m_a}` with `m = outputs[q][t]`, `periods[a]` the period
     /// of axis `a`; warnings for the axes `checkAxes` that do not look periodic.
-    static func run<T: SpectralScalar>(_ f: NDArray<T>, periods: [Double], outputs: [[[Int]]], rigour: PlanningRigour,
+    static func run<T: SpectralScalar>(_ f: NDArray<T>, periods: [Double], outputs: [[[Int]]], rigour: PlanningRigour?,
                                        checkAxes: [Int]) throws -> (results: [NDArray<T>], warnings: [SpectralWarning]) {
         var results: [NDArray<T>] = []
         let warnings = try run(f, periods: periods, outputs: outputs, rigour: rigour, checkAxes: checkAxes, into: &results)
@@ -28,7 +28,7 @@ enum SpectralDispatch {
     }
 
     /// As above, reusing the arrays in `results` (see ``SpectralEngine/run(_:periods:outputs:rigour:checkAxes:into:)``).
-    static func run<T: SpectralScalar>(_ f: NDArray<T>, periods: [Double], outputs: [[[Int]]], rigour: PlanningRigour,
+    static func run<T: SpectralScalar>(_ f: NDArray<T>, periods: [Double], outputs: [[[Int]]], rigour: PlanningRigour?,
                                        checkAxes: [Int], into results: inout [NDArray<T>]) throws -> [SpectralWarning] {
         // `T` is exactly `Double` or `Float` in the branches, so the casts reinterpret nothing.
         if T.self == Double.self {
@@ -76,7 +76,8 @@ enum SpectralDispatch {
 ///   - axes: the axes to differentiate along, in the order of the results; negative values count from
 ///     the end; `nil` selects all.
 ///   - derivative: the derivative order `m ≥ 1`.
-///   - rigour: FFTW planning rigour for new shapes; `nil` uses ``SpectralFFT/defaultRigour``.
+///   - rigour: FFTW planning rigour for new shapes; `nil` uses ``SpectralFFT/defaultRigour`` with the
+///     first-run policy of ``SpectralFFT/defersMeasuring`` (wisdom, else an estimated plan at once).
 ///   - onWarning: called once per differentiated axis along which `f` does not look periodic
 ///     (see ``periodicityWarnings(of:axes:)``), before the results are returned.
 /// - Returns: one array per selected axis, of `f`'s shape and element type.
@@ -85,8 +86,9 @@ enum SpectralDispatch {
 ///   cannot plan.
 /// - Complexity: `O(n log n)` for `n = f.count`: one r2c transform, then per selected axis other than the
 ///   last a complex round trip, and one c2r transform per output; transforms use all cores. A new shape
-///   is planned once per process (``PlanningRigour/measure``: up to seconds, then cached and kept as
-///   wisdom). Memory: the outputs plus two or three half-spectrum scratch buffers (pooled).
+///   is planned once per process (instant from wisdom or, without wisdom and `rigour`, with
+///   `FFTW_ESTIMATE` — see ``SpectralFFT/defersMeasuring``; an explicit ``PlanningRigour/measure`` costs
+///   0.05–0.2 s per new plan, kept as wisdom). Memory: the outputs plus two or three half-spectrum scratch buffers (pooled).
 public func spectralGradient<T: SpectralScalar>(
     of f: NDArray<T>, spacing: [Spacing] = [], axes: [Int]? = nil, derivative: Int = 1,
     rigour: PlanningRigour? = nil, onWarning: (SpectralWarning) -> Void = { _ in }
@@ -94,7 +96,7 @@ public func spectralGradient<T: SpectralScalar>(
     let (selected, periods, outputs) = try SpectralArguments.gradientRequest(shape: f.shape, spacing: spacing, axes: axes,
                                                                              derivative: derivative)
     let (results, warnings) = try SpectralDispatch.run(f, periods: periods, outputs: outputs,
-                                              rigour: rigour ?? SpectralFFT.defaultRigour, checkAxes: selected)
+                                              rigour: rigour, checkAxes: selected)
     warnings.forEach(onWarning)
     return results
 }
@@ -113,7 +115,8 @@ public func spectralGradient<T: SpectralScalar>(
 ///   - spacing: empty (step 1), one step for every selected axis, or one per selected axis.
 ///   - axes: the axes to differentiate along, in the order of the results; `nil` selects all.
 ///   - derivative: the derivative order `m ≥ 1`.
-///   - rigour: FFTW planning rigour for new shapes; `nil` uses ``SpectralFFT/defaultRigour``.
+///   - rigour: FFTW planning rigour for new shapes; `nil` uses ``SpectralFFT/defaultRigour`` with the
+///     first-run policy of ``SpectralFFT/defersMeasuring`` (wisdom, else an estimated plan at once).
 ///   - outputs: the arrays to write into; resized to one array per selected axis.
 ///   - onWarning: called once per differentiated axis along which `f` does not look periodic.
 /// - Throws: as ``spectralGradient(of:spacing:axes:derivative:rigour:onWarning:)``.
@@ -125,7 +128,7 @@ public func spectralGradient<T: SpectralScalar>(
 ) throws {
     let (selected, periods, requests) = try SpectralArguments.gradientRequest(shape: f.shape, spacing: spacing, axes: axes,
                                                                               derivative: derivative)
-    let warnings = try SpectralDispatch.run(f, periods: periods, outputs: requests, rigour: rigour ?? SpectralFFT.defaultRigour,
+    let warnings = try SpectralDispatch.run(f, periods: periods, outputs: requests, rigour: rigour,
                                    checkAxes: selected, into: &outputs)
     warnings.forEach(onWarning)
 }
@@ -141,7 +144,8 @@ public func spectralGradient<T: SpectralScalar>(
 ///   - axis: the axis to differentiate along; negative values count from the end.
 ///   - order: the derivative order `m ≥ 1`.
 ///   - spacing: the step `h` along `axis`, or its uniformly spaced coordinates.
-///   - rigour: FFTW planning rigour for new shapes; `nil` uses ``SpectralFFT/defaultRigour``.
+///   - rigour: FFTW planning rigour for new shapes; `nil` uses ``SpectralFFT/defaultRigour`` with the
+///     first-run policy of ``SpectralFFT/defersMeasuring`` (wisdom, else an estimated plan at once).
 ///   - onWarning: called when `f` does not look periodic along `axis`.
 /// Accuracy: spectral — exact for resolved trigonometric polynomials, faster than any power of `h` for
 /// smooth periodic data.
@@ -170,7 +174,8 @@ public func spectralDerivative<T: SpectralScalar>(
 ///   - f: samples of one period along each differentiated axis (finite, at least 1-D).
 ///   - orders: one non-negative order per axis of `f`, at least one positive.
 ///   - spacing: over ALL axes: empty (step 1), one step for every axis, or one entry per axis.
-///   - rigour: FFTW planning rigour for new shapes; `nil` uses ``SpectralFFT/defaultRigour``.
+///   - rigour: FFTW planning rigour for new shapes; `nil` uses ``SpectralFFT/defaultRigour`` with the
+///     first-run policy of ``SpectralFFT/defersMeasuring`` (wisdom, else an estimated plan at once).
 ///   - onWarning: called once per differentiated axis along which `f` does not look periodic.
 /// - Returns: the mixed partial derivative, of `f`'s shape and element type.
 /// - Throws: as ``spectralGradient(of:spacing:axes:derivative:rigour:onWarning:)``, and when `orders`
@@ -196,7 +201,7 @@ public func spectralDerivative<T: SpectralScalar>(
     let periods = all.map { Double(f.shape[$0]) * steps[$0] }
     let differentiated = all.filter { orders[$0] > 0 }
     let (results, warnings) = try SpectralDispatch.run(f, periods: periods, outputs: [[orders]],
-                                              rigour: rigour ?? SpectralFFT.defaultRigour, checkAxes: differentiated)
+                                              rigour: rigour, checkAxes: differentiated)
     warnings.forEach(onWarning)
     return results[0]
 }
@@ -211,7 +216,8 @@ public func spectralDerivative<T: SpectralScalar>(
 /// - Parameters:
 ///   - f: samples of one period along every axis (finite, at least 1-D).
 ///   - spacing: over ALL axes: empty (step 1), one step for every axis, or one entry per axis.
-///   - rigour: FFTW planning rigour for new shapes; `nil` uses ``SpectralFFT/defaultRigour``.
+///   - rigour: FFTW planning rigour for new shapes; `nil` uses ``SpectralFFT/defaultRigour`` with the
+///     first-run policy of ``SpectralFFT/defersMeasuring`` (wisdom, else an estimated plan at once).
 ///   - onWarning: called once per axis along which `f` does not look periodic.
 /// - Returns: `∇²f`, of `f`'s shape and element type.
 /// - Throws: as ``spectralGradient(of:spacing:axes:derivative:rigour:onWarning:)``.
@@ -231,7 +237,7 @@ public func spectralLaplacian<T: SpectralScalar>(
         return orders
     }
     let (results, warnings) = try SpectralDispatch.run(f, periods: periods, outputs: [terms],
-                                              rigour: rigour ?? SpectralFFT.defaultRigour, checkAxes: all)
+                                              rigour: rigour, checkAxes: all)
     warnings.forEach(onWarning)
     return results[0]
 }

@@ -118,10 +118,37 @@ struct BehaviourTests {
         let f = try randomField(Double.self, shape: shape)
         _ = try spectralGradient(of: f)
         let first = SpectralFFT.planCount(forShape: shape)
-        #expect(first == 6)   // r2c and c2r along each of 3 axes
+        #expect(first == 2)   // r2c and c2r along the last axis
+        // The other axes run in column blocks (half-spectrum [7, 13, 3]): axis 0 in blocks of 16 columns
+        // and a last one of 7, axis 1 in one block of 3; a forward and a backward plan each.
+        let blocks = [[7, 16], [7, 7], [13, 3]]
+        let firstBlocks = blocks.map { SpectralFFT.planCount(forShape: $0) }
+        #expect(firstBlocks.allSatisfy { $0 >= 2 })
         _ = try spectralGradient(of: f)
         _ = try spectralDerivative(of: f, along: 1, order: 2)
         #expect(SpectralFFT.planCount(forShape: shape) == first)
+        #expect(blocks.map { SpectralFFT.planCount(forShape: $0) } == firstBlocks)
+    }
+
+    @Test("without wisdom, a call naming no rigour plans at once and owes the measuring; paying it writes wisdom")
+    func deferredMeasuring() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nabla-wisdom-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let saved = SpectralFFT.wisdomDirectory
+        defer { SpectralFFT.wisdomDirectory = saved }
+        SpectralFFT.wisdomDirectory = directory.path
+        #expect(SpectralFFT.defersMeasuring)
+        let f = try randomField(Double.self, shape: [6, 10, 9])
+        let estimated = try spectralGradient(of: f)
+        #expect(SpectralFFT.owedMeasurements > 0)
+        #expect(SpectralFFT.measureOwedPlans(within: 30) > 0)
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("fftw-wisdom").path))
+        // Later calls use the measured plans: the same values up to rounding.
+        let measured = try spectralGradient(of: f)
+        for (a, b) in zip(estimated, measured) {
+            let scale = a.scalars.map(abs).max() ?? 1
+            #expect(zip(a.scalars, b.scalars).allSatisfy { abs($0 - $1) <= 1e-13 * scale })
+        }
     }
 
     // MARK: Wisdom

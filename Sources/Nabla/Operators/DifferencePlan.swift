@@ -65,7 +65,7 @@ struct DifferencePlan: Sendable {
                     : "are required for derivative order \(orders.max() ?? 1) at accuracy \(accuracy)"
                 throw .axisTooShort("axis \(axis) has \(length) point\(length == 1 ? "" : "s"); at least \(needed) \(what)")
             }
-            let resolved = try ResolvedSpacing.resolve(s, length: length, axis: axis)
+            let resolved = try CoordinateCache.resolve(s, length: length, axis: axis)
             if isPeriodic, resolved.step == nil {
                 throw .invalidSpacing("axis \(axis) is periodic but its coordinates are not uniformly spaced; a periodic axis needs a uniform step")
             }
@@ -99,7 +99,20 @@ struct DifferencePlan: Sendable {
         let n = shape[axes[position]]
         let isPeriodic = periodic[position]
         let spacing = spacings[position]
-        if Self.usesNumpyScheme(derivative: m, accuracy: accuracy, periodic: isPeriodic) {
+        let numpy = Self.usesNumpyScheme(derivative: m, accuracy: accuracy, periodic: isPeriodic)
+        switch spacing {
+        case let .steps(_, x), let .floatSteps(_, x):
+            // Per-row weights: kept with the coordinates for the next call (see CoordinateCache).
+            let kind = CoordinateCache.StencilKind(numpyEdgeOrder: numpy ? edgeOrder : nil, derivative: m, accuracy: accuracy,
+                                                   element: ObjectIdentifier(T.self))
+            return CoordinateCache.stencil(on: x, kind: kind) { () -> BuiltStencil<T> in
+                if numpy { return NumpyStencils.stencil(length: n, spacing: spacing, edgeOrder: edgeOrder) }
+                return .inDouble(FiniteDifference.nonUniform(coordinates: x, derivative: m, accuracy: accuracy))
+            }
+        case .weakStep, .strongStep, .floatStrongStep:
+            break
+        }
+        if numpy {
             return NumpyStencils.stencil(length: n, spacing: spacing, edgeOrder: edgeOrder)
         }
         switch spacing {

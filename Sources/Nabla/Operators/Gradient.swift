@@ -44,7 +44,10 @@
 /// - Complexity: `O(n · a · k)` for `n = f.count` elements, `a` selected axes and `k`-point stencils
 ///   (`k = 2` for numpy's scheme, about `m + p` otherwise), spread over all cores; several axes are computed
 ///   in one pass over `f` when axis 0 is long enough. Coordinates cost `O(N · k²)` more per axis of length
-///   `N` (weights per row). Memory: the `a` results only, no temporaries.
+///   `N` (checking them, and weights per row) on their first use; the checked steps and weights of the
+///   last 8 coordinate arrays (1 GiB at most) are kept, so a later call with the same coordinates (found
+///   by identity of the array's storage, else compared in full) pays `O(N)` at most. Memory: the `a`
+///   results, and that cache.
 ///
 /// `Float` and `Float16` fields keep their type. As in numpy, a step given as a number is used in the
 /// field's type, while coordinates (and uniform coordinates collapsed to a step) are `Double` and the

@@ -77,6 +77,16 @@ extension Array {
     }
 }
 
+extension Array {
+    /// Whether both arrays view the same storage (same first element, same count): then their contents
+    /// are equal. Used by `CoordinateCache`, which keeps the arrays it compares with alive.
+    func sharesStorage(with other: [Element]) -> Bool {
+        count == other.count && withUnsafeBufferPointer { a in
+            other.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress }
+        }
+    }
+}
+
 extension Array where Element: BinaryFloatingPoint {
     /// A new array of `count` elements whose storage `initialize` must write completely (floating-point
     /// types are trivial: any bit pattern is a value, so an unwritten element is garbage, not undefined
