@@ -85,17 +85,9 @@ public func spectralLaplacian<T: SpectralScalar & Real>(
     of f: NDArray<Complex<T>>, spacing: [Spacing] = [],
     rigour: PlanningRigour? = nil, onWarning: (SpectralWarning) -> Void = { _ in }
 ) throws -> NDArray<Complex<T>> {
-    try SpectralArguments.validate(shape: f.shape)
-    let all = Array(0..<f.rank)
-    let steps = try SpectralArguments.steps(spacing, for: all, shape: f.shape)
-    let periods = all.map { Double(f.shape[$0]) * steps[$0] }
-    let terms = all.map { a -> [Int] in
-        var orders = [Int](repeating: 0, count: f.rank)
-        orders[a] = 2
-        return orders
-    }
+    let (periods, terms) = try SpectralArguments.laplacianRequest(shape: f.shape, spacing: spacing)
     let (results, warnings) = try SpectralComplexDispatch.run(f, periods: periods, outputs: [terms],
-                                                              rigour: rigour, checkAxes: all)
+                                                              rigour: rigour, checkAxes: Array(0..<f.rank))
     warnings.forEach(onWarning)
     return results[0]
 }

@@ -227,17 +227,9 @@ public func spectralLaplacian<T: SpectralScalar>(
     of f: NDArray<T>, spacing: [Spacing] = [],
     rigour: PlanningRigour? = nil, onWarning: (SpectralWarning) -> Void = { _ in }
 ) throws -> NDArray<T> {
-    try SpectralArguments.validate(shape: f.shape)
-    let all = Array(0..<f.rank)
-    let steps = try SpectralArguments.steps(spacing, for: all, shape: f.shape)
-    let periods = all.map { Double(f.shape[$0]) * steps[$0] }
-    let terms = all.map { a -> [Int] in
-        var orders = [Int](repeating: 0, count: f.rank)
-        orders[a] = 2
-        return orders
-    }
+    let (periods, terms) = try SpectralArguments.laplacianRequest(shape: f.shape, spacing: spacing)
     let (results, warnings) = try SpectralDispatch.run(f, periods: periods, outputs: [terms],
-                                              rigour: rigour, checkAxes: all)
+                                              rigour: rigour, checkAxes: Array(0..<f.rank))
     warnings.forEach(onWarning)
     return results[0]
 }
@@ -264,6 +256,19 @@ enum SpectralArguments {
             return [orders]
         }
         return (selected, periods, outputs)
+    }
+
+    /// Checked Laplacian arguments: the period of every axis and one second-derivative term per axis, summed.
+    static func laplacianRequest(shape: [Int], spacing: [Spacing]) throws(NablaError) -> (periods: [Double], terms: [[Int]]) {
+        try validate(shape: shape)
+        let all = Array(0..<shape.count)
+        let steps = try steps(spacing, for: all, shape: shape)
+        let terms = all.map { a -> [Int] in
+            var orders = [Int](repeating: 0, count: shape.count)
+            orders[a] = 2
+            return orders
+        }
+        return (all.map { Double(shape[$0]) * steps[$0] }, terms)
     }
 
     static func validate(shape: [Int]) throws(NablaError) {
