@@ -56,28 +56,7 @@ struct DistributedJob {
 
     /// Input regular files only; the output never one of the inputs (`nabla`'s FileSafety).
     func checkPaths() throws {
-        let inputFile = FieldFiles.location(of: inputURL).file
-        var inputs = [inputFile]
-        for case let .coordinates(url) in scheme.spacing.map(SpacingArgument.init(parsing:)) { inputs.append(url) }
-        for url in inputs {
-            var info = stat()
-            if stat(url.path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
-                throw PipelineError("\(url.path): is \(info.st_mode & S_IFMT == S_IFDIR ? "a folder" : "not a regular file"); nabla reads regular files only")
-            }
-        }
-        if outputURL.hasDirectoryPath {
-            throw PipelineError("\(outputURL.path)/: names a folder (it ends with '/'); give the output file's name")
-        }
-        var target = stat()
-        if stat(outputURL.path, &target) == 0 {
-            if target.st_mode & S_IFMT == S_IFDIR { throw PipelineError("\(outputURL.path): is a folder; give the output file's name") }
-            for url in inputs {
-                var info = stat()
-                if stat(url.path, &info) == 0, info.st_dev == target.st_dev, info.st_ino == target.st_ino {
-                    throw PipelineError("\(outputURL.path): is the input \(url.path)\(url.path == outputURL.path ? "" : " (the same file under another name)"); writing it would destroy the input, so choose another output name")
-                }
-            }
-        }
+        try FileSafety.check(input: inputURL, options: scheme.options(derivative: derivative), output: outputURL)
     }
 
     /// The spacing arguments resolved (coordinate files read by every rank: they are 1-D and small).

@@ -9,7 +9,7 @@ import Nabla
 /// The checks every command makes on its paths before reading anything, so that nothing is lost:
 /// inputs must be regular files (a FIFO or a device would block or never end), and an output may never be
 /// one of the inputs, under any name (`./v.npy`, a symbolic link, a hard link).
-enum FileSafety {
+package enum FileSafety {
     /// A file's identity: its device and inode. Two paths name one file exactly when their identities are
     /// equal, whatever links or `./` lie between.
     struct Identity: Hashable {
@@ -57,7 +57,7 @@ enum FileSafety {
     /// The checks of a command that reads `input` (with the coordinate files of `options`) and writes
     /// `output`: every input a regular file, the output none of them. An HDF5 output may be the HDF5 input
     /// file itself: the results are added to it as new datasets.
-    static func check(input: URL, options: DifferenceOptions, output: URL) throws(PipelineError) {
+    package static func check(input: URL, options: DifferenceOptions, output: URL) throws(PipelineError) {
         let inputFile = FieldFiles.location(of: input).file
         let (outputFile, _) = FieldFiles.location(of: output)
         var inputs = [inputFile]

@@ -113,7 +113,8 @@ package final class BatchProgress: @unchecked Sendable {  // state guarded by `l
     }
 
     private func emit(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        // One write(2) per message, as before: atomic for the short lines the ticker and workers emit.
+        _ = write(2, text, text.utf8.count)
     }
 }
 
