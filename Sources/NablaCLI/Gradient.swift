@@ -29,40 +29,22 @@ extension NablaCommand {
             """
         )
 
-        @Argument(help: "The input array: a .npy file, or a .npz archive (see --key).")
-        var input: String
-
-        @OptionGroup var field: FieldSelection
-
-        @OptionGroup var scheme: SchemeOptions
-
-        @OptionGroup var method: MethodOption
-
-        @OptionGroup var memory: MemoryOption
+        @OptionGroup var arguments: GradientArguments
 
         @Flag(name: .customLong("include-input"), help: "With a .vti/.vtr output: also write the input field, under its name.")
         var includeInput = false
 
-        @OptionGroup var external: ExternalDataOption
-
-        @OptionGroup var units: SIOption
-
-        @OptionGroup var overwrite: OverwriteOption
+        @OptionGroup var files: FileOptions
 
         @Option(name: .customShort("o"), help: ArgumentHelp("The output: OUTPUT.npz or OUTPUT.h5 (one array per axis), or OUTPUT.npy/.csv/.tsv (exactly one axis).", valueName: "OUTPUT"))
         var output: String
 
         func run() throws {
-            try runReportingErrors {
-                var job = GradientJob(input: URL(fileURLWithPath: input), key: field.key, column: field.column, axes: field.axes,
-                                      options: scheme.options(derivative: field.derivative, method: method.method, memory: memory.memory),
-                                      output: URL(fileURLWithPath: output))
-                job.includeInput = includeInput
-                job.overwrite = overwrite.overwrite
-                job.allowExternal = external.allowExternal
-                job.si = units.si
-                try job.run()
-            }
+            let field = arguments.field
+            var job = FieldJob(.gradient, input: URL(fileURLWithPath: arguments.input), key: field.key, column: field.column,
+                               axes: field.axes, options: arguments.options, output: URL(fileURLWithPath: output))
+            job.includeInput = includeInput
+            try runReportingErrors { try files.applied(to: job).run() }
         }
     }
 }

@@ -16,10 +16,10 @@ struct TensorArguments: ParsableArguments {
     @Option(name: .customShort("o"), help: ArgumentHelp("The output file (.npy for one result; .npz or .h5 for several).", valueName: "OUTPUT"))
     var output: String
 
-    func run(_ operation: TensorJob.Operation) throws {
+    func run(_ operation: FieldJob.Operation) throws {
         try runReportingErrors {
-            try TensorJob(operation, input: URL(fileURLWithPath: input), key: key, options: scheme.options(),
-                          output: URL(fileURLWithPath: output)).run()
+            try FieldJob(operation, input: URL(fileURLWithPath: input), key: key, options: scheme.options(),
+                         output: URL(fileURLWithPath: output)).run()
         }
     }
 }

@@ -21,20 +21,9 @@ extension NablaCommand {
             """
         )
 
-        @Argument(help: "The input array: a .npy file, or a .npz archive (see --key).")
-        var input: String
+        @OptionGroup var arguments: LaplacianArguments
 
-        @OptionGroup var scheme: SchemeOptions
-
-        @OptionGroup var method: MethodOption
-
-        @OptionGroup var memory: MemoryOption
-
-        @OptionGroup var external: ExternalDataOption
-
-        @OptionGroup var units: SIOption
-
-        @OptionGroup var overwrite: OverwriteOption
+        @OptionGroup var files: FileOptions
 
         @Option(name: .customLong("key"), help: ArgumentHelp("The array to read from a .npz input (default: its only array).", valueName: "NAME"))
         var key: String?
@@ -43,14 +32,9 @@ extension NablaCommand {
         var output: String
 
         func run() throws {
-            try runReportingErrors {
-                var job = LaplacianJob(input: URL(fileURLWithPath: input), key: key, options: scheme.options(method: method.method, memory: memory.memory),
-                                       output: URL(fileURLWithPath: output))
-                job.overwrite = overwrite.overwrite
-                job.allowExternal = external.allowExternal
-                job.si = units.si
-                try job.run()
-            }
+            let job = FieldJob(.laplacian, input: URL(fileURLWithPath: arguments.input), key: key,
+                               options: arguments.difference.options(), output: URL(fileURLWithPath: output))
+            try runReportingErrors { try files.applied(to: job).run() }
         }
     }
 
@@ -104,23 +88,14 @@ struct VectorFieldArguments: ParsableArguments {
 
     @OptionGroup var memory: MemoryOption
 
-    @OptionGroup var external: ExternalDataOption
-
-    @OptionGroup var units: SIOption
-
-    @OptionGroup var overwrite: OverwriteOption
+    @OptionGroup var files: FileOptions
 
     @Option(name: .customShort("o"), help: ArgumentHelp("The output: OUT.npy, or OUT.npz (see the discussion for the array names).", valueName: "OUTPUT"))
     var output: String
 
-    func run(_ operation: VectorFieldJob.Operator) throws {
-        try runReportingErrors {
-            var job = VectorFieldJob(operation, input: URL(fileURLWithPath: input), options: scheme.options(memory: memory.memory),
-                                     output: URL(fileURLWithPath: output))
-            job.overwrite = overwrite.overwrite
-            job.allowExternal = external.allowExternal
-            job.si = units.si
-            try job.run()
-        }
+    func run(_ operation: FieldJob.Operation) throws {
+        let job = FieldJob(operation, input: URL(fileURLWithPath: input), options: scheme.options(memory: memory.memory),
+                           output: URL(fileURLWithPath: output))
+        try runReportingErrors { try files.applied(to: job).run() }
     }
 }

@@ -94,19 +94,15 @@ extension NablaMPICommand {
             abstract: "Differentiate an array file along its axes, exactly as numpy.gradient does (and beyond), on MPI ranks.",
             discussion: "As nabla gradient: one array per selected axis, named axis0, axis1, … after the axis index.")
 
-        @Argument(help: "The input array: a .npy file, or a .npz archive (see --key).")
-        var input: String
-        @OptionGroup var field: FieldSelection
-        @OptionGroup var scheme: SchemeOptions
-        @OptionGroup var method: MethodOption
-        @OptionGroup var memory: MemoryOption
+        @OptionGroup var arguments: GradientArguments
         @Option(name: .customShort("o"), help: ArgumentHelp("The output: OUTPUT.npz (one array per axis), or OUTPUT.npy (exactly one axis).", valueName: "OUTPUT"))
         var output: String
 
         func run() throws {
-            try runJob(DistributedJob(command: .gradient(axes: field.axes), input: input, key: field.key, column: field.column,
-                                      scheme: scheme, derivative: field.derivative, method: method.method, output: output,
-                                      communicator: Context.communicator))
+            let (field, difference) = (arguments.field, arguments.difference)
+            try runJob(DistributedJob(command: .gradient(axes: field.axes), input: arguments.input, key: field.key, column: field.column,
+                                      scheme: difference.scheme, derivative: field.derivative, method: difference.method.method,
+                                      output: output, communicator: Context.communicator))
         }
     }
 
@@ -114,19 +110,16 @@ extension NablaMPICommand {
         static let configuration = CommandConfiguration(
             abstract: "The Laplacian of an array file, from true second-derivative stencils, on MPI ranks.")
 
-        @Argument(help: "The input array: a .npy file, or a .npz archive (see --key).")
-        var input: String
-        @OptionGroup var scheme: SchemeOptions
-        @OptionGroup var method: MethodOption
-        @OptionGroup var memory: MemoryOption
+        @OptionGroup var arguments: LaplacianArguments
         @Option(name: .customLong("key"), help: ArgumentHelp("The array to read from a .npz input (default: its only array).", valueName: "NAME"))
         var key: String?
         @Option(name: .customShort("o"), help: ArgumentHelp("The output: OUT.npy (or OUT.npz, array 'laplacian').", valueName: "OUTPUT"))
         var output: String
 
         func run() throws {
-            try runJob(DistributedJob(command: .laplacian, input: input, key: key, scheme: scheme, method: method.method,
-                                      output: output, communicator: Context.communicator))
+            let difference = arguments.difference
+            try runJob(DistributedJob(command: .laplacian, input: arguments.input, key: key, scheme: difference.scheme,
+                                      method: difference.method.method, output: output, communicator: Context.communicator))
         }
     }
 

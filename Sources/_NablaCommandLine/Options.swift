@@ -90,22 +90,71 @@ package struct ExternalDataOption: ParsableArguments {
     package var allowExternal = false
 }
 
-/// `--si`: openPMD grids in metres (gradient, laplacian, divergence, curl).
-package struct SIOption: ParsableArguments {
+/// `--allow-external`, `--si` and `--overwrite`: how `nabla gradient`, `laplacian`, `divergence` and `curl`
+/// read an HDF5 or openPMD input and write an HDF5 output.
+package struct FileOptions: ParsableArguments {
     package init() {}
+
+    @OptionGroup package var external: ExternalDataOption
 
     @Flag(name: .customLong("si"),
           help: "For an openPMD mesh input: multiply its gridSpacing and gridGlobalOffset by gridUnitSI, so that derivatives are per metre (the field's values keep the file's units; openPMD's unitSI is not applied). Other inputs are unaffected.")
     package var si = false
-}
-
-/// `--overwrite`: commands that write one output file.
-package struct OverwriteOption: ParsableArguments {
-    package init() {}
 
     @Flag(name: .customLong("overwrite"),
           help: "Replace datasets that already exist in an HDF5 output (other datasets of the file are always kept). .npy/.npz/.csv outputs are replaced whole regardless.")
     package var overwrite = false
+
+    /// `job` with these options.
+    package func applied(to job: FieldJob) -> FieldJob {
+        var job = job
+        job.allowExternal = external.allowExternal
+        job.si = si
+        job.overwrite = overwrite
+        return job
+    }
+}
+
+/// The scheme, the method and the memory of `gradient` and `laplacian` (`nabla` and `nabla-mpi`).
+package struct DifferenceArguments: ParsableArguments {
+    package init() {}
+
+    @OptionGroup package var scheme: SchemeOptions
+
+    @OptionGroup package var method: MethodOption
+
+    @OptionGroup package var memory: MemoryOption
+
+    /// These options, with the derivative order, as a job takes them.
+    package func options(derivative: Int = 1) -> DifferenceOptions {
+        scheme.options(derivative: derivative, method: method.method, memory: memory.memory)
+    }
+}
+
+/// INPUT, what to differentiate in it, the scheme, the method and the memory: `gradient` of `nabla` and
+/// `nabla-mpi`.
+package struct GradientArguments: ParsableArguments {
+    package init() {}
+
+    @Argument(help: "The input array: a .npy file, or a .npz archive (see --key).")
+    package var input: String
+
+    @OptionGroup package var field: FieldSelection
+
+    @OptionGroup package var difference: DifferenceArguments
+
+    /// The options as a job takes them.
+    package var options: DifferenceOptions { difference.options(derivative: field.derivative) }
+}
+
+/// INPUT, the scheme, the method and the memory: `laplacian` of `nabla` and `nabla-mpi`.
+package struct LaplacianArguments: ParsableArguments {
+    package init() {}
+
+    @Argument(help: "The input array: a .npy file, or a .npz archive (see --key).")
+    package var input: String
+
+    @OptionGroup package var difference: DifferenceArguments
 }
 
 /// `--order 1,1,0`: one derivative order per axis.

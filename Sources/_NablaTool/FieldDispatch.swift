@@ -4,14 +4,15 @@ import NablaComplex
 import NablaFormats
 import NablaSpectral
 
-/// An operation on one or more fields of the same floating-point type, written once, generically.
+/// An operation on one or more fields of the same element type, written once, generically: real fields
+/// (`E == T`) and complex ones (`E == Complex<T>`, differenced part by part with real weights) go through
+/// the library's lane functions (`laneGradient(of:lane:…)` …), which the public real and complex
+/// operators call too.
 ///
-/// ``FieldDispatch`` calls it with the element type of the file's data, so `Float` stays `Float` and
-/// integers are differentiated as `Double`, as numpy does.
+/// ``FieldDispatch`` calls it with the element type of the file's data, so `Float` stays `Float`,
+/// complex64 stays complex64 and integers are differentiated as `Double`, as numpy does.
 package protocol FieldOperation {
-    func apply<T: FieldScalar>(_ fields: [NDArray<T>]) throws(NablaError) -> [NDArray<T>]
-    /// The same operation on complex fields (complex64 stays complex64, as in numpy).
-    func applyComplex<T: ComplexFieldScalar>(_ fields: [NDArray<Complex<T>>]) throws(NablaError) -> [NDArray<Complex<T>>]
+    func apply<E: Sendable, T: FieldScalar>(_ fields: [NDArray<E>], lane: T.Type) throws(NablaError) -> [NDArray<E>]
 }
 
 /// Runs a ``FieldOperation`` on arrays read from files, choosing the element type from their dtypes.
@@ -21,11 +22,11 @@ package enum FieldDispatch {
     package static func run<Op: FieldOperation>(_ op: Op, on fields: [AnyNDArray], file: String) throws(PipelineError) -> [AnyNDArray] {
         try computing(fields, file: file) { precision throws in
             switch precision {
-            case .float32: try op.apply(fields.compactMap { $0.array(of: Float.self) }).map(AnyNDArray.init)
-            case .float16: try op.apply(fields.compactMap { $0.array(of: Float16.self) }).map(AnyNDArray.init)
-            case .float64: try op.apply(fields.map { $0.asDouble() }).map(AnyNDArray.init)
-            case .complex64: try op.applyComplex(fields.map { $0.asComplexFloat() }).map(AnyNDArray.init)
-            case .complex128: try op.applyComplex(fields.map { $0.asComplexDouble() }).map(AnyNDArray.init)
+            case .float32: try op.apply(fields.compactMap { $0.array(of: Float.self) }, lane: Float.self).map(AnyNDArray.init)
+            case .float16: try op.apply(fields.compactMap { $0.array(of: Float16.self) }, lane: Float16.self).map(AnyNDArray.init)
+            case .float64: try op.apply(fields.map { $0.asDouble() }, lane: Double.self).map(AnyNDArray.init)
+            case .complex64: try op.apply(fields.map { $0.asComplexFloat() }, lane: Float.self).map(AnyNDArray.init)
+            case .complex128: try op.apply(fields.map { $0.asComplexDouble() }, lane: Double.self).map(AnyNDArray.init)
             }
         }
     }

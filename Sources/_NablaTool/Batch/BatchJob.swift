@@ -32,13 +32,13 @@ package struct BatchJob: Sendable {
     /// The outputs' format, by extension (`--format`): npz by default.
     package var outputFormat = "npz"
     /// What each file gets (`--operation`): the gradient by default.
-    package var operation: BatchOperation = .gradient
+    package var operation: FieldJob.Operation = .gradient
     /// Read HDF5 data stored outside the input files (`--allow-external`); refused by default, so that a
     /// batch fed untrusted files cannot disclose the host's files.
     package var allowExternal = false
     /// The axes to differentiate along; `nil`: every axis of each file's array.
     package var axes: [Int]?
-    /// The scheme, the same for every file (as ``GradientJob/options``).
+    /// The scheme, the same for every file (as ``FieldJob/options``).
     package var options: DifferenceOptions
     /// The number of worker threads taking files (default: the number of cores).
     package var jobs: Int

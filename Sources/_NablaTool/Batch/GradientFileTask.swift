@@ -3,7 +3,8 @@ import Nabla
 import NablaFormats
 
 /// One file of `nabla batch`: estimate its memory from its header, then read, differentiate (exactly as
-/// `nabla gradient`, through ``GradientJob/gradient(of:axes:options:spacing:file:)``) and write it.
+/// `nabla gradient`, through ``FieldJob/computeAndWrite(_:of:axes:options:spacing:file:to:overwrite:onWarning:)``)
+/// and write it.
 ///
 /// The memory estimate and the compute-then-write step live together here because they must agree:
 /// today every axis's result is held until ``FieldFiles/write(_:to:overwrite:)`` writes the archive, so a file needs
@@ -16,19 +17,11 @@ struct GradientFileTask: Sendable {
     var options: DifferenceOptions
     var spacing: [Spacing]
     /// What each file gets: the gradient (default) or another operation of the tool.
-    var operation: BatchOperation = .gradient
+    var operation: FieldJob.Operation = .gradient
 
     /// The arrays an output holds for an input of rank `rank` (nil when the axes are out of range).
     func outputNames(rank: Int) -> [String]? {
-        switch operation {
-        case .gradient: selectedAxes(rank: rank)?.map { "axis\($0)" }
-        case .laplacian: ["laplacian"]
-        case .derivative: ["derivative"]
-        case .hessian: TensorJob.names(.hessian, rank: rank)
-        case .divergence: ["divergence"]
-        case .curl: rank == 3 ? ["axis0", "axis1", "axis2"] : ["curl"]
-        case .jacobian: TensorJob.names(.jacobian, rank: rank)
-        }
+        operation.names(rank: rank, axes: axes)
     }
     /// Read HDF5 data stored outside the input file (`--allow-external`).
     var allowExternal = false
@@ -81,8 +74,8 @@ struct GradientFileTask: Sendable {
         let isFloat = dtype.kindCharacter == "f"
         let computeSize = isFloat ? dtype.itemSize : 8
         let axisCount = outputNames(rank: shape.count)?.count ?? shape.count
-        // Large inputs are written one axis at a time (GradientJob.differentiateAndWrite).
-        let streamed = operation == .gradient && GradientJob.streams(inputBytes: Saturating.product(count, computeSize), axisCount: axisCount,
+        // Large inputs are written one axis at a time (FieldJob.computeAndWrite).
+        let streamed = operation == .gradient && FieldJob.streams(inputBytes: Saturating.product(count, computeSize), axisCount: axisCount,
                                            format: .npz)
         let outputs = streamed ? 1 : Self.outputsHeldAtOnce(axisCount: axisCount)
         let copy = isFloat ? 0 : Saturating.product(count, 8)
@@ -125,8 +118,8 @@ struct GradientFileTask: Sendable {
 
     /// Computes every selected axis and writes the archive (atomically); returns the non-finite results.
     private func computeAndWrite(_ field: AnyNDArray, file: String, to output: URL) throws(PipelineError) -> Int {
-        try GradientJob.differentiateAndWrite(field, axes: axes, options: options, spacing: spacing, file: file,
-                                              to: output, onWarning: PipelineWarnings.printToStandardError).nonFinite
+        try FieldJob.computeAndWrite(.gradient, of: [field], axes: axes, options: options, spacing: spacing, file: file,
+                                     to: output, onWarning: PipelineWarnings.printToStandardError).nonFinite
     }
 
     /// The operations other than the gradient run their `nabla` command's job on the file.
@@ -137,24 +130,12 @@ struct GradientFileTask: Sendable {
         } catch {
             throw PipelineError("\(item.output.path): cannot create the folder \(directory.path): \((error as NSError).localizedDescription)")
         }
-        switch operation {
-        case .gradient:
-            // Files with a grid (netCDF in, netCDF/VTK/HDF5 out): exactly `nabla gradient`.
-            var job = GradientJob(input: item.input, key: key, column: column, axes: axes, options: options, output: item.output)
-            job.allowExternal = allowExternal
-            try job.run()
-        case .laplacian:
-            var job = LaplacianJob(input: item.input, key: key, options: options, output: item.output)
-            job.allowExternal = allowExternal
-            try job.run()
-        case let .derivative(orders): try TensorJob(.derivative(orders: orders), input: item.input, key: key, options: options, output: item.output).run()
-        case .hessian: try TensorJob(.hessian, input: item.input, key: key, options: options, output: item.output).run()
-        case .jacobian: try TensorJob(.jacobian, input: item.input, options: options, output: item.output).run()
-        case .divergence, .curl:
-            var job = VectorFieldJob(operation == .curl ? .curl : .divergence, input: item.input, options: options, output: item.output)
-            job.allowExternal = allowExternal
-            try job.run()
-        }
+        // Exactly the `nabla` command of that name (for the gradient: files with a grid, netCDF in,
+        // netCDF/VTK/HDF5 out). A vector field's components are its arrays axis0, axis1, …: --key is not theirs.
+        var job = FieldJob(operation, input: item.input, key: operation.readsVectorField ? nil : key, column: column,
+                           axes: axes, options: options, output: item.output)
+        job.allowExternal = allowExternal
+        try job.run()
         let written = item.output.pathExtension == "npz" ? (try? ArchiveHeaders.npz(item.output).entries.first) ?? nil : nil
         return Outcome(dtype: written?.dtype, shape: written?.shape, nonFiniteInput: nil, nonFiniteOutput: nil)
     }
@@ -187,10 +168,4 @@ struct GradientFileTask: Sendable {
         }
         return ArchiveHeaders.verifies(item.output)
     }
-}
-
-/// What `nabla batch --operation` computes for each file: the command of the same name.
-package enum BatchOperation: Sendable, Equatable {
-    case gradient, laplacian, hessian, divergence, curl, jacobian
-    case derivative(orders: [Int])
 }
