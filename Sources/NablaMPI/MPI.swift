@@ -291,17 +291,9 @@ package final class ParallelFile {
     /// native order.
     package func readAll<T>(into array: inout NDArray<T>, elements: Range<Int>, at offset: Int) throws(MPIError) {
         let stride = MemoryLayout<T>.stride
-        let pieces = Communicator.pieces(bytes: elements.count * stride)
-        let rounds = try communicator.allReduce([pieces.count], .max)[0]
-        var failure: MPIError?
-        array.withUnsafeMutableBufferPointer { storage in
-            let base = UnsafeMutableRawPointer(storage.baseAddress!) + elements.lowerBound * stride
-            for round in 0..<rounds {
-                let piece = round < pieces.count ? pieces[round] : 0..<0
-                let code = MPI_File_read_at_all(handle, MPI_Offset(offset + piece.lowerBound), base + piece.lowerBound,
-                                                Int32(piece.count), nabla_mpi_byte(), nabla_mpi_status_ignore())
-                if failure == nil { do throws(MPIError) { try check(code, "MPI_File_read_at_all(\(path))") } catch { failure = error } }
-            }
+        let failure = array.withUnsafeMutableBufferPointer { storage in
+            transferAll(reading: true, UnsafeRawPointer(storage.baseAddress!) + elements.lowerBound * stride,
+                        bytes: elements.count * stride, at: offset)
         }
         if let failure { throw failure }
     }
@@ -310,19 +302,36 @@ package final class ParallelFile {
     /// own range; an empty range takes part without writing), in native byte order.
     package func writeAll<T>(_ array: NDArray<T>, elements: Range<Int>, at offset: Int) throws(MPIError) {
         let stride = MemoryLayout<T>.stride
-        let pieces = Communicator.pieces(bytes: elements.count * stride)
-        let rounds = try communicator.allReduce([pieces.count], .max)[0]
-        var failure: MPIError?
-        array.withUnsafeBufferPointer { storage in
-            let base = UnsafeRawPointer(storage.baseAddress!) + elements.lowerBound * stride
-            for round in 0..<rounds {
-                let piece = round < pieces.count ? pieces[round] : 0..<0
-                let code = MPI_File_write_at_all(handle, MPI_Offset(offset + piece.lowerBound), base + piece.lowerBound,
-                                                 Int32(piece.count), nabla_mpi_byte(), nabla_mpi_status_ignore())
-                if failure == nil { do throws(MPIError) { try check(code, "MPI_File_write_at_all(\(path))") } catch { failure = error } }
-            }
+        let failure = array.withUnsafeBufferPointer { storage in
+            transferAll(reading: false, UnsafeRawPointer(storage.baseAddress!) + elements.lowerBound * stride,
+                        bytes: elements.count * stride, at: offset)
         }
         if let failure { throw failure }
+    }
+
+    /// The collective read into (or write from) the `bytes` bytes at `base`, at byte `offset` of the file:
+    /// pieces of at most 1 GiB (MPI counts are 32-bit), in as many rounds as the process with the most
+    /// pieces needs, since every process takes part in every round. Returns the first failure. `base` is
+    /// written to only when `reading` (it then points into mutable storage).
+    private func transferAll(reading: Bool, _ base: UnsafeRawPointer, bytes: Int, at offset: Int) -> MPIError? {
+        let pieces = Communicator.pieces(bytes: bytes)
+        let rounds: Int
+        do throws(MPIError) { rounds = try communicator.allReduce([pieces.count], .max)[0] } catch { return error }
+        var failure: MPIError?
+        for round in 0..<rounds {
+            let piece = round < pieces.count ? pieces[round] : 0..<0
+            let (position, count) = (MPI_Offset(offset + piece.lowerBound), Int32(piece.count))
+            let code = reading
+                ? MPI_File_read_at_all(handle, position, UnsafeMutableRawPointer(mutating: base + piece.lowerBound), count,
+                                       nabla_mpi_byte(), nabla_mpi_status_ignore())
+                : MPI_File_write_at_all(handle, position, base + piece.lowerBound, count, nabla_mpi_byte(), nabla_mpi_status_ignore())
+            if failure == nil {
+                do throws(MPIError) { try check(code, "\(reading ? "MPI_File_read_at_all" : "MPI_File_write_at_all")(\(path))") } catch {
+                    failure = error
+                }
+            }
+        }
+        return failure
     }
 
     /// Writes `bytes` at `offset` from this process alone (headers, from rank 0).

@@ -37,12 +37,8 @@ public func spectralGradient<T: SpectralScalar & Real>(
     of f: NDArray<Complex<T>>, spacing: [Spacing] = [], axes: [Int]? = nil, derivative: Int = 1,
     rigour: PlanningRigour? = nil, onWarning: (SpectralWarning) -> Void = { _ in }
 ) throws -> [NDArray<Complex<T>>] {
-    let (selected, periods, outputs) = try SpectralArguments.gradientRequest(shape: f.shape, spacing: spacing, axes: axes,
-                                                                             derivative: derivative)
-    let (results, warnings) = try SpectralComplexDispatch.run(f, periods: periods, outputs: outputs,
-                                                              rigour: rigour, checkAxes: selected)
-    warnings.forEach(onWarning)
-    return results
+    try SpectralArguments.gradient(of: f, spacing: spacing, axes: axes, derivative: derivative, rigour: rigour,
+                                   onWarning: onWarning, run: SpectralComplexDispatch.run)
 }
 
 /// The `m`-th spectral derivative of a complex periodic field along one axis (see
@@ -85,9 +81,6 @@ public func spectralLaplacian<T: SpectralScalar & Real>(
     of f: NDArray<Complex<T>>, spacing: [Spacing] = [],
     rigour: PlanningRigour? = nil, onWarning: (SpectralWarning) -> Void = { _ in }
 ) throws -> NDArray<Complex<T>> {
-    let (periods, terms) = try SpectralArguments.laplacianRequest(shape: f.shape, spacing: spacing)
-    let (results, warnings) = try SpectralComplexDispatch.run(f, periods: periods, outputs: [terms],
-                                                              rigour: rigour, checkAxes: Array(0..<f.rank))
-    warnings.forEach(onWarning)
-    return results[0]
+    try SpectralArguments.laplacian(of: f, spacing: spacing, rigour: rigour, onWarning: onWarning,
+                                    run: SpectralComplexDispatch.run)
 }

@@ -32,22 +32,36 @@ enum SpectralDispatch {
                                        checkAxes: [Int], into results: inout [NDArray<T>]) throws -> [SpectralWarning] {
         // `T` is exactly `Double` or `Float` in the branches, so the casts reinterpret nothing.
         if T.self == Double.self {
-            var typed = unsafeBitCast(results, to: [NDArray<Double>].self)
-            results = []
-            defer { results = unsafeBitCast(typed, to: [NDArray<T>].self) }
-            return try SpectralEngine<Double>.run(unsafeBitCast(f, to: NDArray<Double>.self), periods: periods, outputs: outputs,
-                                                  rigour: rigour, checkAxes: checkAxes, into: &typed)
+            return try retyped(&results, as: Double.self) { typed in
+                try SpectralEngine<Double>.run(unsafeBitCast(f, to: NDArray<Double>.self), periods: periods, outputs: outputs,
+                                               rigour: rigour, checkAxes: checkAxes, into: &typed)
+            }
         }
         if T.self == Float.self {
-            var typed = unsafeBitCast(results, to: [NDArray<Float>].self)
-            results = []
-            defer { results = unsafeBitCast(typed, to: [NDArray<T>].self) }
-            return try SpectralEngine<Float>.run(unsafeBitCast(f, to: NDArray<Float>.self), periods: periods, outputs: outputs,
-                                                 rigour: rigour, checkAxes: checkAxes, into: &typed)
+            return try retyped(&results, as: Float.self) { typed in
+                try SpectralEngine<Float>.run(unsafeBitCast(f, to: NDArray<Float>.self), periods: periods, outputs: outputs,
+                                              rigour: rigour, checkAxes: checkAxes, into: &typed)
+            }
         }
         throw NablaError.invalidArgument("spectral derivatives support Double and Float fields, not \(T.self); convert the field with converted(to: Double.self)")
     }
+
+    /// Calls `body` with `results` moved out as arrays of `U` (`T` is `U`: the cast reinterprets nothing), and
+    /// moves them back afterwards, so that arrays `body` reuses are not copied.
+    private static func retyped<T, U, R>(_ results: inout [NDArray<T>], as _: U.Type,
+                                         _ body: (inout [NDArray<U>]) throws -> R) rethrows -> R {
+        var typed = unsafeBitCast(results, to: [NDArray<U>].self)
+        results = []
+        defer { results = unsafeBitCast(typed, to: [NDArray<T>].self) }
+        return try body(&typed)
+    }
 }
+
+/// The engine a spectral entry point runs a checked request on: ``SpectralDispatch`` for real fields (r2c),
+/// ``SpectralComplexDispatch`` for complex ones (c2c). Its arguments: the field, the period of every axis,
+/// the orders of each output's terms, the planning rigour, the axes checked for periodicity.
+typealias SpectralRun<E> = (NDArray<E>, [Double], [[[Int]]], PlanningRigour?, [Int]) throws
+    -> (results: [NDArray<E>], warnings: [SpectralWarning])
 
 // MARK: Public API
 
@@ -93,12 +107,8 @@ public func spectralGradient<T: SpectralScalar>(
     of f: NDArray<T>, spacing: [Spacing] = [], axes: [Int]? = nil, derivative: Int = 1,
     rigour: PlanningRigour? = nil, onWarning: (SpectralWarning) -> Void = { _ in }
 ) throws -> [NDArray<T>] {
-    let (selected, periods, outputs) = try SpectralArguments.gradientRequest(shape: f.shape, spacing: spacing, axes: axes,
-                                                                             derivative: derivative)
-    let (results, warnings) = try SpectralDispatch.run(f, periods: periods, outputs: outputs,
-                                              rigour: rigour, checkAxes: selected)
-    warnings.forEach(onWarning)
-    return results
+    try SpectralArguments.gradient(of: f, spacing: spacing, axes: axes, derivative: derivative, rigour: rigour,
+                                   onWarning: onWarning, run: SpectralDispatch.run)
 }
 
 /// The spectral gradient written into caller-supplied arrays, so repeated calls reuse memory.
@@ -227,11 +237,7 @@ public func spectralLaplacian<T: SpectralScalar>(
     of f: NDArray<T>, spacing: [Spacing] = [],
     rigour: PlanningRigour? = nil, onWarning: (SpectralWarning) -> Void = { _ in }
 ) throws -> NDArray<T> {
-    let (periods, terms) = try SpectralArguments.laplacianRequest(shape: f.shape, spacing: spacing)
-    let (results, warnings) = try SpectralDispatch.run(f, periods: periods, outputs: [terms],
-                                              rigour: rigour, checkAxes: Array(0..<f.rank))
-    warnings.forEach(onWarning)
-    return results[0]
+    try SpectralArguments.laplacian(of: f, spacing: spacing, rigour: rigour, onWarning: onWarning, run: SpectralDispatch.run)
 }
 
 // MARK: Arguments
@@ -256,6 +262,26 @@ enum SpectralArguments {
             return [orders]
         }
         return (selected, periods, outputs)
+    }
+
+    /// The spectral gradient of a real or complex field: the checked request run by `run`, its warnings
+    /// sent to `onWarning`.
+    static func gradient<E>(of f: NDArray<E>, spacing: [Spacing], axes: [Int]?, derivative: Int, rigour: PlanningRigour?,
+                            onWarning: (SpectralWarning) -> Void, run: SpectralRun<E>) throws -> [NDArray<E>] {
+        let (selected, periods, outputs) = try gradientRequest(shape: f.shape, spacing: spacing, axes: axes, derivative: derivative)
+        let (results, warnings) = try run(f, periods, outputs, rigour, selected)
+        warnings.forEach(onWarning)
+        return results
+    }
+
+    /// The spectral Laplacian of a real or complex field: the checked request run by `run`, its warnings sent
+    /// to `onWarning`.
+    static func laplacian<E>(of f: NDArray<E>, spacing: [Spacing], rigour: PlanningRigour?,
+                             onWarning: (SpectralWarning) -> Void, run: SpectralRun<E>) throws -> NDArray<E> {
+        let (periods, terms) = try laplacianRequest(shape: f.shape, spacing: spacing)
+        let (results, warnings) = try run(f, periods, [terms], rigour, Array(0..<f.rank))
+        warnings.forEach(onWarning)
+        return results[0]
     }
 
     /// Checked Laplacian arguments: the period of every axis and one second-derivative term per axis, summed.

@@ -61,10 +61,10 @@ public struct ConvergenceStudy: Sendable, Hashable, Codable, CustomStringConvert
         public var step: Double
         /// The error at this step (positive).
         public var error: Double
-        /// The number of grid points, when known.
-        public var points: Int?
-        /// The pairwise order against the previous level, `nil` for the first.
-        public var order: Double?
+        /// The number of grid points, when known (`null` in JSON when not).
+        @ExplicitNull public var points: Int?
+        /// The pairwise order against the previous level, `nil` (`null` in JSON) for the first.
+        @ExplicitNull public var order: Double?
 
         /// A level.
         public init(step: Double, error: Double, points: Int? = nil, order: Double? = nil) {
@@ -72,17 +72,6 @@ public struct ConvergenceStudy: Sendable, Hashable, Codable, CustomStringConvert
             self.error = error
             self.points = points
             self.order = order
-        }
-
-        private enum CodingKeys: String, CodingKey { case step, error, points, order }
-
-        /// Encodes the level, with `null` for an absent point count or order.
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(step, forKey: .step)
-            try c.encode(error, forKey: .error)
-            try c.encode(points, forKey: .points)
-            try c.encode(order, forKey: .order)
         }
     }
 

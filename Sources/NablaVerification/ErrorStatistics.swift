@@ -16,7 +16,8 @@ import Foundation
 /// pairs with a non-finite side take no part in the error statistics above. ``passed`` is
 /// `mismatched == 0 && nanMismatches == 0` — numpy.allclose(a, b, rtol, atol, equal_nan=True).
 ///
-/// `Codable` with snake_case keys (`max_abs_error`, `argmax`, …) and `null` for an absent location. Encode
+/// `Codable` with snake_case keys (`max_abs_error`, `argmax`, …) and `null` for an absent location
+/// (``ExplicitNull``). Encode
 /// with ``VerificationJSON/encoder``, which writes non-finite numbers as the strings `"NaN"`, `"Infinity"`,
 /// `"-Infinity"` (a plain `JSONEncoder` refuses them).
 public struct ErrorStatistics: Sendable, Hashable, Codable {
@@ -28,23 +29,23 @@ public struct ErrorStatistics: Sendable, Hashable, Codable {
     public var maxAbsError: Double
     /// The multi-index of the largest `|a − b|` (first occurrence in row-major order); `nil` when no pair
     /// is finite.
-    public var argmax: [Int]?
+    @ExplicitNull public var argmax: [Int]?
     /// Grid coordinates of ``argmax`` when the field was scored on a grid.
-    public var argmaxCoordinates: [Double]?
+    @ExplicitNull public var argmaxCoordinates: [Double]?
     /// Which component (vector field) or array (archive) holds ``argmax``, for combined statistics.
-    public var argmaxComponent: Int?
+    @ExplicitNull public var argmaxComponent: Int?
     /// The computed value at ``argmax``.
-    public var computedAtArgmax: Double?
+    @ExplicitNull public var computedAtArgmax: Double?
     /// The reference value at ``argmax``.
-    public var referenceAtArgmax: Double?
+    @ExplicitNull public var referenceAtArgmax: Double?
     /// The largest relative error `|a − b| / max(|a| + |b|, floor)`.
     public var maxRelError: Double
     /// The multi-index of the largest relative error (first occurrence).
-    public var argmaxRel: [Int]?
+    @ExplicitNull public var argmaxRel: [Int]?
     /// Grid coordinates of ``argmaxRel``.
-    public var argmaxRelCoordinates: [Double]?
+    @ExplicitNull public var argmaxRelCoordinates: [Double]?
     /// Which component or array holds ``argmaxRel``, for combined statistics.
-    public var argmaxRelComponent: Int?
+    @ExplicitNull public var argmaxRelComponent: Int?
     /// `‖a − b‖₂`.
     public var l2Error: Double
     /// `‖b‖₂`.
@@ -109,8 +110,7 @@ public struct ErrorStatistics: Sendable, Hashable, Codable {
     public static func combining(_ parts: [ErrorStatistics]) -> ErrorStatistics {
         var result = ErrorStatistics.empty
         var diff = ScaledSumOfSquares(), reference = ScaledSumOfSquares()
-        var haveAbs = false, haveRel = false
-        for (k, part) in parts.enumerated() {
+        for part in parts {
             result.count += part.count
             result.finiteCount += part.finiteCount
             result.mismatched += part.mismatched
@@ -119,25 +119,44 @@ public struct ErrorStatistics: Sendable, Hashable, Codable {
             result.nonFiniteReference += part.nonFiniteReference
             diff.add(part.l2Error)
             reference.add(part.referenceL2Norm)
-            if part.argmax != nil, !haveAbs || part.maxAbsError > result.maxAbsError {
-                haveAbs = true
-                result.maxAbsError = part.maxAbsError
-                result.argmax = part.argmax
-                result.argmaxCoordinates = part.argmaxCoordinates
-                result.argmaxComponent = k
-                result.computedAtArgmax = part.computedAtArgmax
-                result.referenceAtArgmax = part.referenceAtArgmax
-            }
-            if part.argmaxRel != nil, !haveRel || part.maxRelError > result.maxRelError {
-                haveRel = true
-                result.maxRelError = part.maxRelError
-                result.argmaxRel = part.argmaxRel
-                result.argmaxRelCoordinates = part.argmaxRelCoordinates
-                result.argmaxRelComponent = k
-            }
         }
+        if let k = result.takeMaximum(.absolute, of: parts) {
+            result.computedAtArgmax = parts[k].computedAtArgmax
+            result.referenceAtArgmax = parts[k].referenceAtArgmax
+        }
+        result.takeMaximum(.relative, of: parts)
         result.finish(diff: diff, reference: reference)
         return result
+    }
+
+    /// Where one maximum and its location are kept: the absolute error's or the relative error's.
+    struct Maximum {
+        let value: WritableKeyPath<ErrorStatistics, Double>
+        let index: WritableKeyPath<ErrorStatistics, [Int]?>
+        let coordinates: WritableKeyPath<ErrorStatistics, [Double]?>
+        let component: WritableKeyPath<ErrorStatistics, Int?>
+
+        static var absolute: Maximum { Maximum(value: \.maxAbsError, index: \.argmax, coordinates: \.argmaxCoordinates,
+                                              component: \.argmaxComponent) }
+        static var relative: Maximum { Maximum(value: \.maxRelError, index: \.argmaxRel, coordinates: \.argmaxRelCoordinates,
+                                              component: \.argmaxRelComponent) }
+    }
+
+    /// Takes `maximum` from the part of `parts` where it is largest (among the parts that locate it; the
+    /// earliest wins a tie), with its location and, as its component, the part's position. Returns that
+    /// position, nil when no part locates it.
+    @discardableResult
+    mutating func takeMaximum(_ maximum: Maximum, of parts: [ErrorStatistics]) -> Int? {
+        var taken: Int?
+        for (k, part) in parts.enumerated() where part[keyPath: maximum.index] != nil {
+            guard taken == nil || part[keyPath: maximum.value] > self[keyPath: maximum.value] else { continue }
+            taken = k
+            self[keyPath: maximum.value] = part[keyPath: maximum.value]
+            self[keyPath: maximum.index] = part[keyPath: maximum.index]
+            self[keyPath: maximum.coordinates] = part[keyPath: maximum.coordinates]
+            self[keyPath: maximum.component] = k
+        }
+        return taken
     }
 
     /// Sets the norms, the relative L2 and RMS errors and ``passed`` from the accumulated sums.
@@ -153,34 +172,6 @@ public struct ErrorStatistics: Sendable, Hashable, Codable {
         passed = mismatched == 0 && nanMismatches == 0
     }
 
-    // Written by hand only so that an absent location is encoded as `null` rather than left out: the JSON
-    // always has the same keys. Decoding is synthesised.
-    /// Encodes with snake_case keys, `null` for an absent location (see ``VerificationJSON``).
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(count, forKey: .count)
-        try c.encode(finiteCount, forKey: .finiteCount)
-        try c.encode(maxAbsError, forKey: .maxAbsError)
-        try c.encode(argmax, forKey: .argmax)
-        try c.encode(argmaxCoordinates, forKey: .argmaxCoordinates)
-        try c.encode(argmaxComponent, forKey: .argmaxComponent)
-        try c.encode(computedAtArgmax, forKey: .computedAtArgmax)
-        try c.encode(referenceAtArgmax, forKey: .referenceAtArgmax)
-        try c.encode(maxRelError, forKey: .maxRelError)
-        try c.encode(argmaxRel, forKey: .argmaxRel)
-        try c.encode(argmaxRelCoordinates, forKey: .argmaxRelCoordinates)
-        try c.encode(argmaxRelComponent, forKey: .argmaxRelComponent)
-        try c.encode(l2Error, forKey: .l2Error)
-        try c.encode(referenceL2Norm, forKey: .referenceL2Norm)
-        try c.encode(relL2Error, forKey: .relL2Error)
-        try c.encode(rmsError, forKey: .rmsError)
-        try c.encode(mismatched, forKey: .mismatched)
-        try c.encode(nanMismatches, forKey: .nanMismatches)
-        try c.encode(nonFiniteComputed, forKey: .nonFiniteComputed)
-        try c.encode(nonFiniteReference, forKey: .nonFiniteReference)
-        try c.encode(passed, forKey: .passed)
-    }
-
     private enum CodingKeys: String, CodingKey {
         case count, finiteCount = "finite_count", maxAbsError = "max_abs_error", argmax,
              argmaxCoordinates = "argmax_coordinates", argmaxComponent = "argmax_component",
@@ -189,6 +180,42 @@ public struct ErrorStatistics: Sendable, Hashable, Codable {
              argmaxRelComponent = "argmax_rel_component", l2Error = "l2_error", referenceL2Norm = "reference_l2_norm",
              relL2Error = "rel_l2_error", rmsError = "rms_error", mismatched, nanMismatches = "nan_mismatches",
              nonFiniteComputed = "non_finite_computed", nonFiniteReference = "non_finite_reference", passed
+    }
+}
+
+/// An optional property whose JSON key is always written: `null` when the value is absent (a synthesised
+/// `Encodable` leaves an absent optional's key out), so that every report of a kind has the same keys.
+/// Decoding accepts a value, `null` or a missing key.
+///
+/// ```swift
+/// struct Row: Codable { var step: Double; @ExplicitNull var order: Double? }
+/// // {"step":0.1,"order":null}
+/// ```
+@propertyWrapper
+public struct ExplicitNull<Value: Codable & Sendable & Hashable>: Codable, Sendable, Hashable {
+    /// The value, `nil` when absent.
+    public var wrappedValue: Value?
+
+    /// Wraps `wrappedValue`.
+    public init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
+
+    /// Decodes a value or `null`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        wrappedValue = c.decodeNil() ? nil : try c.decode(Value.self)
+    }
+
+    /// Encodes the value, or `null` when it is absent.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if let wrappedValue { try c.encode(wrappedValue) } else { try c.encodeNil() }
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// A missing key is an absent value, as for a plain optional.
+    public func decode<Value>(_ type: ExplicitNull<Value>.Type, forKey key: Key) throws -> ExplicitNull<Value> {
+        ExplicitNull(wrappedValue: try decodeIfPresent(Value.self, forKey: key))
     }
 }
 

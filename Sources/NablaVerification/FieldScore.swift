@@ -94,26 +94,47 @@ public struct FieldScore: Sendable, Hashable, Codable, CustomStringConvertible {
         return lines.joined(separator: "\n")
     }
 
-    private enum ExtraKeys: String, CodingKey { case shape, options, interior, edge }
-
-    /// Encodes with the snake_case keys of ``VerificationJSON``.
+    /// Encodes with the snake_case keys of ``VerificationJSON``: the overall statistics' keys at the top level,
+    /// beside `interior`, `edge`, `shape` and `options`.
     public func encode(to encoder: any Encoder) throws {
-        try overall.encode(to: encoder)
-        var c = encoder.container(keyedBy: ExtraKeys.self)
-        try c.encode(shape, forKey: .shape)
-        try c.encode(options, forKey: .options)
-        try c.encode(interior, forKey: .interior)
-        try c.encode(edge, forKey: .edge)
+        try ScoreParts(overall: overall, interior: interior, edge: edge).encode(to: encoder)
+        try Extra(shape: shape, options: options).encode(to: encoder)
     }
 
     /// Decodes what ``encode(to:)`` writes.
     public init(from decoder: any Decoder) throws {
+        let (parts, extra) = (try ScoreParts(from: decoder), try Extra(from: decoder))
+        self.init(shape: extra.shape, options: extra.options, overall: parts.overall, interior: parts.interior, edge: parts.edge)
+    }
+
+    private struct Extra: Codable { var shape: [Int], options: ScoreOptions }
+}
+
+/// The statistics every score has, as its JSON holds them: the overall statistics' keys at the top level,
+/// beside `interior` and `edge`.
+struct ScoreParts: Codable {
+    var overall: ErrorStatistics
+    var interior: ErrorStatistics
+    var edge: ErrorStatistics
+
+    private enum CodingKeys: String, CodingKey { case interior, edge }
+
+    init(overall: ErrorStatistics, interior: ErrorStatistics, edge: ErrorStatistics) {
+        (self.overall, self.interior, self.edge) = (overall, interior, edge)
+    }
+
+    init(from decoder: any Decoder) throws {
         overall = try ErrorStatistics(from: decoder)
-        let c = try decoder.container(keyedBy: ExtraKeys.self)
-        shape = try c.decode([Int].self, forKey: .shape)
-        options = try c.decode(ScoreOptions.self, forKey: .options)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
         interior = try c.decode(ErrorStatistics.self, forKey: .interior)
         edge = try c.decode(ErrorStatistics.self, forKey: .edge)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try overall.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(interior, forKey: .interior)
+        try c.encode(edge, forKey: .edge)
     }
 }
 
@@ -152,25 +173,20 @@ public struct VectorFieldScore: Sendable, Hashable, Codable, CustomStringConvert
         return lines.joined(separator: "\n")
     }
 
-    private enum ExtraKeys: String, CodingKey { case components, interior, edge }
-
-    /// Encodes with the snake_case keys of ``VerificationJSON``.
+    /// Encodes with the snake_case keys of ``VerificationJSON``: the overall statistics' keys at the top level,
+    /// beside `interior`, `edge` and `components`.
     public func encode(to encoder: any Encoder) throws {
-        try overall.encode(to: encoder)
-        var c = encoder.container(keyedBy: ExtraKeys.self)
-        try c.encode(components, forKey: .components)
-        try c.encode(interior, forKey: .interior)
-        try c.encode(edge, forKey: .edge)
+        try ScoreParts(overall: overall, interior: interior, edge: edge).encode(to: encoder)
+        try Extra(components: components).encode(to: encoder)
     }
 
-    /// Decodes what ``encode(to:)`` writes.
+    /// Decodes what ``encode(to:)`` writes (the combined statistics as written, not recomputed).
     public init(from decoder: any Decoder) throws {
-        overall = try ErrorStatistics(from: decoder)
-        let c = try decoder.container(keyedBy: ExtraKeys.self)
-        components = try c.decode([FieldScore].self, forKey: .components)
-        interior = try c.decode(ErrorStatistics.self, forKey: .interior)
-        edge = try c.decode(ErrorStatistics.self, forKey: .edge)
+        let (parts, extra) = (try ScoreParts(from: decoder), try Extra(from: decoder))
+        (components, overall, interior, edge) = (extra.components, parts.overall, parts.interior, parts.edge)
     }
+
+    private struct Extra: Codable { var components: [FieldScore] }
 }
 
 // MARK: Scoring
@@ -188,14 +204,7 @@ public struct VectorFieldScore: Sendable, Hashable, Codable, CustomStringConvert
 ///   differs), `NablaError.invalidArgument(_:)` for invalid options.
 public func score(_ computed: NDArray<Double>, against reference: NDArray<Double>, options: ScoreOptions = .init(),
                   grid: Grid? = nil) throws(NablaError) -> FieldScore {
-    try options.validate()
-    guard computed.shape == reference.shape else {
-        throw .shapeMismatch(expected: reference.shape, actual: "a computed field of shape \(computed.shape) (the reference's shape is \(reference.shape))")
-    }
-    if let grid, grid.shape != computed.shape {
-        throw .shapeMismatch(expected: grid.shape, actual: "fields of shape \(computed.shape) (the grid's shape is \(grid.shape))")
-    }
-    return FieldScorer(shape: computed.shape, options: options, grid: grid).score(computed.scalars, reference.scalars)
+    try scored(computed, against: reference, options: options, grid: grid)
 }
 
 /// Scores fields of any floating-point types (`Float`, `Float16`, `Double`, mixed), converted to `Double`
@@ -274,6 +283,13 @@ public func score<A: BinaryFloatingPoint & Sendable>(
 ///   for invalid options.
 public func score(_ computed: NDArray<Complex<Double>>, against reference: NDArray<Complex<Double>>,
                   options: ScoreOptions = .init(), grid: Grid? = nil) throws(NablaError) -> FieldScore {
+    try scored(computed, against: reference, options: options, grid: grid)
+}
+
+/// The score of real or complex fields, after the checks every public form makes: valid options, one shape
+/// for the two fields and the grid.
+private func scored<V: ScoredValue>(_ computed: NDArray<V>, against reference: NDArray<V>, options: ScoreOptions,
+                                    grid: Grid?) throws(NablaError) -> FieldScore {
     try options.validate()
     guard computed.shape == reference.shape else {
         throw .shapeMismatch(expected: reference.shape, actual: "a computed field of shape \(computed.shape) (the reference's shape is \(reference.shape))")
