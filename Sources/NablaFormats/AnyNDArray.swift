@@ -40,65 +40,35 @@ public enum AnyNDArray: Sendable, Equatable {
     /// Wraps an array of any supported element type.
     public init<T: NPYScalar>(_ array: NDArray<T>) { self = T.wrap(array) }
 
-    /// The length of each axis.
-    public var shape: [Int] {
+    /// The wrapped array with its element type erased: the one list of every case, for what does not depend
+    /// on the element type.
+    private var erased: any ErasedNDArray {
         switch self {
-        case .float16(let a): a.shape
-        case .float32(let a): a.shape
-        case .float64(let a): a.shape
-        case .complex64(let a): a.shape
-        case .complex128(let a): a.shape
-        case .int8(let a): a.shape
-        case .int16(let a): a.shape
-        case .int32(let a): a.shape
-        case .int64(let a): a.shape
-        case .uint8(let a): a.shape
-        case .uint16(let a): a.shape
-        case .uint32(let a): a.shape
-        case .uint64(let a): a.shape
-        case .bool(let a): a.shape
+        case .float16(let a): a
+        case .float32(let a): a
+        case .float64(let a): a
+        case .complex64(let a): a
+        case .complex128(let a): a
+        case .int8(let a): a
+        case .int16(let a): a
+        case .int32(let a): a
+        case .int64(let a): a
+        case .uint8(let a): a
+        case .uint16(let a): a
+        case .uint32(let a): a
+        case .uint64(let a): a
+        case .bool(let a): a
         }
     }
+
+    /// The length of each axis.
+    public var shape: [Int] { erased.shape }
 
     /// The numpy dtype of the elements.
-    public var dtype: DType {
-        switch self {
-        case .float16: .float16
-        case .float32: .float32
-        case .float64: .float64
-        case .complex64: .complex64
-        case .complex128: .complex128
-        case .int8: .int8
-        case .int16: .int16
-        case .int32: .int32
-        case .int64: .int64
-        case .uint8: .uint8
-        case .uint16: .uint16
-        case .uint32: .uint32
-        case .uint64: .uint64
-        case .bool: .bool
-        }
-    }
+    public var dtype: DType { erased.dtype }
 
     /// The number of elements.
-    public var count: Int {
-        switch self {
-        case .float16(let a): a.count
-        case .float32(let a): a.count
-        case .float64(let a): a.count
-        case .complex64(let a): a.count
-        case .complex128(let a): a.count
-        case .int8(let a): a.count
-        case .int16(let a): a.count
-        case .int32(let a): a.count
-        case .int64(let a): a.count
-        case .uint8(let a): a.count
-        case .uint16(let a): a.count
-        case .uint32(let a): a.count
-        case .uint64(let a): a.count
-        case .bool(let a): a.count
-        }
-    }
+    public var count: Int { erased.count }
 
     /// The array if its element type is exactly `T`, otherwise `nil` (no conversion).
     public func array<T: NPYScalar>(of type: T.Type = T.self) -> NDArray<T>? { T.unwrap(self) }
@@ -107,43 +77,30 @@ public enum AnyNDArray: Sendable, Equatable {
     /// integers rounded to nearest (exact up to 2^53), `false`/`true` as 0/1, complex numbers by their
     /// real part (numpy warns `ComplexWarning`; check ``DType/isComplex`` first to refuse them). A float64
     /// array is returned as is, without a copy.
-    public func asDouble() -> NDArray<Double> {
-        switch self {
-        case .float16(let a): a.map { Double($0) }
-        case .float32(let a): a.map { Double($0) }
-        case .float64(let a): a
-        case .complex64(let a): a.map { Double($0.real) }
-        case .complex128(let a): a.map { $0.real }
-        case .int8(let a): a.map { Double($0) }
-        case .int16(let a): a.map { Double($0) }
-        case .int32(let a): a.map { Double($0) }
-        case .int64(let a): a.map { Double($0) }
-        case .uint8(let a): a.map { Double($0) }
-        case .uint16(let a): a.map { Double($0) }
-        case .uint32(let a): a.map { Double($0) }
-        case .uint64(let a): a.map { Double($0) }
-        case .bool(let a): a.map { $0 ? 1 : 0 }
-        }
-    }
+    public func asDouble() -> NDArray<Double> { converted(to: Double.self) }
 
     /// The elements converted to `Float` (rounding to nearest), as numpy's `astype(np.float32)` (complex
     /// numbers: their real part).
     /// A float32 array is returned as is.
-    public func asFloat() -> NDArray<Float> {
+    public func asFloat() -> NDArray<Float> { converted(to: Float.self) }
+
+    /// The elements converted to `F` as numpy's `astype` does (see ``asDouble()``); an array whose elements
+    /// are already `F` is returned as is, without a copy.
+    private func converted<F: BinaryFloatingPoint>(to _: F.Type) -> NDArray<F> {
         switch self {
-        case .float16(let a): a.map { Float($0) }
-        case .float32(let a): a
-        case .float64(let a): a.map { Float($0) }
-        case .complex64(let a): a.map { $0.real }
-        case .complex128(let a): a.map { Float($0.real) }
-        case .int8(let a): a.map { Float($0) }
-        case .int16(let a): a.map { Float($0) }
-        case .int32(let a): a.map { Float($0) }
-        case .int64(let a): a.map { Float($0) }
-        case .uint8(let a): a.map { Float($0) }
-        case .uint16(let a): a.map { Float($0) }
-        case .uint32(let a): a.map { Float($0) }
-        case .uint64(let a): a.map { Float($0) }
+        case .float16(let a): a as? NDArray<F> ?? a.map { F($0) }
+        case .float32(let a): a as? NDArray<F> ?? a.map { F($0) }
+        case .float64(let a): a as? NDArray<F> ?? a.map { F($0) }
+        case .complex64(let a): a.map { F($0.real) }
+        case .complex128(let a): a.map { F($0.real) }
+        case .int8(let a): a.map { F($0) }
+        case .int16(let a): a.map { F($0) }
+        case .int32(let a): a.map { F($0) }
+        case .int64(let a): a.map { F($0) }
+        case .uint8(let a): a.map { F($0) }
+        case .uint16(let a): a.map { F($0) }
+        case .uint32(let a): a.map { F($0) }
+        case .uint64(let a): a.map { F($0) }
         case .bool(let a): a.map { $0 ? 1 : 0 }
         }
     }
@@ -151,22 +108,16 @@ public enum AnyNDArray: Sendable, Equatable {
 
 extension AnyNDArray: CustomStringConvertible {
     /// The dtype name followed by the array, e.g. `float64 [1.0, 2.0]`.
-    public var description: String {
-        switch self {
-        case .float16(let a): "float16 \(a)"
-        case .float32(let a): "float32 \(a)"
-        case .float64(let a): "float64 \(a)"
-        case .complex64(let a): "complex64 \(a)"
-        case .complex128(let a): "complex128 \(a)"
-        case .int8(let a): "int8 \(a)"
-        case .int16(let a): "int16 \(a)"
-        case .int32(let a): "int32 \(a)"
-        case .int64(let a): "int64 \(a)"
-        case .uint8(let a): "uint8 \(a)"
-        case .uint16(let a): "uint16 \(a)"
-        case .uint32(let a): "uint32 \(a)"
-        case .uint64(let a): "uint64 \(a)"
-        case .bool(let a): "bool \(a)"
-        }
-    }
+    public var description: String { "\(dtype.name) \(erased)" }
+}
+
+/// What every ``AnyNDArray`` case's array answers whatever its element type.
+private protocol ErasedNDArray: CustomStringConvertible {
+    var shape: [Int] { get }
+    var count: Int { get }
+    var dtype: DType { get }
+}
+
+extension NDArray: ErasedNDArray where Element: NPYScalar {
+    fileprivate var dtype: DType { Element.dtype }
 }

@@ -59,17 +59,8 @@ public enum NPZ {
                 throw memberContext.error(.corruptArchive, "is not a .npy array; Nabla reads only .npy members")
             }
             let compressed = SliceSource(base: source, offset: member.dataOffset, size: member.compressedSize)
-            let header: NPYHeader
+            let header = try npyHeader(of: member, compressed, context: memberContext)
             let stored = member.method == 0
-            if stored {
-                header = try NPYFormat.readHeader(totalSize: compressed.size, context: memberContext) { (n) throws(FormatError) in
-                    try compressed.bytes(at: 0, count: n)
-                }
-            } else {
-                header = try NPYFormat.readHeader(totalSize: member.uncompressedSize, context: memberContext) { (n) throws(FormatError) in
-                    try inflatedPrefix(n, of: compressed, context: memberContext)
-                }
-            }
             // A lying header may declare up to Int.max bytes: add without trapping.
             let (declared, overflow) = header.dataOffset.addingReportingOverflow(header.byteCount)
             let complete = stored && member.compressedSize == member.uncompressedSize
@@ -101,24 +92,11 @@ public enum NPZ {
             }
             try ZIPReader.checkLocalHeader(member, in: source, context: memberContext)
             let compressed = SliceSource(base: source, offset: member.dataOffset, size: member.compressedSize)
+            _ = try checkedNPYHeader(of: member, compressed, context: memberContext)
             let crc: UInt32
-            switch member.method {
-            case 0:
-                guard member.uncompressedSize == member.compressedSize else {
-                    throw memberContext.error(.corruptArchive,
-                        "stored (uncompressed) member declares \(member.uncompressedSize) bytes but occupies \(member.compressedSize)")
-                }
-                let header = try NPYFormat.readHeader(totalSize: compressed.size, context: memberContext) { (n) throws(FormatError) in
-                    try compressed.bytes(at: 0, count: n)
-                }
-                try NPYFormat.checkPayload(header, available: compressed.size - header.dataOffset, context: memberContext, noun: "member")
+            if member.method == 0 {
                 crc = try CRC32.checksum(of: compressed)
-            case 8:
-                let header = try NPYFormat.readHeader(totalSize: member.uncompressedSize, context: memberContext) { (n) throws(FormatError) in
-                    try inflatedPrefix(n, of: compressed, context: memberContext)
-                }
-                try NPYFormat.checkPayload(header, available: member.uncompressedSize - header.dataOffset,
-                                           context: memberContext, noun: "member")
+            } else {
                 var running: UInt32 = 0
                 let produced = try Deflate.inflateAll(compressed, limit: member.uncompressedSize, context: memberContext) {
                     running = CRC32.checksum($0, continuing: running)
@@ -128,9 +106,6 @@ public enum NPZ {
                         "inflates to \(produced) bytes but the archive declares \(member.uncompressedSize)")
                 }
                 crc = running
-            default:
-                throw memberContext.error(.corruptArchive,
-                    "uses ZIP compression method \(member.method); only stored (0) and deflated (8) members are supported")
             }
             try checkCRC(crc, member, memberContext)
         }
@@ -226,22 +201,7 @@ public enum NPZ {
     private static func decodeMember(_ member: ZIPReader.Member, in source: some ByteSource,
                                      context: ErrorContext) throws(FormatError) -> AnyNDArray {
         let compressed = SliceSource(base: source, offset: member.dataOffset, size: member.compressedSize)
-        switch member.method {
-        case 0:
-            guard member.uncompressedSize == member.compressedSize else {
-                throw context.error(.corruptArchive,
-                    "stored (uncompressed) member declares \(member.uncompressedSize) bytes but occupies \(member.compressedSize)")
-            }
-            let header = try NPYFormat.readHeader(totalSize: compressed.size, context: context) { (n) throws(FormatError) in
-                try compressed.bytes(at: 0, count: n)
-            }
-            try NPYFormat.checkPayload(header, available: compressed.size - header.dataOffset, context: context, noun: "member")
-            let headerCRC = CRC32.checksum(try compressed.bytes(at: 0, count: header.dataOffset))
-            return try NPY.materialize(header, context: context) { (raw) throws(FormatError) in
-                try compressed.read(at: header.dataOffset, into: raw)
-                try checkCRC(CRC32.checksum(raw.view, continuing: headerCRC), member, context)
-            }
-        case 8:
+        if member.method == 8 {
             // Deflate cannot expand data by more than 1032:1 (a 258-byte match per ~2 bits).
             let (product, o1) = member.compressedSize.multipliedReportingOverflow(by: 1032)
             let (limit, o2) = product.addingReportingOverflow(1024)
@@ -254,23 +214,54 @@ public enum NPZ {
                 throw context.error(.sizeMismatch,
                     "declares \(member.uncompressedSize) bytes uncompressed, more than this machine's memory")
             }
-            let header = try NPYFormat.readHeader(totalSize: member.uncompressedSize, context: context) { (n) throws(FormatError) in
-                try inflatedPrefix(n, of: compressed, context: context)
+        }
+        let header = try checkedNPYHeader(of: member, compressed, context: context)
+        if member.method == 0 {
+            let headerCRC = CRC32.checksum(try compressed.bytes(at: 0, count: header.dataOffset))
+            return try NPY.materialize(header, context: context) { (raw) throws(FormatError) in
+                try compressed.read(at: header.dataOffset, into: raw)
+                try checkCRC(CRC32.checksum(raw.view, continuing: headerCRC), member, context)
             }
-            try NPYFormat.checkPayload(header, available: member.uncompressedSize - header.dataOffset,
-                                       context: context, noun: "member")
-            let input = try compressed.bytes(at: 0, count: compressed.size)
-            // The whole member (header and data) is inflated into the array's storage in one call; the header
-            // bytes in front are dropped afterwards. Pages the stream does not reach are never touched, so a
-            // lying size costs address space, not memory.
-            return try NPY.materialize(header, context: context, leading: header.dataOffset) { (raw) throws(FormatError) in
-                try ByteView.with(input) { (bytes) throws(FormatError) in try Deflate.inflate(bytes, into: raw, context: context) }
-                try checkCRC(CRC32.checksum(raw.view), member, context)
+        }
+        let input = try compressed.bytes(at: 0, count: compressed.size)
+        // The whole member (header and data) is inflated into the array's storage in one call; the header
+        // bytes in front are dropped afterwards. Pages the stream does not reach are never touched, so a
+        // lying size costs address space, not memory.
+        return try NPY.materialize(header, context: context, leading: header.dataOffset) { (raw) throws(FormatError) in
+            try ByteView.with(input) { (bytes) throws(FormatError) in try Deflate.inflate(bytes, into: raw, context: context) }
+            try checkCRC(CRC32.checksum(raw.view), member, context)
+        }
+    }
+
+    /// The `.npy` header at the start of a member's data (`compressed`): read from a stored member, inflated
+    /// from the first bytes of a deflated one.
+    private static func npyHeader(of member: ZIPReader.Member, _ compressed: some ByteSource,
+                                  context: ErrorContext) throws(FormatError) -> NPYHeader {
+        if member.method == 0 {
+            return try NPYFormat.readHeader(totalSize: compressed.size, context: context) { (n) throws(FormatError) in
+                try compressed.bytes(at: 0, count: n)
             }
-        default:
+        }
+        return try NPYFormat.readHeader(totalSize: member.uncompressedSize, context: context) { (n) throws(FormatError) in
+            try inflatedPrefix(n, of: compressed, context: context)
+        }
+    }
+
+    /// ``npyHeader(of:_:context:)`` of a member that ``read(from:)`` and ``verify(from:)`` accept: stored (its
+    /// two sizes equal) or deflated, its header's payload fitting the member's uncompressed size.
+    private static func checkedNPYHeader(of member: ZIPReader.Member, _ compressed: some ByteSource,
+                                         context: ErrorContext) throws(FormatError) -> NPYHeader {
+        guard member.method == 0 || member.method == 8 else {
             throw context.error(.corruptArchive,
                 "uses ZIP compression method \(member.method); only stored (0) and deflated (8) members are supported")
         }
+        guard member.method == 8 || member.uncompressedSize == member.compressedSize else {
+            throw context.error(.corruptArchive,
+                "stored (uncompressed) member declares \(member.uncompressedSize) bytes but occupies \(member.compressedSize)")
+        }
+        let header = try npyHeader(of: member, compressed, context: context)
+        try NPYFormat.checkPayload(header, available: member.uncompressedSize - header.dataOffset, context: context, noun: "member")
+        return header
     }
 
     /// The first `count` bytes of a deflated member, refusing a member that ends before them.

@@ -249,25 +249,28 @@ extension NDArray where Element: NPYScalar {
     /// Calls `body` with the bytes of the elements at flat offsets `range` (C order, native byte order);
     /// the view must not escape `body`.
     func withElementBytes<R, E: Error>(_ range: Range<Int>, _ body: (ByteView) throws(E) -> R) throws(E) -> R {
-        precondition(range.lowerBound >= 0 && range.upperBound <= count, "element range out of range")
-        let result: Result<R, E> = withUnsafeBufferPointer { buffer in
-            let raw = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[
-                (range.lowerBound * MemoryLayout<Element>.stride)..<(range.upperBound * MemoryLayout<Element>.stride)])
-            do throws(E) { return .success(try body(ByteView(raw))) } catch { return .failure(error) }
-        }
-        return try result.get()
+        let bytes = byteRange(of: range)
+        return try withUnsafeBufferPointer { buffer in
+            Result { () throws(E) in try body(ByteView(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[bytes]))) }
+        }.get()
     }
 
     /// Calls `body` with the writable bytes of the elements at flat offsets `range`, to be filled with
     /// elements in native byte order; the handle must not escape `body`.
     mutating func withMutableElementBytes<R, E: Error>(_ range: Range<Int>, _ body: (MutableBytes) throws(E) -> R) throws(E) -> R {
+        let bytes = byteRange(of: range)
+        return try withUnsafeMutableBufferPointer { buffer in
+            Result { () throws(E) in
+                try body(MutableBytes(UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[bytes])))
+            }
+        }.get()
+    }
+
+    /// The byte offsets of the elements at flat offsets `range`, which must lie inside the array. (Typed
+    /// errors pass the untyped `withUnsafe…` closures as a `Result`.)
+    private func byteRange(of range: Range<Int>) -> Range<Int> {
         precondition(range.lowerBound >= 0 && range.upperBound <= count, "element range out of range")
-        let result: Result<R, E> = withUnsafeMutableBufferPointer { buffer in
-            let raw = UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[
-                (range.lowerBound * MemoryLayout<Element>.stride)..<(range.upperBound * MemoryLayout<Element>.stride)])
-            do throws(E) { return .success(try body(MutableBytes(raw))) } catch { return .failure(error) }
-        }
-        return try result.get()
+        return (range.lowerBound * MemoryLayout<Element>.stride)..<(range.upperBound * MemoryLayout<Element>.stride)
     }
 }
 

@@ -60,31 +60,15 @@ extension HDF5 {
     public static func readGridded(from url: URL, dataset: String? = nil, allowingExternalData: Bool = false,
                                    si: Bool = false) throws(FormatError) -> GriddedArray {
         try withSession(url, allowingExternalData: allowingExternalData) { (session: Session) throws(FormatError) -> GriddedArray in
-            var path = try dataset.map { (d: String) throws(FormatError) -> String in try session.normalised(d) } ?? "/"
-            switch try session.kind(of: path) {
-            case .dataset:
-                break
-            case .group:
-                if let mesh = try OpenPMDMesh(session, record: path) {
-                    let components = try mesh.componentNames(session)
-                    guard components.count == 1 else {
-                        throw session.context.error(.invalidName,
-                            "'\(path)' is an openPMD vector record with components \(listing(components)); name one of them (FILE:\(path)/\(components.first ?? "x")) or take its divergence or curl")
-                    }
-                    path = (path == "/" ? "" : path) + "/" + components[0]
-                    break
-                }
-                let all = try session.datasets(under: path)
-                let holder = path == "/" ? "the file" : "the group '\(path)'"
-                guard all.count == 1 else {
-                    if all.isEmpty { throw session.context.error(.invalidName, "\(holder) holds no datasets") }
-                    let shown = all.map { (path == "/" ? "/" : path + "/") + $0 }
+            let path = try session.dataset(named: dataset) { (group: String) throws(FormatError) -> String? in
+                // An openPMD scalar record: its only component.
+                guard let mesh = try OpenPMDMesh(session, record: group) else { return nil }
+                let components = try mesh.componentNames(session)
+                guard components.count == 1 else {
                     throw session.context.error(.invalidName,
-                        "\(holder) holds \(all.count) datasets (\(listing(shown))); choose one as FILE:/path/to/dataset")
+                        "'\(group)' is an openPMD vector record with components \(listing(components)); name one of them (FILE:\(group)/\(components.first ?? "x")) or take its divergence or curl")
                 }
-                path = (path == "/" ? "/" : path + "/") + all[0]
-            case .missing:
-                throw try session.missing(path)
+                return (group == "/" ? "" : group) + "/" + components[0]
             }
             return try gridded(session, dataset: path, si: si)
         }

@@ -55,13 +55,8 @@ public enum HDF5 {
     ///
     /// - Throws: `FormatError` of kind `badMagic` for a file that is not HDF5, or `io`.
     public static func datasets(in url: URL) throws(FormatError) -> [String] {
-        let context = ErrorContext(file: url.path)
-        return try locked { () throws(FormatError) -> [String] in
-            let (file, _) = try openFile(url, context: context)
-            defer { H5Fclose(file) }
-            let access = try Access(allowingExternalData: false, context: context)
-            defer { access.close() }
-            return try datasetPaths(in: file, under: "/", access: access, context: context)
+        try withSession(url, allowingExternalData: false) { (session: Session) throws(FormatError) -> [String] in
+            try datasetPaths(in: session.file, under: "/", access: session.access, context: session.context)
         }
     }
 
@@ -79,31 +74,8 @@ public enum HDF5 {
     ///   `FormatError.Kind.sizeMismatch` or `FormatError.Kind.io`.
     public static func read(from url: URL, dataset: String? = nil,
                             allowingExternalData: Bool = false) throws(FormatError) -> AnyNDArray {
-        let context = ErrorContext(file: url.path)
-        return try locked { () throws(FormatError) -> AnyNDArray in
-            let (file, fileSize) = try openFile(url, context: context)
-            defer { H5Fclose(file) }
-            let access = try Access(allowingExternalData: allowingExternalData, context: context)
-            defer { access.close() }
-            var path = try dataset.map { (d: String) throws(FormatError) -> String in try normalised(d, context: context) } ?? "/"
-            switch try objectType(file, path, access: access, context: context) {
-            case H5I_DATASET:
-                break
-            case H5I_GROUP:
-                // A group (the root by default) holding exactly one dataset stands for it.
-                let all = try datasetPaths(in: file, under: path, access: access, context: context)
-                let holder = path == "/" ? "the file" : "the group '\(path)'"
-                guard all.count == 1 else {
-                    if all.isEmpty { throw context.error(.invalidName, "\(holder) holds no datasets") }
-                    throw context.error(.invalidName,
-                        "\(holder) holds \(all.count) datasets (\(listing(all))); choose one as FILE:/path/to/dataset")
-                }
-                path = all[0]
-            default:
-                throw try missing(path, in: file, access: access, context: context)
-            }
-            return try readDataset(file, path: path, fileSize: fileSize, access: access,
-                                   context: ErrorContext(file: url.path, member: path))
+        try withSession(url, allowingExternalData: allowingExternalData) { (session: Session) throws(FormatError) -> AnyNDArray in
+            try session.read(try session.dataset(named: dataset))
         }
     }
 
@@ -115,29 +87,20 @@ public enum HDF5 {
     ///   that fails (external data is refused the same way).
     public static func readAll(from url: URL, group: String? = nil,
                                allowingExternalData: Bool = false) throws(FormatError) -> [(name: String, array: AnyNDArray)] {
-        let context = ErrorContext(file: url.path)
-        return try locked { () throws(FormatError) -> [(name: String, array: AnyNDArray)] in
-            let (file, fileSize) = try openFile(url, context: context)
-            defer { H5Fclose(file) }
-            let access = try Access(allowingExternalData: allowingExternalData, context: context)
-            defer { access.close() }
-            let base = try group.map { (g: String) throws(FormatError) -> String in try normalised(g, context: context) } ?? "/"
-            switch try objectType(file, base, access: access, context: context) {
-            case H5I_DATASET:
-                let name = String(base.split(separator: "/").last ?? Substring(base))
-                return [(name, try readDataset(file, path: base, fileSize: fileSize, access: access,
-                                               context: ErrorContext(file: url.path, member: base)))]
-            case H5I_GROUP:
-                let relative = try datasetPaths(in: file, under: base, access: access, context: context, relative: true)
+        try withSession(url, allowingExternalData: allowingExternalData) {
+            (session: Session) throws(FormatError) -> [(name: String, array: AnyNDArray)] in
+            let base = try group.map { (g: String) throws(FormatError) -> String in try session.normalised(g) } ?? "/"
+            switch try session.kind(of: base) {
+            case .dataset:
+                return [(String(base.split(separator: "/").last ?? Substring(base)), try session.read(base))]
+            case .group:
                 var result: [(name: String, array: AnyNDArray)] = []
-                for name in relative {
-                    let path = base == "/" ? "/" + name : base + "/" + name
-                    result.append((name, try readDataset(file, path: path, fileSize: fileSize, access: access,
-                                                         context: ErrorContext(file: url.path, member: path))))
+                for name in try session.datasets(under: base) {
+                    result.append((name, try session.read(base == "/" ? "/" + name : base + "/" + name)))
                 }
                 return result
-            default:
-                throw try missing(base, in: file, access: access, context: context)
+            case .missing:
+                throw try session.missing(base)
             }
         }
     }
@@ -552,14 +515,8 @@ extension HDF5 {
         case .float16: (nabla_h5t_create_float16(), true)
         case .float32: (nabla_h5t_native_float(), false)
         case .float64: (nabla_h5t_native_double(), false)
-        case .int8: (nabla_h5t_native_int8(), false)
-        case .int16: (nabla_h5t_native_int16(), false)
-        case .int32: (nabla_h5t_native_int32(), false)
-        case .int64: (nabla_h5t_native_int64(), false)
-        case .uint8: (nabla_h5t_native_uint8(), false)
-        case .uint16: (nabla_h5t_native_uint16(), false)
-        case .uint32: (nabla_h5t_native_uint32(), false)
-        case .uint64: (nabla_h5t_native_uint64(), false)
+        case .int8, .int16, .int32, .int64, .uint8, .uint16, .uint32, .uint64:
+            (nabla_h5t_native_integer(Int32(dtype.itemSize), dtype.kindCharacter == "i" ? 1 : 0), false)
         case .bool: (nabla_h5t_create_bool(), true)
         case .complex64: (nabla_h5t_create_complex(4), true)
         case .complex128: (nabla_h5t_create_complex(8), true)
@@ -813,6 +770,31 @@ extension HDF5 {
         /// The error for a path that names nothing readable, listing the file's datasets.
         func missing(_ path: String) throws(FormatError) -> FormatError {
             try HDF5.missing(path, in: file, access: access, context: context)
+        }
+
+        /// The dataset `name` stands for (`nil`: the root): the dataset itself, or the only dataset anywhere
+        /// under the group it names. `group` may first give the dataset a group stands for by another
+        /// convention (an openPMD record's only component), or nil.
+        func dataset(named name: String?,
+                     group: (String) throws(FormatError) -> String? = { _ in nil }) throws(FormatError) -> String {
+            let path = try name.map { (d: String) throws(FormatError) -> String in try normalised(d) } ?? "/"
+            switch try kind(of: path) {
+            case .dataset:
+                return path
+            case .missing:
+                throw try missing(path)
+            case .group:
+                if let resolved = try group(path) { return resolved }
+                let prefix = path == "/" ? "/" : path + "/"
+                let all = try datasets(under: path).map { prefix + $0 }
+                let holder = path == "/" ? "the file" : "the group '\(path)'"
+                guard all.count == 1 else {
+                    if all.isEmpty { throw context.error(.invalidName, "\(holder) holds no datasets") }
+                    throw context.error(.invalidName,
+                        "\(holder) holds \(all.count) datasets (\(listing(all))); choose one as FILE:/path/to/dataset")
+                }
+                return all[0]
+            }
         }
 
         /// The datasets anywhere under `group`, as paths relative to it (`"x"`, `"g/d"`), in name order.

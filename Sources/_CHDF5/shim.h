@@ -14,14 +14,15 @@
 // import them, so these functions hand them over.
 static inline hid_t nabla_h5t_native_double(void) { return H5T_NATIVE_DOUBLE; }
 static inline hid_t nabla_h5t_native_float(void) { return H5T_NATIVE_FLOAT; }
-static inline hid_t nabla_h5t_native_int8(void) { return H5T_NATIVE_INT8; }
-static inline hid_t nabla_h5t_native_int16(void) { return H5T_NATIVE_INT16; }
-static inline hid_t nabla_h5t_native_int32(void) { return H5T_NATIVE_INT32; }
-static inline hid_t nabla_h5t_native_int64(void) { return H5T_NATIVE_INT64; }
-static inline hid_t nabla_h5t_native_uint8(void) { return H5T_NATIVE_UINT8; }
-static inline hid_t nabla_h5t_native_uint16(void) { return H5T_NATIVE_UINT16; }
-static inline hid_t nabla_h5t_native_uint32(void) { return H5T_NATIVE_UINT32; }
-static inline hid_t nabla_h5t_native_uint64(void) { return H5T_NATIVE_UINT64; }
+/// The native integer type of `bytes` bytes (1, 2, 4 or 8), signed when `is_signed` is non-zero.
+static inline hid_t nabla_h5t_native_integer(int bytes, int is_signed) {
+    switch (bytes) {
+    case 1: return is_signed ? H5T_NATIVE_INT8 : H5T_NATIVE_UINT8;
+    case 2: return is_signed ? H5T_NATIVE_INT16 : H5T_NATIVE_UINT16;
+    case 4: return is_signed ? H5T_NATIVE_INT32 : H5T_NATIVE_UINT32;
+    default: return is_signed ? H5T_NATIVE_INT64 : H5T_NATIVE_UINT64;
+    }
+}
 static inline hid_t nabla_h5p_default(void) { return H5P_DEFAULT; }
 static inline hid_t nabla_h5s_all(void) { return H5S_ALL; }
 static inline hid_t nabla_h5e_default(void) { return H5E_DEFAULT; }
