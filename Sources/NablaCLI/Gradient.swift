@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Nabla
 import _NablaCommandLine
 import _NablaTool
 
@@ -54,9 +55,9 @@ extension NablaCommand {
 
         func run() throws {
             try runReportingErrors {
-                var job = GradientJob(input: URL(fileURLWithPath: input), key: field.key, column: field.column, axes: field.axes,
+                var job = GradientJob(input: FileSystem.fileURL(input), key: field.key, column: field.column, axes: field.axes,
                                       options: scheme.options(derivative: field.derivative, method: method.method, memory: memory.memory),
-                                      output: URL(fileURLWithPath: output))
+                                      output: FileSystem.fileURL(output))
                 job.includeInput = includeInput
                 job.overwrite = overwrite.overwrite
                 job.allowExternal = external.allowExternal

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Nabla
 import _NablaCommandLine
 import _NablaTool
 
@@ -44,8 +45,8 @@ extension NablaCommand {
 
         func run() throws {
             try runReportingErrors {
-                var job = LaplacianJob(input: URL(fileURLWithPath: input), key: key, options: scheme.options(method: method.method, memory: memory.memory),
-                                       output: URL(fileURLWithPath: output))
+                var job = LaplacianJob(input: FileSystem.fileURL(input), key: key, options: scheme.options(method: method.method, memory: memory.memory),
+                                       output: FileSystem.fileURL(output))
                 job.overwrite = overwrite.overwrite
                 job.allowExternal = external.allowExternal
                 job.si = units.si
@@ -115,8 +116,8 @@ struct VectorFieldArguments: ParsableArguments {
 
     func run(_ operation: VectorFieldJob.Operator) throws {
         try runReportingErrors {
-            var job = VectorFieldJob(operation, input: URL(fileURLWithPath: input), options: scheme.options(memory: memory.memory),
-                                     output: URL(fileURLWithPath: output))
+            var job = VectorFieldJob(operation, input: FileSystem.fileURL(input), options: scheme.options(memory: memory.memory),
+                                     output: FileSystem.fileURL(output))
             job.overwrite = overwrite.overwrite
             job.allowExternal = external.allowExternal
             job.si = units.si
