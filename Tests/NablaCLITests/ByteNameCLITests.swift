@@ -19,18 +19,24 @@ extension Sandbox {
     /// The bytes of `work/<name>` as a C string.
     func cPath(_ name: [UInt8]) -> [CChar] { (Array(work.path.utf8) + [0x2F] + name + [0]).map { CChar(bitPattern: $0) } }
 
-    /// Runs `nabla` with arguments given as bytes (`$'\xHH'` for every byte, through bash).
-    func run(bytes arguments: [[UInt8]], environment: [String: String] = [:],
+    /// Runs `nabla` with arguments given as bytes (`$'\xHH'` for every byte, through bash), in `work` or in
+    /// its subfolder `directory`.
+    func run(bytes arguments: [[UInt8]], in directory: [UInt8]? = nil, environment: [String: String] = [:],
              signal: (number: Int32, after: TimeInterval)? = nil) throws -> RunResult {
         var extra = environment
         extra["NABLA"] = try NablaExecutable.url().path
-        return try run(["-c", Self.script(arguments)], environment: extra, signal: signal,
-                       executable: URL(fileURLWithPath: "/bin/bash"))
+        let script = (directory.map { "cd \(Self.quoted($0)) && " } ?? "") + Self.script(arguments)
+        return try run(["-c", script], environment: extra, signal: signal, executable: URL(fileURLWithPath: "/bin/bash"))
     }
 
     /// `exec "$NABLA" $'\x..' …`: each argument's bytes spelled out.
     static func script(_ arguments: [[UInt8]]) -> String {
-        "exec \"$NABLA\" " + arguments.map { "$'" + $0.map { String(format: "\\x%02x", $0) }.joined() + "'" }.joined(separator: " ")
+        "exec \"$NABLA\" " + arguments.map(quoted).joined(separator: " ")
+    }
+
+    /// `$'\x..\x..'`: bash's quoting of arbitrary bytes.
+    static func quoted(_ bytes: [UInt8]) -> String {
+        "$'" + bytes.map { String(format: "\\x%02x", $0) }.joined() + "'"
     }
 
     /// Creates `work/<name>` with `contents` (open(2) with the raw bytes).
@@ -172,6 +178,15 @@ struct ByteNameCLITests {
         try box.succeed(["gradient", "in.npy", "-o", "n.nc"])
         #expect(try box.run(["laplacian", "n.nc", "--key", "din_daxis0", "-o", "l2.npy"]).status == 0)
         #expect(try box.bytes("l1.npy") == box.bytes("l2.npy"))
+
+        // A working directory whose name is not UTF-8: relative paths are taken from it byte for byte.
+        let folder = name("cw", 0xD0)
+        #expect(mkdir(box.cPath(folder), 0o755) == 0)
+        try box.create(folder + Array("/in.npy".utf8), try box.bytes("in.npy"))
+        let inside = try box.run(bytes: [Array("gradient".utf8), Array("in.npy".utf8), Array("-o".utf8), name("r", 0xD1, ".npz")], in: folder)
+        #expect(inside.status == 0 && box.exists(folder + [0x2F] + name("r", 0xD1, ".npz")), "\(inside)")
+        let nothing = try box.run(bytes: [Array("gradient".utf8), Array("nope.npy".utf8), Array("-o".utf8), Array("x.npy".utf8)], in: folder)
+        #expect(nothing.status == 1 && nothing.stderr.contains("cw\\xD0/nope.npy: cannot open"), "\(nothing)")
 
         // score reads both.
         let score = try box.run(bytes: [Array("score".utf8), Self.vectors, Array("v.npz".utf8)])
