@@ -8,18 +8,6 @@ import Testing
 /// The path codec (names that are not UTF-8 carried in `String`s) and the file-system calls built on it.
 @Suite("FileSystem: names as bytes")
 struct FileSystemTests {
-    /// A deterministic generator (SplitMix64), so that failures repeat.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test("every byte sequence survives decode then encode, and decoding is one-to-one")
     func roundTrip() {
         for byte in UInt8(1)...255 {
@@ -30,7 +18,7 @@ struct FileSystemTests {
         let pieces: [[UInt8]] = [[0x61], [0x2E], [0x80], [0xBF], [0xC3], [0xC3, 0xA9], [0xE6, 0x97, 0xA5], [0xF0, 0x9F, 0x98, 0x80],
                                  [0xF4, 0x8F, 0xBB, 0xBF], [0xF4, 0x8F, 0xBA, 0x80], [0xF4, 0x8F], [0xC0, 0xAF], [0xED, 0xA0, 0x80],
                                  [0xF4, 0x90, 0x80, 0x80], [0xEF, 0xBF, 0xBD], [0xFF], [0xFE], [0x5C], [0x78]]
-        var random = SplitMix(state: 42)
+        var random = SplitMix64(seed: 42)
         var seen: [String: [UInt8]] = [:]
         for _ in 0..<20_000 {
             var name: [UInt8] = []
