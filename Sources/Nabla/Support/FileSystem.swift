@@ -1,3 +1,5 @@
+// Paths meet the kernel here. No raw pointers: C functions get paths as `[CChar]` arrays, `readdir`'s
+// fixed-size name is copied out with `memcpy`, and argv's bytes come from `/proc/self/cmdline`.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -198,12 +200,11 @@ package enum FileSystem {
         var names: [String] = []
         errno = 0
         while let entry = readdir(folder) {
-            // `d_name` is a fixed C array: read its bytes up to the NUL (as for `utsname`'s fields).
-            var bytes: [UInt8] = []
-            for child in Mirror(reflecting: entry.pointee.d_name).children {
-                guard let c = child.value as? CChar, c != 0 else { break }
-                bytes.append(UInt8(bitPattern: c))
-            }
+            // `d_name` is a fixed C array (a tuple in Swift): copy its bytes, keep those before the NUL.
+            var field = entry.pointee.d_name
+            var bytes = [UInt8](repeating: 0, count: MemoryLayout.size(ofValue: field))
+            memcpy(&bytes, &field, bytes.count)
+            if let end = bytes.firstIndex(of: 0) { bytes.removeSubrange(end...) }
             if bytes != [46] && bytes != [46, 46] { names.append(decode(bytes)) }
             errno = 0
         }
