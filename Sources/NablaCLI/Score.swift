@@ -67,7 +67,8 @@ extension NablaCommand {
                 printError(error)
                 throw ExitCode(2)
             }
-            print(FileSystem.displayed(output))
+            // The table for people shows control characters of array names escaped; JSON escapes its own.
+            print(json ? output : FileSystem.displayed(output))
             if !passed { throw ExitCode(1) }
         }
     }
