@@ -3,7 +3,7 @@
 # single-process nabla, byte for byte: uneven splits (37 planes on 2-4 ranks), accuracy 2/4/6, derivative 2,
 # periodic axis 0, coordinates on axis 0, float32, 256 planes, Laplacian, divergence, curl, .npy and .npz
 # outputs, HDF5 and compressed inputs; 3 planes on 4 ranks; truncated and missing inputs end every rank with
-# one error line, exit 1, no output, and never hang (timeout 60).
+# one error line, exit 1, no output, and never hang (timeout 60); names that are not UTF-8 on 1-3 ranks.
 # Usage: Scripts/test-mpi.sh [build-dir]   (default .build/debug; run `swift build --build-tests` first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -104,6 +104,18 @@ cp "$v" "$work/keep.npy"
 if mpi 2 gradient "$v" --axis 0 -o "$v" 2>/dev/null; then
   echo "FAIL: output = input accepted" >&2; failed=$((failed + 1))
 elif cmp -s "$v" "$work/keep.npy"; then passed=$((passed + 1)); else echo "FAIL: input changed" >&2; failed=$((failed + 1)); fi
+
+# Names that are not UTF-8: read and written byte for byte on every rank.
+cp "$v" "$work/v"$'\xff'".npy"
+"$nabla" gradient "$v" --accuracy 4 -o "$work/ref.npz"
+for n in 1 2 3; do
+  out="$work/o"$'\xe9'"$n.npz"
+  if mpi "$n" gradient "$work/v"$'\xff'".npy" --accuracy 4 -o "$out" && python3 Scripts/mpi_check.py same "$work/ref.npz" "$out"; then
+    passed=$((passed + 1))
+  else
+    echo "FAIL: a name that is not UTF-8 on $n ranks" >&2; failed=$((failed + 1))
+  fi
+done
 
 echo "test-mpi: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

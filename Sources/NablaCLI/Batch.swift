@@ -92,11 +92,11 @@ extension NablaCommand {
         }
 
         func run() throws {
-            var job = BatchJob(inputs: inputs, outputDirectory: URL(fileURLWithPath: output, isDirectory: true),
+            var job = BatchJob(inputs: inputs, outputDirectory: FileSystem.fileURL(output, isDirectory: true),
                                recursive: recursive, key: field.key, axes: field.axes,
                                options: scheme.options(derivative: field.derivative),
                                jobs: jobs ?? Parallel.coreCount, memory: memory,
-                               resume: resume, log: log.map { URL(fileURLWithPath: $0) })
+                               resume: resume, log: log.map { FileSystem.fileURL($0) })
             job.column = field.column
             job.outputFormat = format.rawValue
             job.operation = switch operation {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Nabla
 import NablaPictures
 import _NablaCommandLine
 import _NablaTool
@@ -34,7 +35,7 @@ extension NablaCommand {
 
         func run() throws {
             try runReportingErrors {
-                try DemoJob(outputDirectory: URL(fileURLWithPath: output), size: size, format: format).run()
+                try DemoJob(outputDirectory: FileSystem.fileURL(output), size: size, format: format).run()
             }
         }
     }

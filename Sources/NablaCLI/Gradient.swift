@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Nabla
 import _NablaCommandLine
 import _NablaTool
 
@@ -41,8 +42,8 @@ extension NablaCommand {
 
         func run() throws {
             let field = arguments.field
-            var job = FieldJob(.gradient, input: URL(fileURLWithPath: arguments.input), key: field.key, column: field.column,
-                               axes: field.axes, options: arguments.options, output: URL(fileURLWithPath: output))
+            var job = FieldJob(.gradient, input: FileSystem.fileURL(arguments.input), key: field.key, column: field.column,
+                               axes: field.axes, options: arguments.options, output: FileSystem.fileURL(output))
             job.includeInput = includeInput
             try runReportingErrors { try files.applied(to: job).run() }
         }

@@ -23,29 +23,23 @@ struct NablaCommand: ParsableCommand {
 
     /// argument-parser's `main()`, except that usage errors (unknown options, missing or malformed values)
     /// print `nabla: error: <message>` like every other error, then the usage, and exit with status 2, the
-    /// Unix convention, instead of argument-parser's 64. Help and version requests are unchanged.
+    /// Unix convention, instead of argument-parser's 64. Help and version requests are unchanged. The
+    /// arguments are decoded byte for byte (``FileSystem/commandLineArguments()``), so file names that are
+    /// not UTF-8 name exactly the files given.
     static func main() {
         // A write past RLIMIT_FSIZE fails with EFBIG and is reported, instead of killing the process.
         signal(SIGXFSZ, SIG_IGN)
         // Ctrl-C or kill during a write: the temporaries go, the exit status says which signal.
         AtomicFile.removeTemporariesOnSignals()
-        if let bad = (1..<Int(CommandLine.argc)).first(where: { i in
-            CommandLine.unsafeArgv[i].map { String(validatingCString: $0) == nil } ?? false
-        }) {
-            // Swift strings hold Unicode only: a name that is not UTF-8 would silently become another name.
-            let shown = CommandLine.arguments[bad]
-            FileHandle.standardError.write(Data("nabla: error: argument \(bad) ('\(shown)') is not valid UTF-8; nabla handles UTF-8 file names only, so rename the file\n".utf8))
-            Foundation.exit(1)
-        }
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(FileSystem.commandLineArguments())
             try command.run()
         } catch {
             if exitCode(for: error) == .validationFailure {
                 let message = self.message(for: error).replacingOccurrences(of: "\n", with: " ")
                 let usage = fullMessage(for: error).split(separator: "\n", omittingEmptySubsequences: false)
                     .drop { !$0.hasPrefix("Usage:") }.joined(separator: "\n")
-                FileHandle.standardError.write(Data("nabla: error: \(message)\n\(usage)\n".utf8))
+                FileHandle.standardError.write(Data("nabla: error: \(FileSystem.displayed(message))\n\(usage)\n".utf8))
                 Foundation.exit(2)
             }
             exit(withError: error)
@@ -63,8 +57,8 @@ func runReportingErrors(_ body: () throws -> Void) throws {
     }
 }
 
-/// Prints `nabla: error: <message>` as one line on stderr.
+/// Prints `nabla: error: <message>` as one line on stderr (names that are not UTF-8 shown with `\xFF`).
 func printError(_ error: Any) {
-    let line = "\(error)".replacingOccurrences(of: "\n", with: " ")
+    let line = FileSystem.displayed("\(error)".replacingOccurrences(of: "\n", with: " "))
     FileHandle.standardError.write(Data("nabla: error: \(line)\n".utf8))
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Nabla
 import _NablaCommandLine
 import _NablaTool
 
@@ -56,7 +57,7 @@ extension NablaCommand {
             let output: String
             let passed: Bool
             do {
-                var job = ScoreJob(computed: URL(fileURLWithPath: computed), reference: URL(fileURLWithPath: reference),
+                var job = ScoreJob(computed: FileSystem.fileURL(computed), reference: FileSystem.fileURL(reference),
                                    absoluteTolerance: atol, relativeTolerance: rtol, edgeWidth: edgeWidth)
                 job.allowExternal = external.allowExternal
                 let result = try job.run()
@@ -66,7 +67,8 @@ extension NablaCommand {
                 printError(error)
                 throw ExitCode(2)
             }
-            print(output)
+            // The table for people shows control characters of array names escaped; JSON escapes its own.
+            print(json ? output : FileSystem.displayed(output))
             if !passed { throw ExitCode(1) }
         }
     }

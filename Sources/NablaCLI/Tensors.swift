@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Nabla
 import _NablaCommandLine
 import _NablaTool
 
@@ -18,8 +19,8 @@ struct TensorArguments: ParsableArguments {
 
     func run(_ operation: FieldJob.Operation) throws {
         try runReportingErrors {
-            try FieldJob(operation, input: URL(fileURLWithPath: input), key: key, options: scheme.options(),
-                         output: URL(fileURLWithPath: output)).run()
+            try FieldJob(operation, input: FileSystem.fileURL(input), key: key, options: scheme.options(),
+                         output: FileSystem.fileURL(output)).run()
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Nabla
 import _NablaCommandLine
 import _NablaTool
 
@@ -32,8 +33,8 @@ extension NablaCommand {
         var output: String
 
         func run() throws {
-            let job = FieldJob(.laplacian, input: URL(fileURLWithPath: arguments.input), key: key,
-                               options: arguments.difference.options(), output: URL(fileURLWithPath: output))
+            let job = FieldJob(.laplacian, input: FileSystem.fileURL(arguments.input), key: key,
+                               options: arguments.difference.options(), output: FileSystem.fileURL(output))
             try runReportingErrors { try files.applied(to: job).run() }
         }
     }
@@ -94,8 +95,8 @@ struct VectorFieldArguments: ParsableArguments {
     var output: String
 
     func run(_ operation: FieldJob.Operation) throws {
-        let job = FieldJob(operation, input: URL(fileURLWithPath: input), options: scheme.options(memory: memory.memory),
-                           output: URL(fileURLWithPath: output))
+        let job = FieldJob(operation, input: FileSystem.fileURL(input), options: scheme.options(memory: memory.memory),
+                           output: FileSystem.fileURL(output))
         try runReportingErrors { try files.applied(to: job).run() }
     }
 }

@@ -53,7 +53,7 @@ final class FileSource: ByteSource {
     /// and only then switched back to blocking reads.
     init(url: URL, context: ErrorContext) throws(FormatError) {
         self.context = context
-        let fd = open(url.path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        let fd = FileSystem.open(url.path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw context.error(.io, "cannot open for reading: \(String(cString: strerror(errno)))") }
         do throws(FormatError) {
             size = try Self.checkRegularFile(fd, context: context)

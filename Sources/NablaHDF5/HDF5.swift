@@ -110,7 +110,7 @@ public enum HDF5 {
         // A FIFO or device would block or never end: only regular files are opened.
         guard (try? checkRegularFile(url, context: ErrorContext(file: url.path))) != nil else { return false }
         return (try? locked { () throws(FormatError) -> Bool in
-            url.path.withCString { H5Fis_hdf5($0) } > 0
+            H5Fis_hdf5(FileSystem.cString(url.path)) > 0
         }) ?? false
     }
 
@@ -152,8 +152,7 @@ public enum HDF5 {
     public static func add(_ arrays: [(name: String, array: AnyNDArray)], to url: URL, group: String? = nil,
                            replacingExisting: Bool = false) throws(FormatError) {
         let context = ErrorContext(file: url.path)
-        var info = stat()
-        if stat(url.path, &info) != 0 && errno == ENOENT {
+        if FileSystem.status(url.path) == nil && errno == ENOENT {
             try write(arrays, to: url, group: group)
             return
         }
@@ -174,9 +173,13 @@ public enum HDF5 {
             return replaced
         }
         try AtomicFile.write(to: url) { (temporary: URL) throws in
-            // The file's bytes, not a symbolic link to it: the copy is changed, never the original.
-            try FileManager.default.copyItem(at: url.resolvingSymlinksInPath(), to: temporary)
-            _ = chmod(temporary.path, mode & 0o7777)
+            // The file's bytes (links followed), not a symbolic link to it: the copy is changed, never the original.
+            do throws(FileSystem.Failure) {
+                try FileSystem.copyFile(url.path, to: temporary.path, mode: mode & 0o7777)
+            } catch {
+                throw context.error(.io, "cannot copy the file to add to it (\(error))")
+            }
+            FileSystem.setMode(temporary.path, mode & 0o7777)
             try locked { () throws(FormatError) in
                 try addToFile(items, replacing: replaced, at: temporary.path, context: context)
             }
@@ -355,7 +358,7 @@ extension HDF5 {
     /// Opens `url` non-blocking (a FIFO would otherwise wait for a writer forever), checks with `fstat(2)`
     /// that it is a regular file, and closes it again; returns its size and mode.
     static func checkRegularFile(_ url: URL, context: ErrorContext) throws(FormatError) -> (size: Int, mode: mode_t) {
-        let fd = url.withUnsafeFileSystemRepresentation { path in path.map { open($0, O_RDONLY | O_CLOEXEC | O_NONBLOCK) } ?? -1 }
+        let fd = FileSystem.open(url.path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw context.error(.io, "cannot open: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var info = stat()
@@ -369,12 +372,12 @@ extension HDF5 {
     /// Opens an existing HDF5 file read-only; returns the handle and the file's size in bytes.
     static func openFile(_ url: URL, context: ErrorContext) throws(FormatError) -> (hid_t, Int) {
         let size = try checkRegularFile(url, context: context).size
-        let signature = url.path.withCString { H5Fis_hdf5($0) }
+        let signature = H5Fis_hdf5(FileSystem.cString(url.path))
         guard signature > 0 else {
             if signature < 0 { throw failure("checking for an HDF5 signature", context, kind: .badMagic) }
             throw context.error(.badMagic, "not an HDF5 file (no HDF5 signature found)")
         }
-        let file = try check(url.path.withCString { H5Fopen($0, nabla_h5f_acc_rdonly(), nabla_h5p_default()) },
+        let file = try check(H5Fopen(FileSystem.cString(url.path), nabla_h5f_acc_rdonly(), nabla_h5p_default()),
                              "opening the file", context)
         return (file, size)
     }
@@ -660,7 +663,7 @@ extension HDF5 {
     /// Creates the file at `path` (which must not exist) and writes each array to its dataset path.
     static func writeFile(_ items: [(path: String, array: AnyNDArray)], at path: String,
                           context: ErrorContext) throws(FormatError) {
-        let file = try check(path.withCString { H5Fcreate($0, nabla_h5f_acc_excl(), nabla_h5p_default(), nabla_h5p_default()) },
+        let file = try check(H5Fcreate(FileSystem.cString(path), nabla_h5f_acc_excl(), nabla_h5p_default(), nabla_h5p_default()),
                              "creating the file", context)
         var open = true
         defer { if open { H5Fclose(file) } }
@@ -673,7 +676,7 @@ extension HDF5 {
     /// and writes each array to its dataset path.
     static func addToFile(_ items: [(path: String, array: AnyNDArray)], replacing: [String], at path: String,
                           context: ErrorContext) throws(FormatError) {
-        let file = try check(path.withCString { H5Fopen($0, nabla_h5f_acc_rdwr(), nabla_h5p_default()) },
+        let file = try check(H5Fopen(FileSystem.cString(path), nabla_h5f_acc_rdwr(), nabla_h5p_default()),
                              "opening a copy of the file for writing", context)
         var open = true
         defer { if open { H5Fclose(file) } }

@@ -139,13 +139,14 @@ public enum DistributedFiles {
             try communicator.collectively { try file.close() }
             try communicator.collectively {
                 guard rank == 0 else { return }
-                if rename(temporary.path, url.path) != 0 {
-                    let reason = String(cString: strerror(errno))
-                    throw FormatError(.io, file: url.path, "cannot be written: \(reason)")
+                do throws(FileSystem.Failure) {
+                    try FileSystem.rename(temporary.path, to: url.path)
+                } catch {
+                    throw FormatError(.io, file: url.path, "cannot be written: \(error.reason)")
                 }
             }
         } catch {
-            if rank == 0 { unlink(temporary.path) }
+            if rank == 0 { FileSystem.unlink(temporary.path) }
             throw error
         }
     }

@@ -282,7 +282,7 @@ package final class ParallelFile {
         case .createExclusive: Int32(MPI_MODE_WRONLY | MPI_MODE_CREATE | MPI_MODE_EXCL)
         }
         var file: MPI_File? = nabla_mpi_file_null()
-        try check(MPI_File_open(communicator.handle, path, amode, nabla_mpi_info_null(), &file), "MPI_File_open(\(path))")
+        try check(MPI_File_open(communicator.handle, FileSystem.cString(path), amode, nabla_mpi_info_null(), &file), "MPI_File_open(\(path))")
         handle = file
     }
 

@@ -38,8 +38,8 @@ struct DistributedJob {
         }
     }
 
-    var outputURL: URL { URL(fileURLWithPath: output) }
-    var inputURL: URL { URL(fileURLWithPath: input) }
+    var outputURL: URL { FileSystem.fileURL(output) }
+    var inputURL: URL { FileSystem.fileURL(input) }
 
     /// The output format: `.npy` or `.npz` (MPI-IO); anything else is refused.
     func outputIsNPZ() throws -> Bool {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Nabla
 import NablaMPI
 import _NablaCommandLine
 
@@ -40,10 +41,11 @@ struct NablaMPICommand: ParsableCommand {
         Context.communicator = communicator
         var status: Int32 = 0
         do {
-            var command = try parseAsRoot()
+            // Arguments decoded byte for byte: file names that are not UTF-8 name exactly the files given.
+            var command = try parseAsRoot(FileSystem.commandLineArguments())
             try command.run()
         } catch let failure as Failure {
-            if isRoot { FileHandle.standardError.write(Data("nabla-mpi: error: \(failure.message.replacingOccurrences(of: "\n", with: " "))\n".utf8)) }
+            if isRoot { FileHandle.standardError.write(Data("nabla-mpi: error: \(FileSystem.displayed(failure.message.replacingOccurrences(of: "\n", with: " ")))\n".utf8)) }
             status = 1
         } catch {
             let code = exitCode(for: error)
@@ -52,7 +54,7 @@ struct NablaMPICommand: ParsableCommand {
                     let message = self.message(for: error).replacingOccurrences(of: "\n", with: " ")
                     let usage = fullMessage(for: error).split(separator: "\n", omittingEmptySubsequences: false)
                         .drop { !$0.hasPrefix("Usage:") }.joined(separator: "\n")
-                    FileHandle.standardError.write(Data("nabla-mpi: error: \(message)\n\(usage)\n".utf8))
+                    FileHandle.standardError.write(Data("nabla-mpi: error: \(FileSystem.displayed(message))\n\(usage)\n".utf8))
                 }
                 status = 2
             } else {

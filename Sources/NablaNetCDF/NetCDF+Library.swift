@@ -85,9 +85,7 @@ final class NCFile {
         defer { lock.unlock() }
         silenceHDF5Diagnostics()
         var ncid: Int32 = -1
-        let status = url.withUnsafeFileSystemRepresentation { path in
-            path.map { nc_open($0, NC_NOWRITE, &ncid) } ?? NC_EINVAL
-        }
+        let status = nc_open(FileSystem.cString(url.path), NC_NOWRITE, &ncid)
         try check(status, file: url.path, variable: nil, "cannot open the file as netCDF")
         let file = NCFile(id: ncid, path: url.path)
         let result: R
@@ -113,7 +111,7 @@ final class NCFile {
             var ncid: Int32 = -1
             // NC_NOCLOBBER on the fresh temporary name is open(2)'s O_EXCL: never overwrite anybody's file;
             // the target itself is replaced by the rename.
-            try check(nc_create(temporary, NC_NETCDF4 | NC_NOCLOBBER, &ncid), file: target.path, variable: nil,
+            try check(nc_create(FileSystem.cString(temporary), NC_NETCDF4 | NC_NOCLOBBER, &ncid), file: target.path, variable: nil,
                       "cannot create the temporary file in \(target.deletingLastPathComponent().path)")
             let file = NCFile(id: ncid, path: target.path)
             do {

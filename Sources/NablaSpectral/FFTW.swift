@@ -438,7 +438,7 @@ final class FFTW: @unchecked Sendable {
         }
         guard let directory else { return nil }
         let path = Self.wisdomFile(in: directory, precision)
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard FileSystem.status(path) != nil else { return nil }
         return importWisdomLocked(path: path, precision: precision)
     }
 
@@ -448,10 +448,11 @@ final class FFTW: @unchecked Sendable {
     }
 
     private func importWisdomLocked(path: String, precision: Precision) -> SpectralWarning? {
-        guard FileManager.default.isReadableFile(atPath: path) else {
+        guard FileSystem.isReadable(path) else {
             return .wisdomIgnored(path: path, reason: "the file cannot be read; planning without it")
         }
-        let ok = precision == .double ? fftw_import_wisdom_from_filename(path) : fftwf_import_wisdom_from_filename(path)
+        let name = FileSystem.cString(path)
+        let ok = precision == .double ? fftw_import_wisdom_from_filename(name) : fftwf_import_wisdom_from_filename(name)
         if ok == 0 {
             return .wisdomIgnored(path: path, reason: "it is corrupt or was written by another FFTW version or precision; it will be rewritten")
         }
@@ -463,15 +464,16 @@ final class FFTW: @unchecked Sendable {
     private func saveWisdom(_ precision: Precision) -> SpectralWarning? {
         guard let directory = settings.withLock({ $0.wisdomDirectory }) else { return nil }
         let path = Self.wisdomFile(in: directory, precision)
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        do throws(FileSystem.Failure) {
+            try FileSystem.createFolder(directory)
         } catch {
-            return .wisdomNotSaved(path: path, reason: "cannot create the directory: \(error.localizedDescription)")
+            return .wisdomNotSaved(path: path, reason: "cannot create the directory: \(error)")
         }
         do throws(FormatError) {
-            try AtomicFile.produce(at: URL(fileURLWithPath: path)) { temporary in
-                let ok = precision == .double ? fftw_export_wisdom_to_filename(temporary)
-                                              : fftwf_export_wisdom_to_filename(temporary)
+            try AtomicFile.produce(at: URL(fileURLWithPath: path, isDirectory: false)) { temporary in
+                let name = FileSystem.cString(temporary)
+                let ok = precision == .double ? fftw_export_wisdom_to_filename(name)
+                                              : fftwf_export_wisdom_to_filename(name)
                 guard ok != 0 else { throw FormatError(.io, file: path, "FFTW could not write its wisdom") }
             }
         } catch {

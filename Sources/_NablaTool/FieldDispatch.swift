@@ -117,11 +117,11 @@ extension AnyNDArray {
 package enum PipelineWarnings {
     /// Prints `nabla: warning: <message>` on standard error.
     @Sendable package static func printToStandardError(_ message: String) {
-        FileHandle.standardError.write(Data("nabla: warning: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("nabla: warning: \(FileSystem.displayed(message))\n".utf8))
     }
 
     /// Prints `nabla: note: <message>` on standard error: information, nothing wrong.
     @Sendable package static func printNote(_ message: String) {
-        FileHandle.standardError.write(Data("nabla: note: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("nabla: note: \(FileSystem.displayed(message))\n".utf8))
     }
 }

@@ -55,13 +55,12 @@ package enum FieldFiles {
     /// `.h5` or `.hdf5` file and the whole path does not name an existing file; otherwise the whole path is
     /// the file and the dataset is `nil`.
     package static func splitDatasetPath(_ path: String) -> (file: String, dataset: String?) {
-        let manager = FileManager.default
-        guard path.contains(":"), !isRegularFile(path, manager) else { return (path, nil) }
+        guard path.contains(":"), !isRegularFile(path) else { return (path, nil) }
         var index = path.endIndex
         while let colon = path[..<index].lastIndex(of: ":") {
             let file = String(path[..<colon])
             let dataset = String(path[path.index(after: colon)...])
-            if HDF5.fileExtensions.contains((file as NSString).pathExtension.lowercased()), isRegularFile(file, manager) {
+            if HDF5.fileExtensions.contains((file as NSString).pathExtension.lowercased()), isRegularFile(file) {
                 return (file, dataset)
             }
             index = colon
@@ -76,12 +75,12 @@ package enum FieldFiles {
         let path = url.path
         guard path.contains(":") else { return (url, nil) }
         let (file, dataset) = splitDatasetPath(path)
-        if let dataset { return (URL(fileURLWithPath: file), dataset) }
+        if let dataset { return (URL(fileURLWithPath: file, isDirectory: false), dataset) }
         // Output paths: the file need not exist yet.
-        if !isRegularFile(path, .default), let range = path.range(of: ":/", options: .backwards) {
+        if !isRegularFile(path), let range = path.range(of: ":/", options: .backwards) {
             let file = String(path[..<range.lowerBound])
             if HDF5.fileExtensions.contains((file as NSString).pathExtension.lowercased()) {
-                return (URL(fileURLWithPath: file), String(path[path.index(after: range.lowerBound)...]))
+                return (URL(fileURLWithPath: file, isDirectory: false), String(path[path.index(after: range.lowerBound)...]))
             }
         }
         return (url, nil)
@@ -100,9 +99,10 @@ package enum FieldFiles {
         }
     }
 
-    private static func isRegularFile(_ path: String, _ manager: FileManager) -> Bool {
-        var directory: ObjCBool = false
-        return manager.fileExists(atPath: path, isDirectory: &directory) && !directory.boolValue
+    /// Whether `path` names something that is not a folder (as the split has always understood "a file").
+    private static func isRegularFile(_ path: String) -> Bool {
+        let kind = FileSystem.kind(path)
+        return kind != .none && kind != .folder
     }
 
     // MARK: Reading

@@ -18,8 +18,7 @@ package enum FileSafety {
 
         /// The identity of the file `path` names (links followed), or nil if there is none.
         init?(path: String) {
-            var info = stat()
-            guard stat(path, &info) == 0 else { return nil }
+            guard let info = FileSystem.status(path) else { return nil }
             device = UInt64(info.st_dev)
             inode = UInt64(info.st_ino)
         }
@@ -28,8 +27,7 @@ package enum FileSafety {
     /// Refuses an input that is not a regular file, without opening it (opening a FIFO blocks).
     /// A missing file is left to the reader, whose message says "no such file".
     static func checkReadable(_ url: URL) throws(PipelineError) {
-        var info = stat()
-        guard stat(url.path, &info) == 0 else { return }
+        guard let info = FileSystem.status(url.path) else { return }
         guard let what = FileKind.nonRegular(mode: info.st_mode) else { return }
         throw PipelineError("\(url.path): is \(what); nabla reads regular files only")
     }
@@ -43,8 +41,7 @@ package enum FileSafety {
         if output.hasDirectoryPath {
             throw PipelineError("\(output.path)/: names a folder (it ends with '/'); give the output file's name")
         }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: output.path, isDirectory: &isDirectory), isDirectory.boolValue {
+        if FileSystem.kind(output.path) == .folder {
             throw PipelineError("\(output.path): is a folder; give the output file's name")
         }
         guard let target = Identity(path: output.path) else { return }  // a new file cannot be an input

@@ -15,7 +15,7 @@ package enum SpacingArgument: Sendable, Equatable, CustomStringConvertible {
         if let value = Double(text.trimmingCharacters(in: .whitespaces)) {
             self = .number(value)
         } else {
-            self = .coordinates(URL(fileURLWithPath: text))
+            self = .coordinates(FileSystem.fileURL(text))
         }
     }
 

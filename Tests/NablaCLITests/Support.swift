@@ -127,10 +127,11 @@ final class Sandbox {
 
     // MARK: Running
 
-    /// Runs `nabla arguments…` with `work` as the working directory; stdout and stderr are captured in files.
+    /// Runs `nabla arguments…` (or another `executable`) with `work` as the working directory; stdout and
+    /// stderr are captured in files.
     func run(_ arguments: [String], timeout: TimeInterval = 120, environment extra: [String: String] = [:],
-             signal: (number: Int32, after: TimeInterval)? = nil) throws -> RunResult {
-        let executable = try NablaExecutable.url()
+             signal: (number: Int32, after: TimeInterval)? = nil, executable: URL? = nil) throws -> RunResult {
+        let executable = try executable ?? NablaExecutable.url()
         let id = UUID().uuidString
         let outURL = root.appendingPathComponent("stdout-\(id)")
         let errURL = root.appendingPathComponent("stderr-\(id)")

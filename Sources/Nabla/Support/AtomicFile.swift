@@ -1,6 +1,6 @@
 // Why this file uses raw pointers: it writes caller memory to files with write(2)/writev(2)/pwrite(2)
-// straight from the caller's buffers (no copy of gigabyte arrays), and passes paths to the C library as
-// file-system representations. Every pointer is used only inside the closure that lent it.
+// straight from the caller's buffers (no copy of gigabyte arrays). Every pointer is used only inside the
+// closure that lent it. Paths go to the system through `FileSystem` (names that are not UTF-8 included).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -189,7 +189,7 @@ package enum AtomicFile {
     /// libraries that insist on creating their own file), then flushes it and renames it over `url`.
     /// Errors `body` throws that are not ``FormatError``s become ones of kind `.io`.
     package static func write(to url: URL, creatingWith body: (URL) throws -> Void) throws(FormatError) {
-        try produce(at: url) { path in try body(URL(fileURLWithPath: path)) }
+        try produce(at: url) { path in try body(URL(fileURLWithPath: path, isDirectory: false)) }
     }
 
     /// The entry point for C libraries that write a file by path (FFTW's wisdom export, HDF5): picks a
@@ -213,7 +213,7 @@ package enum AtomicFile {
             if let error = error as? FormatError { throw error }
             throw context.error(.io, "\(error)")
         }
-        let fd = temporary.withUnsafeFileSystemRepresentation { path in path.map { open($0, O_RDWR | O_CLOEXEC) } ?? -1 }
+        let fd = FileSystem.open(temporary.path, O_RDWR | O_CLOEXEC)
         guard fd >= 0 else {
             let message = String(cString: strerror(errno))
             unlinkQuietly(temporary)
@@ -222,10 +222,11 @@ package enum AtomicFile {
         try finish(descriptor: fd, temporary: temporary, target: url, context: context)
     }
 
-    /// The hidden temporary name for a target named `name`: `.<first 100 bytes of name>.tmp-<8 hex>`.
+    /// The hidden temporary name for a target named `name`: `.<first 100 bytes of name>.tmp-<8 hex>`
+    /// (bytes as the file system counts them, see ``FileSystem``).
     package static func temporaryName(for name: String) -> String {
         var prefix = Substring(name)
-        while prefix.utf8.count > 100 { prefix = prefix.dropLast() }
+        while FileSystem.encode(String(prefix)).count > 100 { prefix = prefix.dropLast() }
         let random = String(UInt32.random(in: 0...UInt32.max), radix: 16)
         return ".\(prefix).tmp-" + String(repeating: "0", count: 8 - random.count) + random
     }
@@ -237,9 +238,7 @@ package enum AtomicFile {
         let name = url.lastPathComponent
         for _ in 0..<16 {
             let temporary = directory.appendingPathComponent(temporaryName(for: name))
-            let fd = temporary.withUnsafeFileSystemRepresentation { path in
-                path.map { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666) } ?? -1
-            }
+            let fd = FileSystem.open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
             if fd >= 0 {
                 // The writer holds an advisory lock on its temporary while it lives, so a clean-up by another
                 // run (`nabla batch --resume`) can tell a living run's temporary from a dead one's.
@@ -275,23 +274,16 @@ package enum AtomicFile {
             throw context.error(.io, "close failed: \(message)")
         }
         if holdSeconds > 0 { usleep(UInt32(holdSeconds * 1_000_000)) }
-        let renamed = temporary.withUnsafeFileSystemRepresentation { from in
-            target.withUnsafeFileSystemRepresentation { to in
-                guard let from, let to else { return Int32(-1) }
-                return rename(from, to)
-            }
-        }
-        guard renamed == 0 else {
-            let message = String(cString: strerror(errno))
+        do throws(FileSystem.Failure) {
+            try FileSystem.rename(temporary.path, to: target.path)
+        } catch {
             unlinkQuietly(temporary)
-            throw context.error(.io, "cannot rename the temporary file over the target: \(message)")
+            throw context.error(.io, "cannot rename the temporary file over the target: \(error.reason)")
         }
         untrack(temporary.path)
         // Make the rename itself durable; failure here does not undo a complete file.
         guard durable else { return }
-        let dir = target.deletingLastPathComponent().withUnsafeFileSystemRepresentation { path in
-            path.map { open($0, O_RDONLY | O_CLOEXEC) } ?? -1
-        }
+        let dir = FileSystem.open(target.deletingLastPathComponent().path, O_RDONLY | O_CLOEXEC)
         if dir >= 0 { _ = fsync(dir); close(dir) }
     }
 
@@ -304,7 +296,7 @@ package enum AtomicFile {
 
 
     private static func unlinkQuietly(_ url: URL) {
-        _ = url.withUnsafeFileSystemRepresentation { path in path.map { unlink($0) } ?? -1 }
+        FileSystem.unlink(url.path)
         untrack(url.path)
     }
 
@@ -328,7 +320,7 @@ package enum AtomicFile {
                 signal(number, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
                 source.setEventHandler {
-                    for path in inProgress.withLock({ $0 }) { unlink(path) }
+                    for path in inProgress.withLock({ $0 }) { FileSystem.unlink(path) }
                     exit(128 + number)
                 }
                 source.resume()

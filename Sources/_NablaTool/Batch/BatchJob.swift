@@ -84,7 +84,7 @@ package struct BatchJob: Sendable {
             log = try self.log.map { url throws(BatchError) in try BatchLog(url: url, append: resume) }
         } catch {
             // Leave the file system as it was: remove the folders this run created (they are empty).
-            for folder in created.reversed() { rmdir(folder.path) }
+            for folder in created.reversed() { FileSystem.removeFolder(folder) }
             throw error
         }
         defer { withExtendedLifetime(lock) {} }
@@ -174,8 +174,8 @@ package struct BatchJob: Sendable {
            let input = inputs.first(where: { FileSafety.Identity(path: $0.path) == identity }) {
             throw BatchError("--log \(log.path): is the input \(input.path); writing the log would destroy it, so choose another log file")
         }
-        let logPath = log.standardizedFileURL.resolvingSymlinksInPath().path
-        if let item = items.first(where: { $0.output.standardizedFileURL.resolvingSymlinksInPath().path == logPath }) {
+        let logPath = FileSystem.encode(FileSystem.resolved(log.path))
+        if let item = items.first(where: { FileSystem.encode(FileSystem.resolved($0.output.path)) == logPath }) {
             throw BatchError("--log \(log.path): is the output of \(item.input.path); choose a log file that is not an output")
         }
     }
@@ -184,43 +184,44 @@ package struct BatchJob: Sendable {
     /// one clear error instead of one per file.
     ///
     /// - Returns: the folders created, outermost first (none when the folder existed).
-    private func prepareOutputDirectory() throws(BatchError) -> [URL] {
-        let fm = FileManager.default
-        var created: [URL] = []
-        var folder = outputDirectory.standardizedFileURL
-        while !fm.fileExists(atPath: folder.path), folder.path != "/" {
-            created.insert(folder, at: 0)
-            folder = folder.deletingLastPathComponent()
-        }
-        do {
-            try fm.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+    private func prepareOutputDirectory() throws(BatchError) -> [String] {
+        let created: [String]
+        do throws(FileSystem.Failure) {
+            created = try FileSystem.createFolder(outputDirectory.path)
         } catch {
-            throw BatchError("\(outputDirectory.path): cannot create the output folder: \((error as NSError).localizedDescription)", kind: .environment)
+            let reason = error.path == nil || error.path == outputDirectory.path ? error.reason : error.description
+            throw BatchError("\(outputDirectory.path): cannot create the output folder: \(reason)", kind: .environment)
         }
-        let probe = outputDirectory.appendingPathComponent(".nabla-batch.tmp-\(UInt64.random(in: 0...UInt64.max))")
-        guard fm.createFile(atPath: probe.path, contents: nil) else {
+        let probe = outputDirectory.appendingPathComponent(".nabla-batch.tmp-\(UInt64.random(in: 0...UInt64.max))", isDirectory: false).path
+        let fd = FileSystem.open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
             throw BatchError("\(outputDirectory.path): cannot write to the output folder (\(String(cString: strerror(errno))))", kind: .environment)
         }
-        try? fm.removeItem(at: probe)
+        close(fd)
+        FileSystem.unlink(probe)
         return created
     }
 
     /// Removes `.<output name>.tmp-*` files (temporaries of a killed run) next to the planned outputs.
+    /// Names are compared as bytes; a temporary's name holds the first 100 bytes of its target's name
+    /// (``AtomicFile/temporaryName(for:)``), so a long target matches by that prefix.
     private func removeLeftoverTemporaries(of items: [BatchItem]) {
-        let fm = FileManager.default
-        var namesByFolder: [URL: Set<String>] = [:]
+        var namesByFolder: [[UInt8]: (folder: String, names: Set<[UInt8]>)] = [:]
         for item in items {
-            namesByFolder[item.output.deletingLastPathComponent().standardizedFileURL, default: []].insert(item.output.lastPathComponent)
+            let folder = item.output.deletingLastPathComponent().path
+            namesByFolder[FileSystem.encode(folder), default: (folder, [])].names.insert(FileSystem.encode(item.output.lastPathComponent))
         }
-        for (folder, names) in namesByFolder {
-            guard let entries = try? fm.contentsOfDirectory(atPath: folder.path) else { continue }
+        for (folder, names) in namesByFolder.values {
+            guard let entries = try? FileSystem.entries(ofFolder: folder) else { continue }
             for entry in entries where entry.hasPrefix(".") {
-                guard let range = entry.range(of: ".tmp-", options: .backwards) else { continue }
-                let target = String(entry[entry.index(after: entry.startIndex)..<range.lowerBound])
-                let path = folder.appendingPathComponent(entry).path
+                guard let range = entry.range(of: ".tmp-", options: [.literal, .backwards]) else { continue }
+                let target = FileSystem.encode(String(entry[entry.index(after: entry.startIndex)..<range.lowerBound]))
+                let planned = names.contains(target)
+                    || target.count > 96 && names.contains { $0.count > 100 && $0.starts(with: target) }
+                let path = folder + "/" + entry
                 // A temporary that a living process is writing is locked by it (AtomicFile): keep it.
-                if names.contains(target) || entry.hasPrefix(".nabla-batch.tmp-"), !DirectoryLock.isLockedByAnother(path) {
-                    try? fm.removeItem(atPath: path)
+                if planned || entry.hasPrefix(".nabla-batch.tmp-"), !DirectoryLock.isLockedByAnother(path) {
+                    FileSystem.unlink(path)
                 }
             }
         }
@@ -269,7 +270,7 @@ final class DirectoryLock {
     private let descriptor: Int32
 
     init(_ folder: URL) throws(BatchError) {
-        descriptor = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        descriptor = FileSystem.open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw BatchError("\(folder.path): cannot open the output folder: \(String(cString: strerror(errno)))", kind: .environment)
         }
@@ -286,7 +287,7 @@ final class DirectoryLock {
     /// Whether another open file description holds a `flock` on the file at `path` (a temporary that a
     /// living process is still writing).
     static func isLockedByAnother(_ path: String) -> Bool {
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW)
+        let fd = FileSystem.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         return flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK

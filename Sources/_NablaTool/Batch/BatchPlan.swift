@@ -1,4 +1,5 @@
 import Foundation
+import Nabla
 
 /// An error that stops a batch before any file is read.
 ///
@@ -50,17 +51,17 @@ package enum BatchPlan {
     package static func items(inputs: [String], outputDirectory: URL, recursive: Bool,
                              outputExtension: String = "npz") throws(BatchError) -> [BatchItem] {
         guard !inputs.isEmpty else { throw BatchError("no inputs; give one or more files or folders") }
-        let fm = FileManager.default
-        let outputRoot = outputDirectory.standardizedFileURL.resolvingSymlinksInPath().path
+        // Paths are compared as the bytes they name (two different names may be equal `String`s).
+        let outputRoot = FileSystem.encode(FileSystem.resolved(outputDirectory.path))
         var items: [BatchItem] = []
-        var byOutput: [String: (input: URL, identity: String)] = [:]
+        var byOutput: [[UInt8]: (input: URL, identity: [UInt8])] = [:]
 
         func add(_ input: URL, relativeFolder: [String]) throws(BatchError) {
             var output = outputDirectory
             for component in relativeFolder { output.appendPathComponent(component, isDirectory: true) }
-            output.appendPathComponent(input.deletingPathExtension().lastPathComponent + "." + outputExtension)
-            let identity = input.standardizedFileURL.resolvingSymlinksInPath().path
-            let key = output.standardizedFileURL.path
+            output.appendPathComponent(input.deletingPathExtension().lastPathComponent + "." + outputExtension, isDirectory: false)
+            let identity = FileSystem.encode(FileSystem.resolved(input.path))
+            let key = FileSystem.encode(FileSystem.resolved(output.path))
             if key == identity {
                 throw BatchError("\(input.path): its output would overwrite it; choose an output folder other than the input's folder")
             }
@@ -69,24 +70,24 @@ package enum BatchPlan {
                 throw BatchError("\(previous.input.path) and \(input.path) would both write \(output.path); rename one, or give them as separate folders (outputs keep the path relative to the folder given)")
             }
             byOutput[key] = (input, identity)
-            let size = (try? fm.attributesOfItem(atPath: input.path)[.size] as? Int) ?? 0
+            let size = FileSystem.status(input.path).map { Int($0.st_size) } ?? 0
             items.append(BatchItem(input: input, output: output, fileBytes: size))
         }
 
         for path in inputs {
-            let url = URL(fileURLWithPath: path)
-            var isDirectory: ObjCBool = false
-            guard fm.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            let url = FileSystem.fileURL(path)
+            let kind = FileSystem.kind(url.path)
+            guard kind != .none else {
                 throw BatchError("\(path): no such file or folder")
             }
-            if !isDirectory.boolValue {
+            if kind != .folder {
                 guard isSupported(url) else {
                     throw BatchError("\(path): unsupported file extension; batch reads \(supportedList) files")
                 }
                 try add(url, relativeFolder: [])
                 continue
             }
-            if url.standardizedFileURL.resolvingSymlinksInPath().path == outputRoot {
+            if FileSystem.encode(FileSystem.resolved(url.path)) == outputRoot {
                 throw BatchError("\(path): the output folder is this input folder; choose another output folder with -o")
             }
             for (file, relative) in try files(in: url, recursive: recursive, excluding: outputRoot) {
@@ -104,37 +105,36 @@ package enum BatchPlan {
 
     static var supportedList: String { FieldFiles.Format.allCases.filter(\.isReadable).map { "." + $0.rawValue }.joined(separator: "/") }
 
-    /// The supported files under `folder`, sorted by relative path, each with the folders between.
-    private static func files(in folder: URL, recursive: Bool, excluding outputRoot: String) throws(BatchError) -> [(URL, [String])] {
-        let fm = FileManager.default
+    /// The supported files under `folder`, sorted by relative path (as bytes), each with the folders between.
+    /// Names are listed as the bytes they are (``FileSystem/entries(ofFolder:)``): a name that is not UTF-8
+    /// is processed like any other.
+    private static func files(in folder: URL, recursive: Bool, excluding outputRoot: [UInt8]) throws(BatchError) -> [(URL, [String])] {
         var result: [(URL, [String])] = []
         var pending: [(URL, [String])] = [(folder, [])]
         while let (directory, relative) = pending.popLast() {
             let names: [String]
-            do { names = try fm.contentsOfDirectory(atPath: directory.path) } catch {
-                throw BatchError("\(directory.path): cannot list the folder: \((error as NSError).localizedDescription)")
+            do { names = try FileSystem.entries(ofFolder: directory.path) } catch {
+                throw BatchError("\(directory.path): cannot list the folder: \(error.reason)")
             }
-            for name in names.sorted() where !name.hasPrefix(".") {
-                let url = directory.appendingPathComponent(name)
-                if name.unicodeScalars.contains("\u{FFFD}") {
-                    // Foundation lists a name that is not UTF-8 with replacement characters: it cannot be opened
-                    // under that name, and skipping it silently would hide it.
-                    throw BatchError("\(url.path): the file name is not valid UTF-8; nabla handles UTF-8 file names only, so rename it", kind: .environment)
-                }
-                var isDirectory: ObjCBool = false
-                guard fm.fileExists(atPath: url.path, isDirectory: &isDirectory) else { continue }  // dangling link
-                if isDirectory.boolValue {
+            for name in names where !name.hasPrefix(".") {
+                let url = directory.appendingPathComponent(name, isDirectory: false)
+                switch FileSystem.kind(url.path) {
+                case .none:
+                    continue  // a dangling link
+                case .folder:
                     guard recursive else { continue }
                     // Never descend into the output folder (its .npz files are not inputs) or a link to a folder.
-                    let resolved = url.standardizedFileURL.resolvingSymlinksInPath().path
-                    let isLink = (try? fm.destinationOfSymbolicLink(atPath: url.path)) != nil
-                    guard resolved != outputRoot, !isLink else { continue }
-                    pending.append((url, relative + [name]))
-                } else if isSupported(url) {
-                    result.append((url, relative))
+                    guard !FileSystem.isSymbolicLink(url.path),
+                          FileSystem.encode(FileSystem.resolved(url.path)) != outputRoot else { continue }
+                    pending.append((directory.appendingPathComponent(name, isDirectory: true), relative + [name]))
+                case .regularFile, .other:
+                    if isSupported(url) { result.append((url, relative)) }
                 }
             }
         }
-        return result.sorted { ($0.1 + [$0.0.lastPathComponent]).joined(separator: "/") < ($1.1 + [$1.0.lastPathComponent]).joined(separator: "/") }
+        func key(_ entry: (URL, [String])) -> [UInt8] {
+            FileSystem.encode((entry.1 + [entry.0.lastPathComponent]).joined(separator: "/"))
+        }
+        return result.sorted { key($0).lexicographicallyPrecedes(key($1)) }
     }
 }

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Nabla
 
 /// Progress of a batch on stderr.
 ///
@@ -73,7 +74,7 @@ package final class BatchProgress: @unchecked Sendable {  // state guarded by `l
         case .ok: ok += 1; bytesDone += record.bytes
         case .failed:
             failed += 1; bytesDone += record.bytes
-            let line = (record.error ?? "failed").replacingOccurrences(of: "\n", with: " ")
+            let line = FileSystem.displayed((record.error ?? "failed").replacingOccurrences(of: "\n", with: " "))
             emit((barShown ? "\r\u{1B}[K" : "") + "nabla: error: \(line)\n")
             barShown = false
         case .skipped: skipped += 1; bytesSkipped += record.bytes

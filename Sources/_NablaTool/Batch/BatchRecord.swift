@@ -1,4 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
+import Nabla
 
 /// What happened to one file of a batch: one line of the `--log` file.
 package struct BatchRecord: Sendable {
@@ -29,7 +35,8 @@ package struct BatchRecord: Sendable {
     /// Remarks: why a file was skipped, or that it ran alone because it needs more than the memory budget.
     package var note: String?
 
-    /// One line of JSON (keys sorted, snake_case, absent values as `null`).
+    /// One line of JSON (keys sorted, snake_case, absent values as `null`). Paths and messages are shown
+    /// as in messages (``FileSystem/displayed(_:)``): a byte of a name that is not UTF-8 as `\xFF`.
     package var jsonLine: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
@@ -47,8 +54,8 @@ extension BatchRecord: Encodable {
 
     package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(input, forKey: .input)
-        try c.encode(output, forKey: .output)
+        try c.encode(FileSystem.displayed(input), forKey: .input)
+        try c.encode(FileSystem.displayed(output), forKey: .output)
         try c.encode(status.rawValue, forKey: .status)
         try c.encode(shape, forKey: .shape)
         try c.encode(dtype, forKey: .dtype)
@@ -56,39 +63,37 @@ extension BatchRecord: Encodable {
         try c.encode(bytes, forKey: .bytes)
         try c.encode(nonFiniteInput, forKey: .nonFiniteInput)
         try c.encode(nonFiniteOutput, forKey: .nonFiniteOutput)
-        try c.encode(error, forKey: .error)
-        try c.encode(note, forKey: .note)
+        try c.encode(error.map(FileSystem.displayed), forKey: .error)
+        try c.encode(note.map(FileSystem.displayed), forKey: .note)
     }
 }
 
 /// The `--log FILE.jsonl` of a batch: one ``BatchRecord`` per line, each written with one `write(2)` as
 /// the file finishes, so the log of a killed batch holds a line for every file finished before the kill.
 final class BatchLog: @unchecked Sendable {  // writes serialised by `lock`
-    private let handle: FileHandle
+    private let descriptor: Int32
     private let lock = NSLock()
 
     /// Opens (creating) `url`; `append` keeps earlier lines (used with `--resume`), otherwise it is emptied.
     init(url: URL, append: Bool) throws(BatchError) {
-        let fm = FileManager.default
-        if !append || !fm.fileExists(atPath: url.path) {
-            guard fm.createFile(atPath: url.path, contents: nil) else {
-                throw BatchError("\(url.path): cannot create the log file", kind: .environment)
-            }
-        }
-        do {
-            handle = try FileHandle(forWritingTo: url)
-            try handle.seekToEnd()
-        } catch {
-            throw BatchError("\(url.path): cannot open the log file: \((error as NSError).localizedDescription)", kind: .environment)
+        descriptor = FileSystem.open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (append ? 0 : O_TRUNC), 0o666)
+        guard descriptor >= 0 else {
+            throw BatchError("\(url.path): cannot create the log file: \(String(cString: strerror(errno)))", kind: .environment)
         }
     }
 
-    deinit { try? handle.close() }
+    deinit { close(descriptor) }
 
     func append(_ record: BatchRecord) {
-        let line = Data((record.jsonLine + "\n").utf8)
+        let line = Array((record.jsonLine + "\n").utf8)
         lock.lock()
         defer { lock.unlock() }
-        try? handle.write(contentsOf: line)
+        var done = 0
+        while done < line.count {
+            let n = done == 0 ? write(descriptor, line, line.count) : write(descriptor, Array(line[done...]), line.count - done)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return }
+            done += n
+        }
     }
 }

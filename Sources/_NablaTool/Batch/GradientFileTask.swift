@@ -106,14 +106,19 @@ struct GradientFileTask: Sendable {
         }
         let field = try FieldFiles.read(item.input, key: key, column: column, allowExternal: allowExternal)
         let nonFiniteInput = field.nonFiniteCount
-        let directory = item.output.deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw PipelineError("\(item.output.path): cannot create the folder \(directory.path): \((error as NSError).localizedDescription)")
-        }
+        try Self.createFolder(of: item.output)
         let nonFiniteOutput = try computeAndWrite(field, file: item.input.path, to: item.output)
         return Outcome(dtype: field.dtype, shape: field.shape, nonFiniteInput: nonFiniteInput, nonFiniteOutput: nonFiniteOutput)
+    }
+
+    /// Creates the folder that will hold `output` (and its parents).
+    private static func createFolder(of output: URL) throws(PipelineError) {
+        let directory = output.deletingLastPathComponent().path
+        do throws(FileSystem.Failure) {
+            try FileSystem.createFolder(directory)
+        } catch {
+            throw PipelineError("\(output.path): cannot create the folder \(error.path ?? directory): \(error.reason)")
+        }
     }
 
     /// Computes every selected axis and writes the archive (atomically); returns the non-finite results.
@@ -124,12 +129,7 @@ struct GradientFileTask: Sendable {
 
     /// The operations other than the gradient run their `nabla` command's job on the file.
     private func runOther(_ item: BatchItem) throws(PipelineError) -> Outcome {
-        let directory = item.output.deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw PipelineError("\(item.output.path): cannot create the folder \(directory.path): \((error as NSError).localizedDescription)")
-        }
+        try Self.createFolder(of: item.output)
         // Exactly the `nabla` command of that name (for the gradient: files with a grid, netCDF in,
         // netCDF/VTK/HDF5 out). A vector field's components are its arrays axis0, axis1, …: --key is not theirs.
         var job = FieldJob(operation, input: item.input, key: operation.readsVectorField ? nil : key, column: column,
@@ -148,10 +148,8 @@ struct GradientFileTask: Sendable {
     /// whole archive verifies (``ArchiveHeaders/verifies(_:)``: every member's CRC-32), so that an output
     /// damaged after it was written is redone.
     func outputIsComplete(_ item: BatchItem, probe: Probe?) -> Bool {
-        let fm = FileManager.default
-        guard let outputDate = (try? fm.attributesOfItem(atPath: item.output.path))?[.modificationDate] as? Date,
-              let inputDate = (try? fm.attributesOfItem(atPath: item.input.path))?[.modificationDate] as? Date,
-              outputDate >= inputDate else { return false }
+        guard let outputTime = FileSystem.modificationTime(item.output.path),
+              let inputTime = FileSystem.modificationTime(item.input.path), outputTime >= inputTime else { return false }
         // Formats without a cheap completeness check: the output appeared by rename, so it is complete.
         guard item.output.pathExtension == "npz" else { return true }
         guard let found = try? ArchiveHeaders.npz(item.output).entries,

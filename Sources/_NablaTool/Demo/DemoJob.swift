@@ -75,10 +75,10 @@ package struct DemoJob: Sendable {
         guard finest <= 257 else {
             throw PipelineError("--size \(size) is too large for the demo; use at most 257 (points per axis)")
         }
-        do {
-            try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+        do throws(FileSystem.Failure) {
+            try FileSystem.createFolder(outputDirectory.path)
         } catch {
-            throw PipelineError("\(outputDirectory.path): cannot create the output folder: \(error.localizedDescription)")
+            throw PipelineError("\(outputDirectory.path): cannot create the output folder: \(error.path == outputDirectory.path ? error.reason : error.description)")
         }
         do {
             return try runSteps(finest: finest)
@@ -218,7 +218,7 @@ package struct DemoJob: Sendable {
         written.append(periodicURL)
 
         report("wrote:")
-        for url in written { report("  " + url.path) }
+        for url in written { report("  " + FileSystem.displayed(url.path)) }
         return written
     }
 
