@@ -103,6 +103,18 @@ public struct Communicator: @unchecked Sendable {
         return Communicator(handle: result!)
     }
 
+    /// How many processes of this communicator share this process's node (its memory): the size of
+    /// `MPI_Comm_split_type(MPI_COMM_TYPE_SHARED)`, which is freed again. Collective.
+    public func ranksOnThisNode() throws(MPIError) -> Int {
+        var node: MPI_Comm? = nil
+        try check(MPI_Comm_split_type(handle, Int32(MPI_COMM_TYPE_SHARED), Int32(rank), nabla_mpi_info_null(), &node),
+                  "MPI_Comm_split_type")
+        var size: Int32 = 1
+        MPI_Comm_size(node, &size)
+        MPI_Comm_free(&node)
+        return Int(size)
+    }
+
     /// Waits until every process has reached this call.
     public func barrier() throws(MPIError) {
         try check(MPI_Barrier(handle), "MPI_Barrier")

@@ -3,6 +3,7 @@ import Nabla
 import NablaFormats
 import NablaHDF5
 import NablaMPI
+import NablaSpectral
 import _NablaCommandLine
 import _NablaTool
 
@@ -25,9 +26,6 @@ struct DistributedJob {
 
     /// `nabla`'s checks of the scheme, before anything is read.
     func validate() throws {
-        if method == .spectral {
-            throw PipelineError("--method spectral is not available in nabla-mpi (finite differences only); run nabla for spectral derivatives")
-        }
         // The same checks as nabla's, from the same options.
         try scheme.options(derivative: 1).validate()
         guard derivative >= 1 else {
@@ -139,12 +137,53 @@ struct DistributedJob {
             _ = try operation.resultCount(shape: shape)
             return (operation, names)
         }
-        switch input {
-        case let .float64(fields): try compute(operation, fields, names: names, npz: isNPZ)
-        case let .float32(fields): try compute(operation, fields, names: names, npz: isNPZ)
-        case let .float16(fields): try compute(operation, fields, names: names, npz: isNPZ)
+        switch (input, method) {
+        case let (.float64(fields), .finiteDifference): try compute(operation, fields, names: names, npz: isNPZ)
+        case let (.float32(fields), .finiteDifference): try compute(operation, fields, names: names, npz: isNPZ)
+        case let (.float16(fields), .finiteDifference): try compute(operation, fields, names: names, npz: isNPZ)
+        case let (.float64(fields), .spectral):
+            try DistributedFiles.write(try spectral(fields[0], spacing: operation.spacing), names: isNPZ ? names : nil, to: outputURL)
+        case let (.float32(fields), .spectral):
+            try DistributedFiles.write(try spectral(fields[0], spacing: operation.spacing), names: isNPZ ? names : nil, to: outputURL)
+        case let (.float16(fields), .spectral):
+            // As nabla: FFTW has no half precision, so float16 is computed in float32 and rounded back.
+            let f = fields[0]
+            let single = try DistributedField(shape: f.shape, communicator: communicator, counts: f.counts,
+                                              local: f.local.converted(to: Float.self))
+            let results = try spectral(single, spacing: operation.spacing).map {
+                try DistributedField(shape: $0.shape, communicator: communicator, counts: $0.counts,
+                                     local: $0.local.converted(to: Float16.self))
+            }
+            try DistributedFiles.write(results, names: isNPZ ? names : nil, to: outputURL)
         }
         return names
+    }
+
+    /// `--method spectral` (gradient and laplacian): FFTW-MPI, with nabla's checks and warnings (printed
+    /// once, by rank 0).
+    private func spectral<T: SpectralScalar>(_ field: DistributedField<T>, spacing: [Spacing]) throws -> [DistributedField<T>] {
+        var warnings: [SpectralWarning] = []
+        let results = try communicator.collectively { () throws -> [DistributedField<T>] in
+            do {
+                switch command {
+                case let .gradient(axes):
+                    return try field.spectralGradient(spacing: spacing, axes: axes, derivative: derivative,
+                                                      onWarning: { warnings.append($0) })
+                case .laplacian:
+                    return [try field.spectralLaplacian(spacing: spacing, onWarning: { warnings.append($0) })]
+                case .divergence, .curl:
+                    throw PipelineError("--method spectral applies to gradient and laplacian")
+                }
+            } catch let error as NablaError {
+                throw PipelineError("\(inputURL.path): \(error.description)")
+            }
+        }
+        if communicator.rank == 0 {
+            for warning in warnings {
+                FileHandle.standardError.write(Data("nabla-mpi: warning: \(inputURL.path): \(warning)\n".utf8))
+            }
+        }
+        return results
     }
 
     private func compute<T: FieldScalar & NPYScalar>(_ operation: SlabbedOperation, _ fields: [DistributedField<T>],

@@ -236,13 +236,14 @@ public func spectralLaplacian<T: SpectralScalar>(
 
 // MARK: Arguments
 
-/// Argument checks shared by the spectral entry points; every message names the offending value.
-enum SpectralArguments {
+/// Argument checks shared by the spectral entry points (and NablaMPI's FFTW-MPI path); every message names
+/// the offending value.
+package enum SpectralArguments {
     /// Relative tolerance on the steps of coordinates given for a spectral axis.
     static let uniformTolerance = 1e-9
 
     /// Checked gradient arguments: the selected axes, the period of every axis, one single-term request per axis.
-    static func gradientRequest(shape: [Int], spacing: [Spacing], axes: [Int]?, derivative: Int) throws(NablaError)
+    package static func gradientRequest(shape: [Int], spacing: [Spacing], axes: [Int]?, derivative: Int) throws(NablaError)
         -> (axes: [Int], periods: [Double], outputs: [[[Int]]]) {
         try validate(shape: shape)
         try validate(order: derivative, name: "derivative order")
@@ -259,7 +260,7 @@ enum SpectralArguments {
     }
 
     /// Checked Laplacian arguments: the period of every axis and one second-derivative term per axis, summed.
-    static func laplacianRequest(shape: [Int], spacing: [Spacing]) throws(NablaError) -> (periods: [Double], terms: [[Int]]) {
+    package static func laplacianRequest(shape: [Int], spacing: [Spacing]) throws(NablaError) -> (periods: [Double], terms: [[Int]]) {
         try validate(shape: shape)
         let all = Array(0..<shape.count)
         let steps = try steps(spacing, for: all, shape: shape)
