@@ -148,6 +148,20 @@ refuse "spectral, a NaN on plane 30" bad.npz gradient "$work/s37nan.npy" --metho
 same_error "spectral, a NaN on plane 30" gradient "$work/s37nan.npy" --method spectral
 same_error "spectral, non-uniform coordinates" gradient "$s" --method spectral --axis 0 --spacing "$work/x37.npy"
 
+# The sample: finite differences at their order of accuracy, and spectral derivatives of a field split
+# unlike FFTW-MPI (its planes moved to FFTW-MPI's split and the results back), exact to rounding.
+if [ -x "$bin/DistributedPotential" ]; then
+  for n in 2 3; do
+    if timeout 300 mpirun --oversubscribe --allow-run-as-root -np "$n" "$bin/DistributedPotential" >"$work/sample" 2>&1; then
+      passed=$((passed + 1))
+    else
+      echo "FAIL: DistributedPotential on $n ranks" >&2; cat "$work/sample" >&2; failed=$((failed + 1))
+    fi
+  done
+else
+  echo "test-mpi: $bin/DistributedPotential not built; the sample not run" >&2
+fi
+
 refuse "truncated input" bad.npz gradient "$work/truncated.npy"
 refuse "missing input" bad.npz gradient "$work/missing.npy"
 refuse "axis too short" bad.npz gradient "$work/v3.npy" --accuracy 6
