@@ -2,7 +2,8 @@
 # Runs nabla-mpi under mpirun on 1-4 ranks (loopback, oversubscribed) and checks every result against
 # single-process nabla, byte for byte: uneven splits (37 planes on 2-4 ranks), accuracy 2/4/6, derivative 2,
 # periodic axis 0, coordinates on axis 0, float32, 256 planes, Laplacian, divergence, curl, .npy and .npz
-# outputs, HDF5 and compressed inputs; 3 planes on 4 ranks; truncated and missing inputs end every rank with
+# outputs, HDF5 (each rank reading its planes by hyperslab: contiguous, chunked and deflated, integer) and
+# compressed inputs; 3 planes on 4 ranks; truncated and missing inputs end every rank with
 # one error line, exit 1, no output, and never hang (timeout 60). `--method spectral` (FFTW-MPI) is checked
 # against nabla's spectral path within 1e-12 of each result's largest value (1e-5 for float32).
 # Usage: Scripts/test-mpi.sh [build-dir]   (default .build/debug; run `swift build --build-tests` first)
@@ -18,7 +19,17 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 Scripts/mpi_check.py make "$work"
 if python3 -c "import h5py, numpy" 2>/dev/null; then
-  python3 -c "import h5py, numpy; f = numpy.load('$work/v37.npy'); h5py.File('$work/v.h5', 'w')['fields/V'] = f"
+  # Contiguous float64; chunked and deflated float32 whose chunks straddle the ranks' planes; int16; and
+  # a smooth periodic field for the spectral path.
+  python3 -c "
+import h5py, numpy
+f = numpy.load('$work/v37.npy')
+with h5py.File('$work/v.h5', 'w') as h:
+    h['fields/V'] = f
+    h.create_dataset('chunked', data=f.astype('f4'), chunks=(5, 3, 7), compression='gzip')
+    h['ints'] = (f * 1000).astype('i2')
+    h['smooth'] = numpy.load('$work/s37.npy')
+"
 fi
 failed=0 passed=0
 
@@ -91,6 +102,8 @@ check "3 planes, edge order 2" npz gradient "$work/v3.npy" --edge-order 2
 check "3 planes, periodic (whole axis gathered)" npz gradient "$work/v3.npy" --periodic
 if [ -e "$work/v.h5" ]; then
   check "HDF5 input" npz gradient "$work/v.h5:/fields/V" --accuracy 4
+  check "HDF5 chunked, deflated float32 input" npy laplacian "$work/v.h5:/chunked" --accuracy 4 --periodic
+  check "HDF5 int16 input, --key" npz gradient "$work/v.h5" --key ints --edge-order 2
 else
   echo "test-mpi: h5py not installed; HDF5 input not checked" >&2
 fi
@@ -147,6 +160,10 @@ spectral "random data" npz 1e-12 gradient "$v" --axis 0 --axis 2
 refuse "spectral, a NaN on plane 30" bad.npz gradient "$work/s37nan.npy" --method spectral
 same_error "spectral, a NaN on plane 30" gradient "$work/s37nan.npy" --method spectral
 same_error "spectral, non-uniform coordinates" gradient "$s" --method spectral --axis 0 --spacing "$work/x37.npy"
+if [ -e "$work/v.h5" ]; then
+  spectral "HDF5 input" npz 1e-12 gradient "$work/v.h5:/smooth"
+  same_error "HDF5 missing dataset" gradient "$work/v.h5:/fields/W"
+fi
 
 # The sample: finite differences at their order of accuracy, and spectral derivatives of a field split
 # unlike FFTW-MPI (its planes moved to FFTW-MPI's split and the results back), exact to rounding.

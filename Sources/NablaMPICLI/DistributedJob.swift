@@ -263,7 +263,10 @@ struct DistributedJob {
                 }
             }
         }
-        // Whole-file readers on every rank (HDF5 opened read-only by each; serial libhdf5).
+        if (format == .h5 || format == .hdf5) && !command.isVectorOperation && column == nil {
+            return try readHDF5Planes(url, dataset: dataset)
+        }
+        // Whole-file readers on every rank (CSV/TSV, compressed .npz members, vector fields).
         let arrays = try communicator.collectively { () -> [AnyNDArray] in
             if let members, command.isVectorOperation {
                 let all = try FieldFiles.readAll(url)
@@ -293,6 +296,47 @@ struct DistributedJob {
             default:
                 return .float64(try arrays.map { try DistributedField(scattering: $0.asDouble(), communicator: communicator) })
             }
+        }
+    }
+}
+
+extension DistributedJob {
+    /// An HDF5 dataset read by hyperslab: each rank opens the file (serial libhdf5, read-only) and reads
+    /// only the planes of axis 0 it owns (FFTW-MPI's block split); the halos travel by MPI as for .npy.
+    private func readHDF5Planes(_ url: URL, dataset: String?) throws -> Input {
+        let file = FieldFiles.location(of: url).file
+        let reader = try communicator.collectively { () throws -> HDF5.PlaneReader in
+            if let key, let dataset, key.trimmingPrefix("/") != dataset.trimmingPrefix("/") {
+                throw PipelineError("\(file.path): the path names dataset '\(dataset)' but --key names '\(key)'; give one")
+            }
+            let reader: HDF5.PlaneReader
+            do { reader = try HDF5.PlaneReader(file, dataset: key ?? dataset) } catch { throw PipelineError.wrapping(error, file: file.path) }
+            // nabla's messages (FieldDispatch.checkDifferentiable).
+            if reader.dtype == .bool {
+                throw PipelineError("\(url.path): boolean arrays cannot be differentiated; convert the data to a number type")
+            }
+            if reader.shape.isEmpty {
+                throw PipelineError("\(url.path): the array is 0-D (a single number); a derivative needs at least one axis")
+            }
+            if reader.dtype.isComplex {
+                throw PipelineError("\(url.path): holds \(reader.dtype.name) values; nabla-mpi differentiates real fields (use nabla for complex ones)")
+            }
+            return reader
+        }
+        let shape = reader.shape
+        let counts = SlabDecomposition.blockCounts(planeCount: shape[0], parts: communicator.size)
+        let start = counts[..<communicator.rank].reduce(0, +)
+        let planes = start..<start + counts[communicator.rank]
+        let local = try communicator.collectively { () throws -> AnyNDArray in
+            do { return try reader.read(planes: planes) } catch { throw PipelineError.wrapping(error, file: file.path) }
+        }
+        func field<T: FieldScalar>(_ values: NDArray<T>) throws -> [DistributedField<T>] {
+            [try DistributedField(shape: shape, communicator: communicator, counts: counts, local: values)]
+        }
+        switch local {
+        case let .float32(values): return .float32(try field(values))
+        case let .float16(values): return .float16(try field(values))
+        default: return .float64(try field(local.asDouble()))
         }
     }
 }
