@@ -5,7 +5,8 @@
 # outputs, HDF5 (each rank reading its planes by hyperslab: contiguous, chunked and deflated, integer) and
 # compressed inputs; 3 planes on 4 ranks; truncated and missing inputs end every rank with
 # one error line, exit 1, no output, and never hang (timeout 60). `--method spectral` (FFTW-MPI) is checked
-# against nabla's spectral path within 1e-12 of each result's largest value (1e-5 for float32).
+# against nabla's spectral path within 1e-12 of each result's largest value (1e-5 for float32); --memory
+# too small for a rank is refused on every rank.
 # Usage: Scripts/test-mpi.sh [build-dir]   (default .build/debug; run `swift build --build-tests` first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -178,6 +179,12 @@ if [ -x "$bin/DistributedPotential" ]; then
 else
   echo "test-mpi: $bin/DistributedPotential not built; the sample not run" >&2
 fi
+
+# --memory bounds what each rank holds: refused when a rank's slab, halos (or FFTW-MPI's arrays) and results
+# exceed it; results unchanged when they fit.
+refuse "--memory too small" bad.npz gradient "$v" --memory 10k
+refuse "--memory too small, spectral" bad.npz gradient "$s" --method spectral --memory 10k
+check "--memory large enough" npz gradient "$v" --memory 64k --accuracy 4
 
 refuse "truncated input" bad.npz gradient "$work/truncated.npy"
 refuse "missing input" bad.npz gradient "$work/missing.npy"

@@ -84,6 +84,30 @@ extension DistributedField where Scalar: SpectralScalar {
     }
 }
 
+extension DistributedField where Scalar: SpectralScalar {
+    /// The bytes each rank holds while ``spectralGradient(spacing:axes:derivative:onWarning:)`` or
+    /// ``spectralLaplacian(spacing:onWarning:)`` runs with `outputs` results on a field of `shape` split
+    /// as `counts` (FFTW-MPI's), values of `elementSize` bytes (an estimate, for memory budgets):
+    /// ```
+    /// bytes_r = (n·plane + R·n·plane + 3 · 2·A) · elementSize,   A = max(n·H, m·n0·H / h1)
+    /// ```
+    /// `A` complex values in each of FFTW's three arrays (the padded real slab, the spectrum, its
+    /// multiplied copy): `H` per plane of the half-spectrum, `m` of its `h1` modes along axis 1 on this
+    /// rank after the transpose (FFTW's block split of them).
+    public static func spectralBytes(shape: [Int], counts: [Int], outputs: Int, elementSize: Int) -> [Int] {
+        let padded = shape.count == 1 ? shape + [1] : shape
+        let last = padded.count - 1
+        let plane = shape.dropFirst().reduce(1, *)
+        let halfPlane = padded[1..<last].reduce(1, *) * (padded[last] / 2 + 1)
+        let h1 = last == 1 ? padded[1] / 2 + 1 : padded[1]
+        let modes = SlabDecomposition.blockCounts(planeCount: h1, parts: counts.count)
+        return zip(counts, modes).map { n, m in
+            let complexValues = max(n * halfPlane, m * padded[0] * (halfPlane / max(1, h1)))
+            return ((1 + outputs) * n * plane + 3 * 2 * complexValues) * elementSize
+        }
+    }
+}
+
 /// The multiplier of one output in the spectrum: at the mode `(j_0, …, j_{d-1})`,
 /// `Σ_terms i^p · Π_a c_a[j_a]`, `c_a` from `SpectralEngine.multipliers` (the `1/N` of the transforms
 /// folded into one axis's factors).

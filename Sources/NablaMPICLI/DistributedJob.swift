@@ -20,6 +20,9 @@ struct DistributedJob {
     var derivative = 1
     var method: DerivativeMethod = .finiteDifference
     var output: String
+    /// `--memory`: the most each rank may hold (nil: no check). nabla's default (half the physical
+    /// memory) is shared by the ranks on a node.
+    var memory: ByteSize? = nil
     let communicator: Communicator
 
     // MARK: Checks (every rank, no communication; agreed on by the caller)
@@ -137,6 +140,7 @@ struct DistributedJob {
             _ = try operation.resultCount(shape: shape)
             return (operation, names)
         }
+        try checkMemory(operation, shape: shape, results: names.count, elementSize: input.elementSize)
         switch (input, method) {
         case let (.float64(fields), .finiteDifference): try compute(operation, fields, names: names, npz: isNPZ)
         case let (.float32(fields), .finiteDifference): try compute(operation, fields, names: names, npz: isNPZ)
@@ -157,6 +161,23 @@ struct DistributedJob {
             try DistributedFiles.write(results, names: isNPZ ? names : nil, to: outputURL)
         }
         return names
+    }
+
+    /// Refuses, on every rank, when a rank would hold more than the `--memory` budget: its slab, halos and
+    /// results (finite differences), or its slab, FFTW's arrays and results (spectral). Nothing larger has
+    /// been allocated yet; the input slab has been read.
+    private func checkMemory(_ operation: SlabbedOperation, shape: [Int], results: Int, elementSize: Int) throws {
+        guard let memory else { return }
+        let budget = memory == .defaultBudget ? memory.bytes / max(1, try communicator.ranksOnThisNode()) : memory.bytes
+        try communicator.collectively {
+            let counts = SlabDecomposition.blockCounts(planeCount: shape[0], parts: communicator.size)
+            let needs = method == .spectral
+                ? DistributedField<Double>.spectralBytes(shape: shape, counts: counts, outputs: results, elementSize: max(4, elementSize))
+                : try operation.distributedBytes(shape: shape, counts: counts, elementSize: elementSize)
+            guard let rank = needs.indices.max(by: { needs[$0] < needs[$1] }), needs[rank] > budget else { return }
+            let holds = method == .spectral ? "with FFTW-MPI's arrays" : "with their halos"
+            throw PipelineError("\(inputURL.path): rank \(rank) needs \(needs[rank]) bytes (\(ByteSize(bytes: needs[rank]))) for its \(counts[rank]) planes of shape \(shape) \(holds) and \(results) result\(results == 1 ? "" : "s"), more than the memory budget of \(budget) bytes (\(ByteSize(bytes: budget))) per rank; run on more ranks or give a larger --memory")
+        }
     }
 
     /// `--method spectral` (gradient and laplacian): FFTW-MPI, with nabla's checks and warnings (printed
@@ -207,6 +228,14 @@ struct DistributedJob {
             case let .float64(f): f[0].shape
             case let .float32(f): f[0].shape
             case let .float16(f): f[0].shape
+            }
+        }
+        /// Bytes per value.
+        var elementSize: Int {
+            switch self {
+            case .float64: 8
+            case .float32: 4
+            case .float16: 2
             }
         }
     }

@@ -106,7 +106,7 @@ extension NablaMPICommand {
         func run() throws {
             try runJob(DistributedJob(command: .gradient(axes: field.axes), input: input, key: field.key, column: field.column,
                                       scheme: scheme, derivative: field.derivative, method: method.method, output: output,
-                                      communicator: Context.communicator))
+                                      memory: memory.memory, communicator: Context.communicator))
         }
     }
 
@@ -126,7 +126,7 @@ extension NablaMPICommand {
 
         func run() throws {
             try runJob(DistributedJob(command: .laplacian, input: input, key: key, scheme: scheme, method: method.method,
-                                      output: output, communicator: Context.communicator))
+                                      output: output, memory: memory.memory, communicator: Context.communicator))
         }
     }
 
@@ -156,6 +156,6 @@ struct VectorFieldArguments: ParsableArguments {
 
     func run(_ command: DistributedJob.Command) throws {
         try runJob(DistributedJob(command: command, input: input, scheme: scheme, output: output,
-                                  communicator: Context.communicator))
+                                  memory: memory.memory, communicator: Context.communicator))
     }
 }
