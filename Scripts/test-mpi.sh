@@ -184,7 +184,7 @@ fi
 # exceed it; results unchanged when they fit.
 refuse "--memory too small" bad.npz gradient "$v" --memory 10k
 refuse "--memory too small, spectral" bad.npz gradient "$s" --method spectral --memory 10k
-check "--memory large enough" npz gradient "$v" --memory 64k --accuracy 4
+check "--memory large enough" npz gradient "$v" --memory 128k --accuracy 4
 
 refuse "truncated input" bad.npz gradient "$work/truncated.npy"
 refuse "missing input" bad.npz gradient "$work/missing.npy"

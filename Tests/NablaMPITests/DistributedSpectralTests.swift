@@ -102,6 +102,24 @@ struct DistributedSpectralTests {
         #expect(warnings.map(\.axis) == [0, 1, 2])
     }
 
+    /// `--memory`'s estimates: slab, ghosts (received and sent), end buffers and results for finite
+    /// differences; slab, FFTW's three arrays and results for the spectral path.
+    @Test func memoryEstimates() throws {
+        let plane = 8 * 7 * 8
+        let numpy = SlabbedOperation(.gradient(axes: nil, derivative: 1))
+        // 37 planes on one rank: no ghosts (not periodic), 3 planes at each end; 10 planes with two ghosts.
+        #expect(try numpy.distributedBytes(shape: [37, 8, 7], counts: [37], elementSize: 8) == [(37 + 3 * 37 + 4 * 3) * plane])
+        #expect(try numpy.distributedBytes(shape: [37, 8, 7], counts: [10, 10, 10, 7, 0], elementSize: 8)
+                == [(10 + 30 + 2 + 12), (10 + 30 + 4 + 12), (10 + 30 + 4 + 12), (7 + 21 + 2 + 12), 0].map { $0 * plane })
+        // A periodic axis 0 too short to cut is gathered whole: 3 planes, depth 2.
+        let whole = SlabbedOperation(.gradient(axes: [0], derivative: 1), accuracy: 4, periodicAxes: [0])
+        #expect(try whole.distributedBytes(shape: [3, 8, 7], counts: [1, 1, 1, 0], elementSize: 8)
+                == [1, 1, 1, 0].map { n in n == 0 ? 0 : (n + n + 2 * 2 + 2 * 3) * plane })
+        // Spectral, [37, 8, 6] on one rank: 37·8·4 complex values per FFTW array.
+        #expect(DistributedField<Double>.spectralBytes(shape: [37, 8, 6], counts: [37], outputs: 3, elementSize: 8)
+                == [(4 * 37 * 48 + 6 * 37 * 8 * 4) * 8])
+    }
+
     @Test func redistributionKeepsTheField() throws {
         let f: NDArray<Double> = try periodicField([7, 3])
         let field = try DistributedField(scattering: f, communicator: world)
