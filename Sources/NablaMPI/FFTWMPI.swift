@@ -93,20 +93,16 @@ final class DistributedRealFFT<T: BinaryFloatingPoint & Sendable> {
         let plans: (OpaquePointer?, OpaquePointer?) = FFTWPlanner.withLock {
             let forwardFlags = UInt32(FFTW_ESTIMATE) | UInt32(FFTW_MPI_TRANSPOSED_OUT)
             let backwardFlags = UInt32(FFTW_ESTIMATE) | UInt32(FFTW_MPI_TRANSPOSED_IN)
-            if Self.isDouble {
-                fftw_plan_with_nthreads(Int32(threads))
-                fftw_mpi_broadcast_wisdom(comm)
-                return (fftw_mpi_plan_many_dft_r2c(rank, &n, 1, 0, 0, r.assumingMemoryBound(to: Double.self),
-                                                   s.assumingMemoryBound(to: fftw_complex.self), comm, forwardFlags),
-                        fftw_mpi_plan_many_dft_c2r(rank, &n, 1, 0, 0, c.assumingMemoryBound(to: fftw_complex.self),
-                                                   r.assumingMemoryBound(to: Double.self), comm, backwardFlags))
-            }
-            fftwf_plan_with_nthreads(Int32(threads))
-            fftwf_mpi_broadcast_wisdom(comm)
-            return (fftwf_mpi_plan_many_dft_r2c(rank, &n, 1, 0, 0, r.assumingMemoryBound(to: Float.self),
-                                                s.assumingMemoryBound(to: fftwf_complex.self), comm, forwardFlags),
-                    fftwf_mpi_plan_many_dft_c2r(rank, &n, 1, 0, 0, c.assumingMemoryBound(to: fftwf_complex.self),
-                                                r.assumingMemoryBound(to: Float.self), comm, backwardFlags))
+            let (realD, realF) = (r.assumingMemoryBound(to: Double.self), r.assumingMemoryBound(to: Float.self))
+            if Self.isDouble { fftw_plan_with_nthreads(Int32(threads)); fftw_mpi_broadcast_wisdom(comm) }
+            else { fftwf_plan_with_nthreads(Int32(threads)); fftwf_mpi_broadcast_wisdom(comm) }
+            let forward = Self.isDouble
+                ? fftw_mpi_plan_many_dft_r2c(rank, &n, 1, 0, 0, realD, s.assumingMemoryBound(to: fftw_complex.self), comm, forwardFlags)
+                : fftwf_mpi_plan_many_dft_r2c(rank, &n, 1, 0, 0, realF, s.assumingMemoryBound(to: fftwf_complex.self), comm, forwardFlags)
+            let backward = Self.isDouble
+                ? fftw_mpi_plan_many_dft_c2r(rank, &n, 1, 0, 0, c.assumingMemoryBound(to: fftw_complex.self), realD, comm, backwardFlags)
+                : fftwf_mpi_plan_many_dft_c2r(rank, &n, 1, 0, 0, c.assumingMemoryBound(to: fftwf_complex.self), realF, comm, backwardFlags)
+            return (forward, backward)
         }
         let planned = plans.0 != nil && plans.1 != nil
         let unplanned = try communicator.allReduce([planned ? Int.max : communicator.rank], .min)[0]
@@ -194,7 +190,7 @@ final class DistributedRealFFT<T: BinaryFloatingPoint & Sendable> {
         let axes = [1, 0] + Array(2..<d)
         let extents = [modes.count] + axes.dropFirst().map { half[$0] }
         let firsts = [modes.lowerBound] + [Int](repeating: 0, count: d - 1)
-        let inner = extents[last], innerAxis = axes[last]
+        let inner = extents[last], innerAxis = axes[last], rowExtents = Array(extents[..<last])
         let rows = extents[..<last].reduce(1, *)
         guard rows > 0, inner > 0 else { return }
         let x = SharedBuffer<T>(start: spectrum, count: 2 * rows * inner)
@@ -233,13 +229,7 @@ final class DistributedRealFFT<T: BinaryFloatingPoint & Sendable> {
                     y[at + 2 * j] = a * re[j] - b * im[j]
                     y[at + 2 * j + 1] = a * im[j] + b * re[j]
                 }
-                var p = last - 1
-                while p >= 0 {
-                    index[p] += 1
-                    if index[p] < extents[p] { break }
-                    index[p] = 0
-                    p -= 1
-                }
+                NDArray<T>.increment(&index, shape: rowExtents)
             }
         }
     }
