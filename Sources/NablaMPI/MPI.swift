@@ -39,6 +39,13 @@ public enum MPIRuntime {
     /// after another). Errors on the world
     /// communicator are returned, not fatal. A program started without `mpirun` is a singleton of one rank.
     public static func initialize() throws(MPIError) {
+        // Two threads asking at once must not both initialise.
+        try startLock.withLock { () throws(MPIError) in try start() }
+    }
+
+    private static let startLock = Locked()
+
+    private static func start() throws(MPIError) {
         var flag: Int32 = 0
         try check(MPI_Initialized(&flag), "MPI_Initialized")
         guard flag == 0 else { return }
