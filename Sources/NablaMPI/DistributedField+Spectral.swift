@@ -170,7 +170,7 @@ enum DistributedSpectral<T: SpectralScalar & Sendable> {
     static func checkFinite(_ field: DistributedField<T>) throws {
         var message: String?
         do {
-            try SpectralEngine<T>.checkFinite(field.local, firstPlane: field.planes.lowerBound)
+            try SpectralChecks.checkFinite(field.local, firstPlane: field.planes.lowerBound)
         } catch let NablaError.invalidArgument(text) {
             message = text
         } catch {
@@ -226,17 +226,17 @@ enum DistributedSpectral<T: SpectralScalar & Sendable> {
         for axis in axes where shape[axis] >= 4 {
             var sums: PeriodicitySums
             if axis > 0 {
-                sums = try total(Periodicity.edgeSums(local, shape: localShape, axis: axis))
+                sums = try total(SpectralChecks.edgeSums(local, shape: localShape, axis: axis))
                 guard sums.jumpStandsOut else { continue }
-                sums.add(try total(Periodicity.differenceSums(local, shape: localShape, axis: axis)))
+                sums.add(try total(SpectralChecks.differenceSums(local, shape: localShape, axis: axis)))
             } else {
                 let ends = try planes([0, 1, n0 - 2, n0 - 1], elements: 0..<plane, to: 0)
-                sums = try total(communicator.rank == 0 ? Periodicity.edgeSums(ends, shape: [4] + rest, axis: 0) : PeriodicitySums())
+                sums = try total(communicator.rank == 0 ? SpectralChecks.edgeSums(ends, shape: [4] + rest, axis: 0) : PeriodicitySums())
                 guard sums.jumpStandsOut else { continue }
                 // D along axis 0: the first min(plane, 4096) values of every pair of neighbouring planes.
-                let sampled = 0..<min(plane, Periodicity.sampledLines)
+                let sampled = 0..<min(plane, SpectralChecks.sampledLines)
                 var differences = PeriodicitySums()
-                if owned.count >= 2 { differences = Periodicity.differenceSums(local, shape: localShape, axis: 0) }
+                if owned.count >= 2 { differences = SpectralChecks.differenceSums(local, shape: localShape, axis: 0) }
                 // Across slab ends: this rank's last plane and the next rank's first.
                 var sends: [(rank: Int, values: [T])] = []
                 var receives: [(rank: Int, count: Int)] = []
@@ -248,7 +248,7 @@ enum DistributedSpectral<T: SpectralScalar & Sendable> {
                 if let first = next.first {
                     let at = (owned.count - 1) * plane
                     let pair: [T] = Array(local[at + sampled.lowerBound..<at + sampled.upperBound]) + first
-                    differences.add(Periodicity.differenceSums(pair, shape: [2, sampled.count], axis: 0))
+                    differences.add(SpectralChecks.differenceSums(pair, shape: [2, sampled.count], axis: 0))
                 }
                 sums.add(try total(differences))
             }

@@ -193,11 +193,12 @@ final class DistributedRealFFT<T: BinaryFloatingPoint & Sendable> {
         let inner = extents[last], innerAxis = axes[last], rowExtents = Array(extents[..<last])
         let rows = extents[..<last].reduce(1, *)
         guard rows > 0, inner > 0 else { return }
-        let x = SharedBuffer<T>(start: spectrum, count: 2 * rows * inner)
-        let y = SharedBuffer<T>(start: scratch, count: 2 * rows * inner)
+        let buffers = SpectrumPointers(x: spectrum.assumingMemoryBound(to: T.self), y: scratch.assumingMemoryBound(to: T.self),
+                                       count: 2 * rows * inner)
         let terms = multiplier.terms
         let chunks = threads > 1 ? min(threads, rows) : 1
         Parallel.forEachChunk(count: rows, chunks: chunks) { _, range in
+            let x = buffers.x, y = buffers.y
             var re = [T](repeating: 0, count: inner), im = [T](repeating: 0, count: inner)
             // The multi-index of row `range.lowerBound` over positions 0..<last.
             var index = [Int](repeating: 0, count: last)
@@ -209,28 +210,39 @@ final class DistributedRealFFT<T: BinaryFloatingPoint & Sendable> {
             for row in range {
                 for j in 0..<inner { re[j] = 0; im[j] = 0 }
                 for term in terms {
-                    var s: T = 1
+                    var s: T = term.iPower % 4 < 2 ? 1 : -1
                     for p in 0..<last {
                         if let c = term.factors[axes[p]] { s *= c[index[p] + firsts[p]] }
                     }
-                    let sign: T = term.iPower % 4 < 2 ? 1 : -1
-                    let c = term.factors[innerAxis]
                     // 1D equivalent -- m[j] += i**p * s * c[j]
-                    if term.iPower % 2 == 0 {
-                        for j in 0..<inner { re[j] += sign * s * (c?[j] ?? 1) }
+                    let even = term.iPower % 2 == 0
+                    if let c = term.factors[innerAxis] {
+                        if even { for j in 0..<inner { re[j] += s * c[j] } } else { for j in 0..<inner { im[j] += s * c[j] } }
                     } else {
-                        for j in 0..<inner { im[j] += sign * s * (c?[j] ?? 1) }
+                        if even { for j in 0..<inner { re[j] += s } } else { for j in 0..<inner { im[j] += s } }
                     }
                 }
                 // 1D equivalent -- y[row, :] = x[row, :] * (re + 1j*im)
-                let at = 2 * row * inner
+                let at = 2 &* row &* inner
+                assert(at + 2 * inner <= buffers.count)
                 for j in 0..<inner {
-                    let a = x[at + 2 * j], b = x[at + 2 * j + 1]
-                    y[at + 2 * j] = a * re[j] - b * im[j]
-                    y[at + 2 * j + 1] = a * im[j] + b * re[j]
+                    let a = x[at &+ 2 &* j], b = x[at &+ 2 &* j &+ 1]
+                    y[at &+ 2 &* j] = a * re[j] - b * im[j]
+                    y[at &+ 2 &* j &+ 1] = a * im[j] + b * re[j]
                 }
                 NDArray<T>.increment(&index, shape: rowExtents)
             }
         }
     }
+}
+
+/// The spectrum and its multiplied copy for the multiply's workers.
+///
+/// `@unchecked Sendable`: the workers read `x` and each writes only its own rows of `y`; the pass ends
+/// before the arrays are used again.
+private struct SpectrumPointers<T>: @unchecked Sendable {
+    let x: UnsafeMutablePointer<T>
+    let y: UnsafeMutablePointer<T>
+    /// The number of values (twice the complex values) in each.
+    let count: Int
 }

@@ -79,9 +79,9 @@ public struct PeriodicityReport: Sendable, Hashable, CustomStringConvertible {
 /// `f = x` has `J = (N-1)·A = (N-1)·D` and is flagged from `N = 6`; a repeated endpoint (`J = 0`) is not.
 /// `D` is taken over at most about 4096 lines (spread over the array), so the check reads a small part
 /// of large arrays. Constant data (`J = 0`) is never flagged.
-package enum Periodicity {
+enum Periodicity {
     static let threshold = 4.0
-    package static let sampledLines = 4096
+    static let sampledLines = 4096
 
     static func check<T: BinaryFloatingPoint>(_ f: [T], shape: [Int], axis: Int) -> SpectralWarning? {
         guard shape[axis] >= 4, f.count > 0 else { return nil }
@@ -92,7 +92,7 @@ package enum Periodicity {
     }
 
     /// `J` and `A`'s sums over every line of `f` along `axis` (length at least 2).
-    package static func edgeSums<T: BinaryFloatingPoint>(_ f: [T], shape: [Int], axis: Int) -> PeriodicitySums {
+    static func edgeSums<T: BinaryFloatingPoint>(_ f: [T], shape: [Int], axis: Int) -> PeriodicitySums {
         let n = shape[axis]
         let outer = shape[..<axis].reduce(1, *)
         let inner = shape[(axis + 1)...].reduce(1, *)
@@ -116,7 +116,7 @@ package enum Periodicity {
 
     /// `D`'s sums on a sample of lines of `f` along `axis`: contiguous runs of inner indices, spread over
     /// outer (at most about ``sampledLines`` lines).
-    package static func differenceSums<T: BinaryFloatingPoint>(_ f: [T], shape: [Int], axis: Int) -> PeriodicitySums {
+    static func differenceSums<T: BinaryFloatingPoint>(_ f: [T], shape: [Int], axis: Int) -> PeriodicitySums {
         let n = shape[axis]
         let outer = shape[..<axis].reduce(1, *)
         let inner = shape[(axis + 1)...].reduce(1, *)

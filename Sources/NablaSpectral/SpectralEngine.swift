@@ -338,7 +338,7 @@ package enum SpectralEngine<T: BinaryFloatingPoint & Sendable> {
 
     /// Throws, naming the multi-index of the first NaN or infinity: the FFT would spread it over every output.
     /// `firstPlane`: the global index of `f`'s plane 0 when `f` is one slab of a larger field (NablaMPI).
-    package static func checkFinite(_ f: NDArray<T>, firstPlane: Int = 0) throws {
+    static func checkFinite(_ f: NDArray<T>, firstPlane: Int = 0) throws {
         let count = f.count
         let chunks = count >= Parallel.threshold ? 8 * Parallel.coreCount : 1
         var firstBad = [Int](repeating: Int.max, count: chunks)
