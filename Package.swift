@@ -169,7 +169,7 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         // MARK: Samples
-        .executableTarget(name: "DistributedPotential", dependencies: ["Nabla", "NablaMPI"],
+        .executableTarget(name: "DistributedPotential", dependencies: ["Nabla", "NablaMPI", "NablaSpectral"],
                           path: "samples/DistributedPotential", exclude: ["README.md"]),
         .executableTarget(name: "PointCharges", dependencies: ["Nabla", "NablaVerification"],
                           path: "samples/PointCharges", exclude: ["README.md"]),

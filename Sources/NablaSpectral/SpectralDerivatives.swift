@@ -52,25 +52,32 @@ enum SpectralDispatch {
 /// NablaSpectral's checks for the other modules of the package (NablaMPI's slabs), each run by the code
 /// compiled for `Double` or `Float`: a generic loop called across modules is not specialised.
 package enum SpectralChecks {
+    // `T` is exactly `Double` or `Float` in the branches, so the casts reinterpret nothing (`as?` would
+    // copy an array element by element).
+
     /// Throws the `NablaError` of the one-process path for the first non-finite value of `f`, naming its
     /// index with `firstPlane` added to axis 0 (`f` a slab of a larger field).
     package static func checkFinite<T: SpectralScalar>(_ f: NDArray<T>, firstPlane: Int) throws {
-        if let f = f as? NDArray<Double> { return try SpectralEngine<Double>.checkFinite(f, firstPlane: firstPlane) }
-        if let f = f as? NDArray<Float> { return try SpectralEngine<Float>.checkFinite(f, firstPlane: firstPlane) }
+        if T.self == Double.self {
+            return try SpectralEngine<Double>.checkFinite(unsafeBitCast(f, to: NDArray<Double>.self), firstPlane: firstPlane)
+        }
+        if T.self == Float.self {
+            return try SpectralEngine<Float>.checkFinite(unsafeBitCast(f, to: NDArray<Float>.self), firstPlane: firstPlane)
+        }
         try SpectralEngine<T>.checkFinite(f, firstPlane: firstPlane)
     }
 
     /// The periodicity criterion's `J` and `A` sums over every line of `f` (of `shape`) along `axis`.
     package static func edgeSums<T: SpectralScalar>(_ f: [T], shape: [Int], axis: Int) -> PeriodicitySums {
-        if let f = f as? [Double] { return Periodicity.edgeSums(f, shape: shape, axis: axis) }
-        if let f = f as? [Float] { return Periodicity.edgeSums(f, shape: shape, axis: axis) }
+        if T.self == Double.self { return Periodicity.edgeSums(unsafeBitCast(f, to: [Double].self), shape: shape, axis: axis) }
+        if T.self == Float.self { return Periodicity.edgeSums(unsafeBitCast(f, to: [Float].self), shape: shape, axis: axis) }
         return Periodicity.edgeSums(f, shape: shape, axis: axis)
     }
 
     /// The periodicity criterion's `D` sums over the sample of lines of `f` along `axis`.
     package static func differenceSums<T: SpectralScalar>(_ f: [T], shape: [Int], axis: Int) -> PeriodicitySums {
-        if let f = f as? [Double] { return Periodicity.differenceSums(f, shape: shape, axis: axis) }
-        if let f = f as? [Float] { return Periodicity.differenceSums(f, shape: shape, axis: axis) }
+        if T.self == Double.self { return Periodicity.differenceSums(unsafeBitCast(f, to: [Double].self), shape: shape, axis: axis) }
+        if T.self == Float.self { return Periodicity.differenceSums(unsafeBitCast(f, to: [Float].self), shape: shape, axis: axis) }
         return Periodicity.differenceSums(f, shape: shape, axis: axis)
     }
 

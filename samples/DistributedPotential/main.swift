@@ -16,6 +16,7 @@
 import Foundation
 import Nabla
 import NablaMPI
+import NablaSpectral
 
 let world = try Communicator.world()
 let isRoot = world.rank == 0
@@ -60,6 +61,16 @@ if let at = CommandLine.arguments.firstIndex(of: "--time-spectral") {
         best = min(best, slowest)
     }
     say(String(format: "%d rank(s)  shape %@  spectral gradient (3 components) %.3f s", world.size, "\(shape)", best))
+    if world.size == 1 {
+        // The one-process path on the same field, for comparison (its own plans: wisdom, else estimated).
+        var serial = Double.infinity
+        for _ in 0..<3 {
+            let start = Date()
+            _ = try spectralGradient(of: v.local)
+            serial = min(serial, Date().timeIntervalSince(start))
+        }
+        say(String(format: "one process, NablaSpectral's spectralGradient (no MPI): %.3f s", serial))
+    }
     MPIRuntime.finalize()
     exit(0)
 }
