@@ -25,8 +25,8 @@ let package = Package(
         /// netCDF files (classic and netCDF-4) read with their grid and written with CF attributes (libnetcdf).
         .library(name: "NablaNetCDF", targets: ["NablaNetCDF"]),
         /// Distributed fields over MPI (Open MPI): halo exchange, every finite-difference operation
-        /// bit-identical to one process, collective scoring, MPI-IO .npy/.npz; a separate product so that
-        /// nobody else needs MPI headers.
+        /// bit-identical to one process, spectral derivatives through FFTW-MPI, collective scoring, MPI-IO
+        /// .npy/.npz; a separate product so that nobody else needs MPI headers.
         .library(name: "NablaMPI", targets: ["NablaMPI"]),
         /// The `nabla` command-line tool.
         .executable(name: "nabla", targets: ["NablaCLI"]),
@@ -86,7 +86,7 @@ let package = Package(
         ),
         .target(
             name: "NablaMPI",
-            dependencies: ["Nabla", "NablaFormats", "_CMPI", "_CDeflate"],
+            dependencies: ["Nabla", "NablaFormats", "NablaSpectral", "_CMPI", "_CFFTWMPI", "_CDeflate"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         // MARK: Implementation details (no stable API)
@@ -95,6 +95,13 @@ let package = Package(
             path: "Sources/_CMPI",
             pkgConfig: "ompi",
             providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]
+        ),
+        // FFTW's MPI interface: no pkg-config file of its own; `fftw3-mpi.h` includes `<mpi.h>`, hence `ompi`.
+        .systemLibrary(
+            name: "_CFFTWMPI",
+            path: "Sources/_CFFTWMPI",
+            pkgConfig: "ompi",
+            providers: [.apt(["libfftw3-mpi-dev", "libopenmpi-dev"])]
         ),
         .systemLibrary(
             name: "_CNetCDF",
@@ -156,13 +163,13 @@ let package = Package(
         .executableTarget(
             name: "NablaMPICLI",
             dependencies: [
-                "Nabla", "NablaFormats", "NablaHDF5", "NablaMPI", "_NablaTool", "_NablaCommandLine",
+                "Nabla", "NablaFormats", "NablaHDF5", "NablaMPI", "NablaSpectral", "_NablaTool", "_NablaCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         // MARK: Samples
-        .executableTarget(name: "DistributedPotential", dependencies: ["Nabla", "NablaMPI"],
+        .executableTarget(name: "DistributedPotential", dependencies: ["Nabla", "NablaMPI", "NablaSpectral"],
                           path: "samples/DistributedPotential", exclude: ["README.md"]),
         .executableTarget(name: "PointCharges", dependencies: ["Nabla", "NablaVerification"],
                           path: "samples/PointCharges", exclude: ["README.md"]),
@@ -225,7 +232,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NablaMPITests",
-            dependencies: ["Nabla", "NablaFormats", "NablaMPI"]
+            dependencies: ["Nabla", "NablaFormats", "NablaMPI", "NablaSpectral"]
         ),
         .testTarget(
             name: "NablaCLITests",

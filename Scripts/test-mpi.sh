@@ -2,8 +2,11 @@
 # Runs nabla-mpi under mpirun on 1-4 ranks (loopback, oversubscribed) and checks every result against
 # single-process nabla, byte for byte: uneven splits (37 planes on 2-4 ranks), accuracy 2/4/6, derivative 2,
 # periodic axis 0, coordinates on axis 0, float32, 256 planes, Laplacian, divergence, curl, .npy and .npz
-# outputs, HDF5 and compressed inputs; 3 planes on 4 ranks; truncated and missing inputs end every rank with
-# one error line, exit 1, no output, and never hang (timeout 60); names that are not UTF-8 on 1-3 ranks.
+# outputs, HDF5 (each rank reading its planes by hyperslab: contiguous, chunked and deflated, integer) and
+# compressed inputs; 3 planes on 4 ranks; truncated and missing inputs end every rank with
+# one error line, exit 1, no output, and never hang (timeout 60); names that are not UTF-8 on 1-3 ranks. `--method spectral` (FFTW-MPI) is checked
+# against nabla's spectral path within 1e-12 of each result's largest value (1e-5 for float32); --memory
+# too small for a rank is refused on every rank.
 # Usage: Scripts/test-mpi.sh [build-dir]   (default .build/debug; run `swift build --build-tests` first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +20,17 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 Scripts/mpi_check.py make "$work"
 if python3 -c "import h5py, numpy" 2>/dev/null; then
-  python3 -c "import h5py, numpy; f = numpy.load('$work/v37.npy'); h5py.File('$work/v.h5', 'w')['fields/V'] = f"
+  # Contiguous float64; chunked and deflated float32 whose chunks straddle the ranks' planes; int16; and
+  # a smooth periodic field for the spectral path.
+  python3 -c "
+import h5py, numpy
+f = numpy.load('$work/v37.npy')
+with h5py.File('$work/v.h5', 'w') as h:
+    h['fields/V'] = f
+    h.create_dataset('chunked', data=f.astype('f4'), chunks=(5, 3, 7), compression='gzip')
+    h['ints'] = (f * 1000).astype('i2')
+    h['smooth'] = numpy.load('$work/s37.npy')
+"
 fi
 failed=0 passed=0
 
@@ -90,9 +103,88 @@ check "3 planes, edge order 2" npz gradient "$work/v3.npy" --edge-order 2
 check "3 planes, periodic (whole axis gathered)" npz gradient "$work/v3.npy" --periodic
 if [ -e "$work/v.h5" ]; then
   check "HDF5 input" npz gradient "$work/v.h5:/fields/V" --accuracy 4
+  check "HDF5 chunked, deflated float32 input" npy laplacian "$work/v.h5:/chunked" --accuracy 4 --periodic
+  check "HDF5 int16 input, --key" npz gradient "$work/v.h5" --key ints --edge-order 2
 else
   echo "test-mpi: h5py not installed; HDF5 input not checked" >&2
 fi
+
+# spectral NAME EXT RTOL COMMAND ARGS…: `--method spectral` of nabla and of nabla-mpi on 1-4 ranks and as a
+# singleton: every result within RTOL·max|result| of nabla's (FFTW-MPI's transforms are another sequence
+# of operations than nabla's, so not bit for bit), and the same warnings.
+spectral() {
+  local name=$1 ext=$2 rtol=$3; shift 3
+  "$nabla" "$@" --method spectral -o "$work/ref.$ext" 2>"$work/referr"
+  for n in 1 2 3 4 singleton; do
+    rm -f "$work/out.$ext"
+    local run="mpi $n"
+    [ "$n" = singleton ] && run=$nabla_mpi
+    if $run "$@" --method spectral -o "$work/out.$ext" 2>"$work/err" \
+       && python3 Scripts/mpi_check.py close "$work/ref.$ext" "$work/out.$ext" "$rtol" \
+       && diff <(sed 's/^nabla:/X:/' "$work/referr") <(sed 's/^nabla-mpi:/X:/' "$work/err") >&2; then
+      passed=$((passed + 1))
+    else
+      echo "FAIL: spectral $name on $n ranks: nabla-mpi $* --method spectral" >&2; failed=$((failed + 1))
+    fi
+  done
+}
+
+# same_error NAME COMMAND ARGS…: nabla-mpi on 3 ranks fails with nabla's error message.
+same_error() {
+  local name=$1; shift
+  "$nabla" "$@" -o "$work/bad.npz" 2>"$work/referr" && echo "FAIL: $name: nabla accepted it" >&2
+  set +e
+  mpi 3 "$@" -o "$work/bad.npz" 2>"$work/err" >/dev/null
+  set -e
+  if diff <(sed 's/^nabla:/X:/' "$work/referr") <(grep '^nabla-mpi:' "$work/err" | sed 's/^nabla-mpi:/X:/') >&2; then
+    passed=$((passed + 1))
+  else
+    echo "FAIL: $name: nabla-mpi's error differs from nabla's" >&2; failed=$((failed + 1))
+  fi
+}
+
+s=$work/s37.npy
+spectral "gradient, 37 planes" npz 1e-12 gradient "$s"
+spectral "gradient, derivative 2, spacing" npz 1e-12 gradient "$s" --derivative 2 --spacing 0.1
+spectral "axis 0 only, even axis 0 (Nyquist)" npy 1e-12 gradient "$work/s32.npy" --axis 0
+spectral "axes 0 and 2, derivative 2, even axes" npz 1e-12 gradient "$work/s32.npy" --axis 0 --axis -1 --derivative 2
+spectral "uniform coordinates on axis 0" npz 1e-12 gradient "$s" --spacing "$work/x37u.npy" --spacing 0.5 --spacing 2
+spectral "laplacian" npy 1e-12 laplacian "$s"
+spectral "laplacian, even axes, spacing" npz 1e-12 laplacian "$work/s32.npy" --spacing 0.3
+spectral "2-D field" npz 1e-12 gradient "$work/s2d.npy"
+spectral "2-D laplacian" npy 1e-12 laplacian "$work/s2d.npy"
+spectral "1-D field" npz 1e-12 gradient "$work/s1d.npy" --derivative 2
+spectral "float32" npz 1e-5 gradient "$work/s37f.npy"
+spectral "3 planes (4 ranks: one owns none)" npz 1e-12 gradient "$work/s3.npy"
+spectral "not periodic: the same warning" npy 1e-12 gradient "$work/x37.npy"
+spectral "random data" npz 1e-12 gradient "$v" --axis 0 --axis 2
+refuse "spectral, a NaN on plane 30" bad.npz gradient "$work/s37nan.npy" --method spectral
+same_error "spectral, a NaN on plane 30" gradient "$work/s37nan.npy" --method spectral
+same_error "spectral, non-uniform coordinates" gradient "$s" --method spectral --axis 0 --spacing "$work/x37.npy"
+if [ -e "$work/v.h5" ]; then
+  spectral "HDF5 input" npz 1e-12 gradient "$work/v.h5:/smooth"
+  same_error "HDF5 missing dataset" gradient "$work/v.h5:/fields/W"
+fi
+
+# The sample: finite differences at their order of accuracy, and spectral derivatives of a field split
+# unlike FFTW-MPI (its planes moved to FFTW-MPI's split and the results back), exact to rounding.
+if [ -x "$bin/DistributedPotential" ]; then
+  for n in 2 3; do
+    if timeout 300 mpirun --oversubscribe --allow-run-as-root -np "$n" "$bin/DistributedPotential" >"$work/sample" 2>&1; then
+      passed=$((passed + 1))
+    else
+      echo "FAIL: DistributedPotential on $n ranks" >&2; cat "$work/sample" >&2; failed=$((failed + 1))
+    fi
+  done
+else
+  echo "test-mpi: $bin/DistributedPotential not built; the sample not run" >&2
+fi
+
+# --memory bounds what each rank holds: refused when a rank's slab, halos (or FFTW-MPI's arrays) and results
+# exceed it; results unchanged when they fit.
+refuse "--memory too small" bad.npz gradient "$v" --memory 10k
+refuse "--memory too small, spectral" bad.npz gradient "$s" --method spectral --memory 10k
+check "--memory large enough" npz gradient "$v" --memory 128k --accuracy 4
 
 refuse "truncated input" bad.npz gradient "$work/truncated.npy"
 refuse "missing input" bad.npz gradient "$work/missing.npy"

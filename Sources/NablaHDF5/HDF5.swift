@@ -79,6 +79,28 @@ public enum HDF5 {
         }
     }
 
+    /// The path of the dataset `dataset` names (`"/group/name"`; the leading `/` is optional): itself, or,
+    /// if it is `nil` (the root) or names a group, the only dataset in that group.
+    static func resolve(_ dataset: String?, in file: hid_t, access: Access, context: ErrorContext) throws(FormatError) -> String {
+        let path = try dataset.map { (d: String) throws(FormatError) -> String in try normalised(d, context: context) } ?? "/"
+        switch try objectType(file, path, access: access, context: context) {
+        case H5I_DATASET:
+            return path
+        case H5I_GROUP:
+            // A group (the root by default) holding exactly one dataset stands for it.
+            let all = try datasetPaths(in: file, under: path, access: access, context: context)
+            let holder = path == "/" ? "the file" : "the group '\(path)'"
+            guard all.count == 1 else {
+                if all.isEmpty { throw context.error(.invalidName, "\(holder) holds no datasets") }
+                throw context.error(.invalidName,
+                    "\(holder) holds \(all.count) datasets (\(listing(all))); choose one as FILE:/path/to/dataset")
+            }
+            return all[0]
+        default:
+            throw try missing(path, in: file, access: access, context: context)
+        }
+    }
+
     /// Reads every dataset under `group` (default: the whole file), named by their paths relative to
     /// `group` without a leading `/` (`"axis0"`, `"run1/pressure"`), in name order. If `group` names a
     /// dataset, that dataset alone is returned, named by its last path component.
@@ -198,6 +220,168 @@ public enum HDF5 {
     public static func write<T: NPYScalar>(_ arrays: [(name: String, array: NDArray<T>)], to url: URL,
                                            group: String? = nil) throws(FormatError) {
         try write(arrays.map { (name: $0.name, array: T.wrap($0.array)) }, to: url, group: group)
+    }
+}
+
+// MARK: - Planes of a dataset
+
+extension HDF5 {
+    /// One dataset of an HDF5 file kept open to read ranges of planes of its axis 0 (hyperslabs): what a
+    /// rank of an MPI job, or a slab of a field larger than memory, reads — never the whole dataset.
+    ///
+    /// ```
+    /// read(planes: p..<q)  ==  read(from: url, dataset: path)[p..<q, ...]     (bit for bit, C order)
+    /// ```
+    /// The dataset is found and checked as ``HDF5/read(from:dataset:allowingExternalData:)`` finds and
+    /// checks it (the only dataset of a file or group, external data refused unless allowed, element
+    /// type, shape and size checked against the file) when the reader is made; each read checks only
+    /// that its planes fit in memory. Elements are typed as the whole read types them.
+    ///
+    /// Thread safety: every call takes NablaHDF5's process-wide lock (the serial libhdf5 is not
+    /// thread-safe), so a reader may be used from any thread. The file stays open until the reader is
+    /// released.
+    public final class PlaneReader: @unchecked Sendable {
+        /// The file.
+        public let file: URL
+        /// The dataset's path in the file (`/group/name`).
+        public let path: String
+        /// The dataset's shape (`[]` for a scalar dataset, which has no planes).
+        public let shape: [Int]
+        /// The element type of the arrays read.
+        public let dtype: DType
+        private let open: OpenDataset
+        private let handle: hid_t
+        private let access: Access
+        private let context: ErrorContext
+
+        /// Opens `dataset` of `url` (see ``HDF5/read(from:dataset:allowingExternalData:)`` for how it is
+        /// named and what is refused).
+        ///
+        /// - Throws: `FormatError` as ``HDF5/read(from:dataset:allowingExternalData:)`` throws it, except
+        ///   that a dataset larger than memory is not refused here.
+        public init(_ url: URL, dataset: String? = nil, allowingExternalData: Bool = false) throws(FormatError) {
+            let context = ErrorContext(file: url.path)
+            (handle, access, open, path) = try HDF5.locked { () throws(FormatError) -> (hid_t, Access, OpenDataset, String) in
+                let (file, fileSize) = try openFile(url, context: context)
+                var access: Access?
+                do throws(FormatError) {
+                    access = try Access(allowingExternalData: allowingExternalData, context: context)
+                    let path = try resolve(dataset, in: file, access: access!, context: context)
+                    let open = try openDataset(file, path: path, fileSize: fileSize, access: access!,
+                                               context: ErrorContext(file: url.path, member: path))
+                    return (file, access!, open, path)
+                } catch {
+                    access?.close()
+                    H5Fclose(file)
+                    throw error
+                }
+            }
+            self.file = url
+            self.context = ErrorContext(file: url.path, member: path)
+            shape = open.shape
+            dtype = open.dtype
+        }
+
+        deinit {
+            try? HDF5.locked { () throws(FormatError) in
+                H5Dclose(open.dataset)
+                access.close()
+                H5Fclose(handle)
+            }
+        }
+
+        /// The planes `planes` of axis 0 (every element of the other axes), of shape
+        /// `[planes.count] + shape[1...]`, C order.
+        ///
+        /// - Precondition: the dataset has at least one axis and `planes` lies within axis 0.
+        /// - Throws: `FormatError` when HDF5 cannot read them (a damaged file, a failing filter) or they
+        ///   are more than this machine's memory.
+        /// - Complexity: the planes' bytes are read (for chunked data, the chunks they touch).
+        public func read(planes: Range<Int>) throws(FormatError) -> AnyNDArray {
+            try HDF5.locked { () throws(FormatError) -> AnyNDArray in
+                try readElements(of: open, planes: planes, context: context)
+            }
+        }
+
+        /// Reads the planes `planes` straight into `buffer`'s elements from `offset` on (no copy), when
+        /// the dataset's dtype is `T`'s.
+        ///
+        /// - Precondition: `dtype == T.dtype`, the dataset has at least one axis, `planes` lies within
+        ///   axis 0 and the elements fit in `buffer` from `offset`.
+        /// - Throws: `FormatError` when HDF5 cannot read them.
+        public func read<T: NPYScalar>(planes: Range<Int>, into buffer: inout NDArray<T>, at offset: Int) throws(FormatError) {
+            precondition(dtype == T.dtype, "a \(dtype.name) dataset read into \(T.dtype.name) elements")
+            precondition(!shape.isEmpty && planes.lowerBound >= 0 && planes.upperBound <= shape[0],
+                         "planes \(planes) are outside axis 0 of \(shape)")
+            let count = planes.count * shape.dropFirst().reduce(1, *)
+            precondition(offset >= 0 && offset + count <= buffer.count, "\(count) elements do not fit at \(offset)")
+            guard count > 0 else { return }
+            try HDF5.locked { () throws(FormatError) in
+                var failure: FormatError?
+                buffer.withUnsafeMutableBufferPointer { storage in
+                    do throws(FormatError) {
+                        try readSelection(of: open, planes: planes, into: UnsafeMutableRawPointer(storage.baseAddress! + offset),
+                                          context: context)
+                    } catch { failure = error }
+                }
+                if let failure { throw failure }
+            }
+        }
+    }
+}
+
+/// A field (or the components of a vector field) stored in HDF5 datasets, read a few planes of axis 0 at
+/// a time by hyperslab (``HDF5/PlaneReader``) — the HDF5 counterpart of NablaFormats'
+/// `StoredArraySource`, for the slab engine and for MPI ranks.
+///
+/// Values are converted as the in-memory path converts them: datasets of `Scalar`'s dtype are read as
+/// they are; integers and other float widths through `Double`.
+public final class HDF5FieldSource<Scalar: FieldScalar & NPYScalar>: FieldSource, @unchecked Sendable {
+    /// The datasets, one per component.
+    public let readers: [HDF5.PlaneReader]
+    public let shape: [Int]
+    public var componentCount: Int { readers.count }
+
+    /// A source of the datasets of `readers` (one per component).
+    ///
+    /// - Throws: `FormatError` when the datasets differ in shape, are 0-D, or hold complex numbers or
+    ///   booleans (which the slab engine does not differentiate).
+    public init(_ readers: [HDF5.PlaneReader]) throws(FormatError) {
+        precondition(!readers.isEmpty, "a source needs at least one dataset")
+        for reader in readers {
+            let context = ErrorContext(file: reader.file.path, member: reader.path)
+            if reader.shape != readers[0].shape {
+                throw context.error(.invalidShape, "has shape \(reader.shape), but the first component has \(readers[0].shape); the components of a vector field share one shape")
+            }
+            if reader.shape.isEmpty {
+                throw context.error(.invalidShape, "is 0-D (a single number); a field read by planes needs at least one axis")
+            }
+            if reader.dtype.isComplex {
+                throw context.error(.unsupportedDType, "holds \(reader.dtype.name) values; the slab engine differentiates real fields (complex fields are differentiated in memory)")
+            }
+            if reader.dtype == .bool {
+                throw context.error(.unsupportedDType, "holds booleans, which cannot be differentiated; convert the data to a number type")
+            }
+        }
+        self.readers = readers
+        shape = readers[0].shape
+    }
+
+    public func read(component: Int, runs: [Range<Int>], into buffer: inout NDArray<Scalar>) throws {
+        let planeElements = shape.dropFirst().reduce(1, *)
+        var at = 0
+        for run in runs {
+            let count = run.count * planeElements
+            let reader = readers[component]
+            if reader.dtype == Scalar.dtype {
+                try reader.read(planes: run, into: &buffer, at: at)
+            } else {
+                let values = try reader.read(planes: run)
+                // Integers become Double (the tool computes them in Double), other widths convert by value.
+                buffer.replaceElements(at..<at + count, with: values.asDouble().scalars.lazy.map { Scalar($0) })
+            }
+            at += count
+        }
     }
 }
 
@@ -526,15 +710,30 @@ extension HDF5 {
         }
     }
 
-    static func readDataset(_ file: hid_t, path: String, fileSize: Int, access: Access,
-                            context: ErrorContext) throws(FormatError) -> AnyNDArray {
+    /// A dataset opened by ``openDataset(_:path:fileSize:access:context:)``: its checked element type,
+    /// shape and sizes. The caller closes `dataset`.
+    struct OpenDataset {
+        var dataset: hid_t
+        var dtype: DType
+        var shape: [Int]
+        /// `shape (2, 3) = 6 float64 elements (48 bytes)`, for messages.
+        var declared: String
+    }
+
+    /// Opens the dataset at `path` and checks it before anything is read: data outside the file (unless
+    /// allowed), a supported element type, a shape whose element and byte counts are addressable, and a
+    /// size the file can hold (contiguous, unfiltered data) or may plausibly expand to (at most
+    /// `max(256 MiB, 1100 × file size)` for chunked or filtered data).
+    static func openDataset(_ file: hid_t, path: String, fileSize: Int, access: Access,
+                            context: ErrorContext) throws(FormatError) -> OpenDataset {
         let dataset = path.withCString { H5Dopen2(file, $0, access.dataset) }
         if dataset < 0 && access.refusedExternalLink() {
             _ = failure("opening the dataset", context)  // clears HDF5's error stack
             throw externalLink(path, target: nil, context: context)
         }
         try check(dataset, "opening the dataset", context)
-        defer { H5Dclose(dataset) }
+        var handedOver = false
+        defer { if !handedOver { H5Dclose(dataset) } }
         try checkStorage(dataset, path: path, access: access, context: context)
         let fileType = try check(H5Dget_type(dataset), "reading the element type", context)
         defer { H5Tclose(fileType) }
@@ -593,29 +792,52 @@ extension HDF5 {
                     "declares \(declared) in a \(fileSize)-byte file; more than 1100 times the file size is refused as implausible")
             }
         }
-        guard UInt64(memoryBytes) <= ProcessInfo.processInfo.physicalMemory else {
-            throw context.error(.sizeMismatch, "declares \(declared), more than this machine's memory")
+        handedOver = true
+        return OpenDataset(dataset: dataset, dtype: dtype, shape: shape, declared: declared)
+    }
+
+    static func readDataset(_ file: hid_t, path: String, fileSize: Int, access: Access,
+                            context: ErrorContext) throws(FormatError) -> AnyNDArray {
+        let open = try openDataset(file, path: path, fileSize: fileSize, access: access, context: context)
+        defer { H5Dclose(open.dataset) }
+        return try readElements(of: open, planes: nil, context: context)
+    }
+
+    /// Reads the whole dataset (`planes` nil) or the hyperslab of the planes `planes` of its axis 0 (all
+    /// of every other axis), in C order, converted to native order by HDF5; refuses more than this
+    /// machine's physical memory.
+    static func readElements(of open: OpenDataset, planes: Range<Int>?, context: ErrorContext) throws(FormatError) -> AnyNDArray {
+        var shape = open.shape
+        if let planes {
+            precondition(!shape.isEmpty && planes.lowerBound >= 0 && planes.upperBound <= shape[0],
+                         "planes \(planes) are outside axis 0 of \(shape)")
+            shape[0] = planes.count
         }
-
-        let (memoryType, owned) = memoryType(dtype)
-        guard memoryType >= 0 else { throw failure("creating the memory type", context) }
-        defer { if owned { H5Tclose(memoryType) } }
-
+        let count = shape.reduce(1, *)
+        guard UInt64(count * open.dtype.itemSize) <= ProcessInfo.processInfo.physicalMemory else {
+            let what = planes.map { "planes \($0.lowerBound)..<\($0.upperBound) of a dataset that declares \(open.declared) are" }
+                ?? "declares \(open.declared),"
+            throw context.error(.sizeMismatch, "\(what) more than this machine's memory")
+        }
         func elements<T>(_: T.Type) throws(FormatError) -> NDArray<T> {
-            var status: herr_t = 0
+            var failure: FormatError?
             let scalars = [T](unsafeUninitializedCapacity: count) { buffer, initialised in
-                if count > 0 {
-                    status = H5Dread(dataset, memoryType, nabla_h5s_all(), nabla_h5s_all(), nabla_h5p_default(), buffer.baseAddress)
+                do throws(FormatError) {
+                    if count > 0 { try readSelection(of: open, planes: planes, into: UnsafeMutableRawPointer(buffer.baseAddress!), context: context) }
+                    initialised = count
+                } catch {
+                    failure = error
+                    initialised = 0
                 }
-                initialised = status < 0 ? 0 : count
             }
-            try check(status, "reading the data", context)
+            if let failure { throw failure }
             do {
                 return try NDArray(shape: shape, scalars: scalars)
             } catch {
                 throw context.error(.invalidShape, "\(error)")
             }
         }
+        let dtype = open.dtype
         switch dtype {
         case .float16: return .float16(try elements(Float16.self))
         case .float32: return .float32(try elements(Float.self))
@@ -635,6 +857,32 @@ extension HDF5 {
             let bytes = try elements(UInt8.self)
             return .bool(bytes.map { $0 != 0 })
         }
+    }
+
+    /// Reads the whole dataset (`planes` nil) or the hyperslab of its planes `planes` into `destination`
+    /// (room for the elements, of the memory type of the dataset's dtype), in C order.
+    static func readSelection(of open: OpenDataset, planes: Range<Int>?, into destination: UnsafeMutableRawPointer,
+                              context: ErrorContext) throws(FormatError) {
+        var fileSpace = nabla_h5s_all(), memorySpace = nabla_h5s_all()
+        defer {
+            if fileSpace != nabla_h5s_all() { H5Sclose(fileSpace) }
+            if memorySpace != nabla_h5s_all() { H5Sclose(memorySpace) }
+        }
+        if let planes {
+            fileSpace = try check(H5Dget_space(open.dataset), "reading the dataspace", context)
+            var start = [hsize_t](repeating: 0, count: open.shape.count)
+            start[0] = hsize_t(planes.lowerBound)
+            var counts = open.shape.map { hsize_t($0) }
+            counts[0] = hsize_t(planes.count)
+            try check(H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nil, counts, nil),
+                      "selecting planes \(planes.lowerBound)..<\(planes.upperBound)", context)
+            memorySpace = try check(H5Screate_simple(Int32(counts.count), counts, nil), "creating the memory dataspace", context)
+        }
+        let (memoryType, owned) = memoryType(open.dtype)
+        guard memoryType >= 0 else { throw failure("creating the memory type", context) }
+        defer { if owned { H5Tclose(memoryType) } }
+        try check(H5Dread(open.dataset, memoryType, memorySpace, fileSpace, nabla_h5p_default(), destination),
+                  "reading the data", context)
     }
 
     /// Refuses a dataset whose data lives outside the file — external storage (raw data in other files)

@@ -90,6 +90,43 @@ public struct DistributedField<Scalar: FieldScalar>: Sendable {
         try self.init(shape: shape, communicator: communicator, counts: counts, local: local)
     }
 
+    /// The same field split as `counts` instead (planes travel between ranks; values are not changed):
+    /// each rank sends the planes it owns that another rank owns under `counts`, one message per pair.
+    /// Collective.
+    ///
+    /// - Throws: ``NablaError/invalidShape(_:)`` (on every rank) when `counts` does not split axis 0 over
+    ///   the ranks; ``MPIError`` when a message fails.
+    public func redistributed(counts newCounts: [Int]) throws -> DistributedField<Scalar> {
+        guard newCounts != counts else { return self }
+        guard newCounts.count == communicator.size, newCounts.allSatisfy({ $0 >= 0 }), newCounts.reduce(0, +) == shape[0] else {
+            throw NablaError.invalidShape("plane counts \(newCounts) do not split the \(shape[0]) planes of axis 0 over \(communicator.size) ranks")
+        }
+        func ranges(_ counts: [Int]) -> [Range<Int>] {
+            var start = 0
+            return counts.map { c in defer { start += c }; return start..<start + c }
+        }
+        let old = ranges(counts), new = ranges(newCounts)
+        let me = communicator.rank, plane = planeElements
+        func overlap(_ a: Range<Int>, _ b: Range<Int>) -> Range<Int> {
+            let low = max(a.lowerBound, b.lowerBound)
+            return low..<max(low, min(a.upperBound, b.upperBound))
+        }
+        var sends: [(rank: Int, values: [Scalar])] = []
+        var receives: [(rank: Int, count: Int)] = []
+        for q in 0..<communicator.size {
+            let out = overlap(old[me], new[q])
+            if !out.isEmpty {
+                let from = (out.lowerBound - old[me].lowerBound) * plane
+                sends.append((q, Array(local.scalars[from..<from + out.count * plane])))
+            }
+            let into = overlap(old[q], new[me])
+            if !into.isEmpty { receives.append((q, into.count * plane)) }
+        }
+        let parts = try communicator.startExchange(sending: sends, receiving: receives, tag: 902).finish()
+        let values = try NDArray(shape: [new[me].count] + shape.dropFirst(), scalars: parts.flatMap { $0 })
+        return try DistributedField(shape: shape, communicator: communicator, counts: newCounts, local: values)
+    }
+
     /// The whole field on rank `root` (nil on the others). Collective; for tests and small fields.
     public func gathered(on root: Int = 0) throws -> NDArray<Scalar>? {
         let me = communicator.rank

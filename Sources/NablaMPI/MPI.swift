@@ -39,6 +39,13 @@ public enum MPIRuntime {
     /// after another). Errors on the world
     /// communicator are returned, not fatal. A program started without `mpirun` is a singleton of one rank.
     public static func initialize() throws(MPIError) {
+        // Two threads asking at once must not both initialise.
+        try startLock.withLock { () throws(MPIError) in try start() }
+    }
+
+    private static let startLock = Locked()
+
+    private static func start() throws(MPIError) {
         var flag: Int32 = 0
         try check(MPI_Initialized(&flag), "MPI_Initialized")
         guard flag == 0 else { return }
@@ -101,6 +108,18 @@ public struct Communicator: @unchecked Sendable {
         var result: MPI_Comm? = nil
         try check(MPI_Comm_split(handle, Int32(color), Int32(key), &result), "MPI_Comm_split")
         return Communicator(handle: result!)
+    }
+
+    /// How many processes of this communicator share this process's node (its memory): the size of
+    /// `MPI_Comm_split_type(MPI_COMM_TYPE_SHARED)`, which is freed again. Collective.
+    public func ranksOnThisNode() throws(MPIError) -> Int {
+        var node: MPI_Comm? = nil
+        try check(MPI_Comm_split_type(handle, Int32(MPI_COMM_TYPE_SHARED), Int32(rank), nabla_mpi_info_null(), &node),
+                  "MPI_Comm_split_type")
+        var size: Int32 = 1
+        MPI_Comm_size(node, &size)
+        MPI_Comm_free(&node)
+        return Int(size)
     }
 
     /// Waits until every process has reached this call.

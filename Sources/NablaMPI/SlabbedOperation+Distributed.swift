@@ -125,3 +125,35 @@ extension SlabbedOperation {
         })
     }
 }
+
+extension SlabbedOperation {
+    /// The bytes each rank holds while ``apply(to:)`` runs on fields of `shape` split as `counts`, with
+    /// values of `elementSize` bytes (an estimate from the algorithm's buffers, for memory budgets):
+    /// ```
+    /// bytes_r = (c·n + R·n + 2·c·g + (c + R)·z) · plane · elementSize
+    /// ```
+    /// for `n` owned planes, `c` input components, `R` results, `g` ghost planes (at most 2·depth; the
+    /// rest of axis 0 when a short periodic axis is gathered whole) received and as many sent, and `z`
+    /// planes of the buffers near the slab's ends (3·depth, or the whole buffer `n + g` for slabs too
+    /// thin to overlap). A rank that owns nothing holds nothing.
+    ///
+    /// - Throws: the ``NablaError`` of ``apply(to:)`` for an operation that does not fit `shape`.
+    public func distributedBytes(shape: [Int], counts: [Int], elementSize: Int) throws(NablaError) -> [Int] {
+        let prepared = try prepared(shape: shape)
+        let c = inputCount(rank: shape.count), results = try resultCount(shape: shape)
+        let plane = shape.dropFirst().reduce(1, *)
+        let d = prepared.depth, whole = prepared.needsWholeAxis0
+        // The slabs ``apply(to:)`` builds.
+        let decomposition = try SlabDecomposition(planeCount: shape[0], depth: whole ? 0 : d,
+                                                  periodic: prepared.periodicAxis0 && !whole, counts: counts)
+        return counts.indices.map { k in
+            let n = counts[k]
+            guard n > 0 else { return 0 }
+            let slab = decomposition[k]
+            let g = whole ? shape[0] - n : slab.haloBefore.count + slab.haloAfter.count
+            let zone = whole ? n + g : d == 0 ? 0 : n >= 2 * d + 1 ? 3 * d : n + g
+            let planes = c * n + results * n + 2 * c * g + (c + results) * zone
+            return planes * plane * elementSize
+        }
+    }
+}

@@ -3,6 +3,7 @@ import Nabla
 import NablaFormats
 import NablaHDF5
 import NablaMPI
+import NablaSpectral
 import _NablaCommandLine
 import _NablaTool
 
@@ -19,15 +20,15 @@ struct DistributedJob {
     var derivative = 1
     var method: DerivativeMethod = .finiteDifference
     var output: String
+    /// `--memory`: the most each rank may hold (nil: no check). nabla's default (half the physical
+    /// memory) is shared by the ranks on a node.
+    var memory: ByteSize? = nil
     let communicator: Communicator
 
     // MARK: Checks (every rank, no communication; agreed on by the caller)
 
     /// `nabla`'s checks of the scheme, before anything is read.
     func validate() throws {
-        if method == .spectral {
-            throw PipelineError("--method spectral is not available in nabla-mpi (finite differences only); run nabla for spectral derivatives")
-        }
         // The same checks as nabla's, from the same options.
         try scheme.options(derivative: 1).validate()
         guard derivative >= 1 else {
@@ -139,12 +140,71 @@ struct DistributedJob {
             _ = try operation.resultCount(shape: shape)
             return (operation, names)
         }
-        switch input {
-        case let .float64(fields): try compute(operation, fields, names: names, npz: isNPZ)
-        case let .float32(fields): try compute(operation, fields, names: names, npz: isNPZ)
-        case let .float16(fields): try compute(operation, fields, names: names, npz: isNPZ)
+        try checkMemory(operation, shape: shape, results: names.count, elementSize: input.elementSize)
+        switch (input, method) {
+        case let (.float64(fields), .finiteDifference): try compute(operation, fields, names: names, npz: isNPZ)
+        case let (.float32(fields), .finiteDifference): try compute(operation, fields, names: names, npz: isNPZ)
+        case let (.float16(fields), .finiteDifference): try compute(operation, fields, names: names, npz: isNPZ)
+        case let (.float64(fields), .spectral):
+            try DistributedFiles.write(try spectral(fields[0], spacing: operation.spacing), names: isNPZ ? names : nil, to: outputURL)
+        case let (.float32(fields), .spectral):
+            try DistributedFiles.write(try spectral(fields[0], spacing: operation.spacing), names: isNPZ ? names : nil, to: outputURL)
+        case let (.float16(fields), .spectral):
+            // As nabla: FFTW has no half precision, so float16 is computed in float32 and rounded back.
+            let f = fields[0]
+            let single = try DistributedField(shape: f.shape, communicator: communicator, counts: f.counts,
+                                              local: f.local.converted(to: Float.self))
+            let results = try spectral(single, spacing: operation.spacing).map {
+                try DistributedField(shape: $0.shape, communicator: communicator, counts: $0.counts,
+                                     local: $0.local.converted(to: Float16.self))
+            }
+            try DistributedFiles.write(results, names: isNPZ ? names : nil, to: outputURL)
         }
         return names
+    }
+
+    /// Refuses, on every rank, when a rank would hold more than the `--memory` budget: its slab, halos and
+    /// results (finite differences), or its slab, FFTW's arrays and results (spectral). Nothing larger has
+    /// been allocated yet; the input slab has been read.
+    private func checkMemory(_ operation: SlabbedOperation, shape: [Int], results: Int, elementSize: Int) throws {
+        guard let memory else { return }
+        let budget = memory == .defaultBudget ? memory.bytes / max(1, try communicator.ranksOnThisNode()) : memory.bytes
+        try communicator.collectively {
+            let counts = SlabDecomposition.blockCounts(planeCount: shape[0], parts: communicator.size)
+            let needs = method == .spectral
+                ? DistributedField<Double>.spectralBytes(shape: shape, counts: counts, outputs: results, elementSize: max(4, elementSize))
+                : try operation.distributedBytes(shape: shape, counts: counts, elementSize: elementSize)
+            guard let rank = needs.indices.max(by: { needs[$0] < needs[$1] }), needs[rank] > budget else { return }
+            let holds = method == .spectral ? "with FFTW-MPI's arrays" : "with their halos"
+            throw PipelineError("\(inputURL.path): rank \(rank) needs \(needs[rank]) bytes (\(ByteSize(bytes: needs[rank]))) for its \(counts[rank]) planes of shape \(shape) \(holds) and \(results) result\(results == 1 ? "" : "s"), more than the memory budget of \(budget) bytes (\(ByteSize(bytes: budget))) per rank; run on more ranks or give a larger --memory")
+        }
+    }
+
+    /// `--method spectral` (gradient and laplacian): FFTW-MPI, with nabla's checks and warnings (printed
+    /// once, by rank 0).
+    private func spectral<T: SpectralScalar>(_ field: DistributedField<T>, spacing: [Spacing]) throws -> [DistributedField<T>] {
+        var warnings: [SpectralWarning] = []
+        let results = try communicator.collectively { () throws -> [DistributedField<T>] in
+            do {
+                switch command {
+                case let .gradient(axes):
+                    return try field.spectralGradient(spacing: spacing, axes: axes, derivative: derivative,
+                                                      onWarning: { warnings.append($0) })
+                case .laplacian:
+                    return [try field.spectralLaplacian(spacing: spacing, onWarning: { warnings.append($0) })]
+                case .divergence, .curl:
+                    throw PipelineError("--method spectral applies to gradient and laplacian")
+                }
+            } catch let error as NablaError {
+                throw PipelineError("\(inputURL.path): \(error.description)")
+            }
+        }
+        if communicator.rank == 0 {
+            for warning in warnings {
+                FileHandle.standardError.write(Data("nabla-mpi: warning: \(inputURL.path): \(warning)\n".utf8))
+            }
+        }
+        return results
     }
 
     private func compute<T: FieldScalar & NPYScalar>(_ operation: SlabbedOperation, _ fields: [DistributedField<T>],
@@ -168,6 +228,14 @@ struct DistributedJob {
             case let .float64(f): f[0].shape
             case let .float32(f): f[0].shape
             case let .float16(f): f[0].shape
+            }
+        }
+        /// Bytes per value.
+        var elementSize: Int {
+            switch self {
+            case .float64: 8
+            case .float32: 4
+            case .float16: 2
             }
         }
     }
@@ -224,7 +292,10 @@ struct DistributedJob {
                 }
             }
         }
-        // Whole-file readers on every rank (HDF5 opened read-only by each; serial libhdf5).
+        if (format == .h5 || format == .hdf5) && !command.isVectorOperation && column == nil {
+            return try readHDF5Planes(url, dataset: dataset)
+        }
+        // Whole-file readers on every rank (CSV/TSV, compressed .npz members, vector fields).
         let arrays = try communicator.collectively { () -> [AnyNDArray] in
             if let members, command.isVectorOperation {
                 let all = try FieldFiles.readAll(url)
@@ -254,6 +325,47 @@ struct DistributedJob {
             default:
                 return .float64(try arrays.map { try DistributedField(scattering: $0.asDouble(), communicator: communicator) })
             }
+        }
+    }
+}
+
+extension DistributedJob {
+    /// An HDF5 dataset read by hyperslab: each rank opens the file (serial libhdf5, read-only) and reads
+    /// only the planes of axis 0 it owns (FFTW-MPI's block split); the halos travel by MPI as for .npy.
+    private func readHDF5Planes(_ url: URL, dataset: String?) throws -> Input {
+        let file = FieldFiles.location(of: url).file
+        let reader = try communicator.collectively { () throws -> HDF5.PlaneReader in
+            if let key, let dataset, key.trimmingPrefix("/") != dataset.trimmingPrefix("/") {
+                throw PipelineError("\(file.path): the path names dataset '\(dataset)' but --key names '\(key)'; give one")
+            }
+            let reader: HDF5.PlaneReader
+            do { reader = try HDF5.PlaneReader(file, dataset: key ?? dataset) } catch { throw PipelineError.wrapping(error, file: file.path) }
+            // nabla's messages (FieldDispatch.checkDifferentiable).
+            if reader.dtype == .bool {
+                throw PipelineError("\(url.path): boolean arrays cannot be differentiated; convert the data to a number type")
+            }
+            if reader.shape.isEmpty {
+                throw PipelineError("\(url.path): the array is 0-D (a single number); a derivative needs at least one axis")
+            }
+            if reader.dtype.isComplex {
+                throw PipelineError("\(url.path): holds \(reader.dtype.name) values; nabla-mpi differentiates real fields (use nabla for complex ones)")
+            }
+            return reader
+        }
+        let shape = reader.shape
+        let counts = SlabDecomposition.blockCounts(planeCount: shape[0], parts: communicator.size)
+        let start = counts[..<communicator.rank].reduce(0, +)
+        let planes = start..<start + counts[communicator.rank]
+        let local = try communicator.collectively { () throws -> AnyNDArray in
+            do { return try reader.read(planes: planes) } catch { throw PipelineError.wrapping(error, file: file.path) }
+        }
+        func field<T: FieldScalar>(_ values: NDArray<T>) throws -> [DistributedField<T>] {
+            [try DistributedField(shape: shape, communicator: communicator, counts: counts, local: values)]
+        }
+        switch local {
+        case let .float32(values): return .float32(try field(values))
+        case let .float16(values): return .float16(try field(values))
+        default: return .float64(try field(local.asDouble()))
         }
     }
 }

@@ -104,7 +104,7 @@ extension NablaMPICommand {
             let (field, difference) = (arguments.field, arguments.difference)
             try runJob(DistributedJob(command: .gradient(axes: field.axes), input: arguments.input, key: field.key, column: field.column,
                                       scheme: difference.scheme, derivative: field.derivative, method: difference.method.method,
-                                      output: output, communicator: Context.communicator))
+                                      output: output, memory: difference.memory.memory, communicator: Context.communicator))
         }
     }
 
@@ -121,7 +121,7 @@ extension NablaMPICommand {
         func run() throws {
             let difference = arguments.difference
             try runJob(DistributedJob(command: .laplacian, input: arguments.input, key: key, scheme: difference.scheme,
-                                      method: difference.method.method, output: output, communicator: Context.communicator))
+                                      method: difference.method.method, output: output, memory: difference.memory.memory, communicator: Context.communicator))
         }
     }
 
@@ -151,6 +151,6 @@ struct VectorFieldArguments: ParsableArguments {
 
     func run(_ command: DistributedJob.Command) throws {
         try runJob(DistributedJob(command: command, input: input, scheme: scheme, output: output,
-                                  communicator: Context.communicator))
+                                  memory: memory.memory, communicator: Context.communicator))
     }
 }

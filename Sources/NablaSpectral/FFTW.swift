@@ -162,6 +162,16 @@ public enum SpectralFFT {
     public static func purgeCaches() { FFTW.shared.purge() }
 }
 
+/// FFTW's planner for other modules of the package (NablaMPI's FFTW-MPI plans): FFTW-MPI plans through
+/// FFTW's own, process-wide planner, so its calls must take turns with this module's.
+package enum FFTWPlanner {
+    /// Runs `body` holding the lock that serialises every FFTW call other than `fftw_execute*`, after
+    /// `fftw_init_threads`/`fftwf_init_threads` (which must precede `fftw_mpi_init`).
+    package static func withLock<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        try FFTW.shared.plannerLock.withLock(body)
+    }
+}
+
 /// Namespace and shared state of the FFTW layer.
 ///
 /// `@unchecked Sendable`: every mutable field is inside a `Locked` (a pthread mutex); plan handles are immutable after

@@ -84,11 +84,20 @@ enum Periodicity {
     static let sampledLines = 4096
 
     static func check<T: BinaryFloatingPoint>(_ f: [T], shape: [Int], axis: Int) -> SpectralWarning? {
+        guard shape[axis] >= 4, f.count > 0 else { return nil }
+        var sums = edgeSums(f, shape: shape, axis: axis)
+        guard sums.jumpStandsOut else { return nil }
+        sums.add(differenceSums(f, shape: shape, axis: axis))
+        return sums.warning(axis: axis)
+    }
+
+    /// `J` and `A`'s sums over every line of `f` along `axis` (length at least 2).
+    static func edgeSums<T: BinaryFloatingPoint>(_ f: [T], shape: [Int], axis: Int) -> PeriodicitySums {
         let n = shape[axis]
-        guard n >= 4, f.count > 0 else { return nil }
         let outer = shape[..<axis].reduce(1, *)
         let inner = shape[(axis + 1)...].reduce(1, *)
-        var jump = 0.0, edge = 0.0
+        var sums = PeriodicitySums()
+        guard n >= 2 else { return sums }
         for o in 0..<outer {
             let line = o * n * inner
             for i in 0..<inner {
@@ -97,20 +106,25 @@ enum Periodicity {
                 let last = Double(f[line + (n - 1) * inner + i]), beforeLast = Double(f[line + (n - 2) * inner + i])
                 let j = first - last
                 let a = max(Swift.abs(second - first), Swift.abs(last - beforeLast))
-                jump += j * j
-                edge += a * a
+                sums.jump += j * j
+                sums.edge += a * a
             }
         }
-        let lines = Double(outer * inner)
-        let J = (jump / lines).squareRoot(), A = (edge / lines).squareRoot()
-        guard J > threshold * A else { return nil }
+        sums.lines = outer * inner
+        return sums
+    }
 
-        // Typical differences on a sample of lines: contiguous runs of inner indices, spread over outer.
+    /// `D`'s sums on a sample of lines of `f` along `axis`: contiguous runs of inner indices, spread over
+    /// outer (at most about ``sampledLines`` lines).
+    static func differenceSums<T: BinaryFloatingPoint>(_ f: [T], shape: [Int], axis: Int) -> PeriodicitySums {
+        let n = shape[axis]
+        let outer = shape[..<axis].reduce(1, *)
+        let inner = shape[(axis + 1)...].reduce(1, *)
+        var sums = PeriodicitySums()
+        guard n >= 2, outer > 0, inner > 0 else { return sums }
         let innerCount = min(inner, sampledLines)
         let outerCount = min(outer, max(1, sampledLines / innerCount))
         let outerStep = max(1, outer / outerCount)
-        var sum = 0.0
-        var terms = 0
         for s in 0..<outerCount {
             let line = s * outerStep * n * inner
             for j in 0..<(n - 1) {
@@ -118,13 +132,44 @@ enum Periodicity {
                 for i in 0..<innerCount {
                     // 1D equivalent -- D += (f[j+1] - f[j])**2
                     let d = Double(f[row + inner + i]) - Double(f[row + i])
-                    sum += d * d
+                    sums.difference += d * d
                 }
             }
-            terms += (n - 1) * innerCount
+            sums.differences += (n - 1) * innerCount
         }
-        let D = (sum / Double(terms)).squareRoot()
-        guard J > threshold * D else { return nil }
+        return sums
+    }
+}
+
+/// Sums of the periodicity criterion (see ``periodicityWarnings(of:axes:)``) over some lines, so that
+/// parts of a field (NablaMPI's slabs) can be measured apart and added up.
+package struct PeriodicitySums: Sendable {
+    /// `Σ (f[0] - f[N-1])²` and `Σ max(|f[1] - f[0]|, |f[N-1] - f[N-2]|)²` over ``lines`` lines.
+    package var jump = 0.0, edge = 0.0
+    package var lines = 0
+    /// `Σ (f[j+1] - f[j])²` over ``differences`` neighbouring pairs.
+    package var difference = 0.0
+    package var differences = 0
+
+    package init() {}
+
+    package mutating func add(_ other: PeriodicitySums) {
+        jump += other.jump; edge += other.edge; lines += other.lines
+        difference += other.difference; differences += other.differences
+    }
+
+    private var jumpRMS: Double { lines > 0 ? (jump / Double(lines)).squareRoot() : 0 }
+
+    /// `J > 4·A`: the wrap-around jump stands out from the differences beside it (then `D` decides).
+    package var jumpStandsOut: Bool {
+        lines > 0 && jumpRMS > Periodicity.threshold * (edge / Double(lines)).squareRoot()
+    }
+
+    /// The warning for `axis` when `J > 4·A` and `J > 4·D`.
+    package func warning(axis: Int) -> SpectralWarning? {
+        guard jumpStandsOut, differences > 0 else { return nil }
+        let J = jumpRMS, A = (edge / Double(lines)).squareRoot(), D = (difference / Double(differences)).squareRoot()
+        guard J > Periodicity.threshold * D else { return nil }
         return .notPeriodic(PeriodicityReport(axis: axis, wrapJump: J, edgeDifference: A, typicalDifference: D))
     }
 }

@@ -63,6 +63,42 @@ enum SpectralDispatch {
 typealias SpectralRun<E> = (NDArray<E>, [Double], [[[Int]]], PlanningRigour?, [Int]) throws
     -> (results: [NDArray<E>], warnings: [SpectralWarning])
 
+/// NablaSpectral's checks for the other modules of the package (NablaMPI's slabs), each run by the code
+/// compiled for `Double` or `Float`: a generic loop called across modules is not specialised.
+package enum SpectralChecks {
+    // `T` is exactly `Double` or `Float` in the branches, so the casts reinterpret nothing (`as?` would
+    // copy an array element by element).
+
+    /// Throws the `NablaError` of the one-process path for the first non-finite value of `f`, naming its
+    /// index with `firstPlane` added to axis 0 (`f` a slab of a larger field).
+    package static func checkFinite<T: SpectralScalar>(_ f: NDArray<T>, firstPlane: Int) throws {
+        if T.self == Double.self {
+            return try SpectralEngine<Double>.checkFinite(unsafeBitCast(f, to: NDArray<Double>.self), firstPlane: firstPlane)
+        }
+        if T.self == Float.self {
+            return try SpectralEngine<Float>.checkFinite(unsafeBitCast(f, to: NDArray<Float>.self), firstPlane: firstPlane)
+        }
+        try SpectralEngine<T>.checkFinite(f, firstPlane: firstPlane)
+    }
+
+    /// The periodicity criterion's `J` and `A` sums over every line of `f` (of `shape`) along `axis`.
+    package static func edgeSums<T: SpectralScalar>(_ f: [T], shape: [Int], axis: Int) -> PeriodicitySums {
+        if T.self == Double.self { return Periodicity.edgeSums(unsafeBitCast(f, to: [Double].self), shape: shape, axis: axis) }
+        if T.self == Float.self { return Periodicity.edgeSums(unsafeBitCast(f, to: [Float].self), shape: shape, axis: axis) }
+        return Periodicity.edgeSums(f, shape: shape, axis: axis)
+    }
+
+    /// The periodicity criterion's `D` sums over the sample of lines of `f` along `axis`.
+    package static func differenceSums<T: SpectralScalar>(_ f: [T], shape: [Int], axis: Int) -> PeriodicitySums {
+        if T.self == Double.self { return Periodicity.differenceSums(unsafeBitCast(f, to: [Double].self), shape: shape, axis: axis) }
+        if T.self == Float.self { return Periodicity.differenceSums(unsafeBitCast(f, to: [Float].self), shape: shape, axis: axis) }
+        return Periodicity.differenceSums(f, shape: shape, axis: axis)
+    }
+
+    /// How many lines, at most, `D` is sampled on (the first this many values of each plane along axis 0).
+    package static var sampledLines: Int { Periodicity.sampledLines }
+}
+
 // MARK: Public API
 
 /// The spectral gradient: the `m`-th derivative of a periodic field along each selected axis, computed
@@ -242,13 +278,14 @@ public func spectralLaplacian<T: SpectralScalar>(
 
 // MARK: Arguments
 
-/// Argument checks shared by the spectral entry points; every message names the offending value.
-enum SpectralArguments {
+/// Argument checks shared by the spectral entry points (and NablaMPI's FFTW-MPI path); every message names
+/// the offending value.
+package enum SpectralArguments {
     /// Relative tolerance on the steps of coordinates given for a spectral axis.
     static let uniformTolerance = 1e-9
 
     /// Checked gradient arguments: the selected axes, the period of every axis, one single-term request per axis.
-    static func gradientRequest(shape: [Int], spacing: [Spacing], axes: [Int]?, derivative: Int) throws(NablaError)
+    package static func gradientRequest(shape: [Int], spacing: [Spacing], axes: [Int]?, derivative: Int) throws(NablaError)
         -> (axes: [Int], periods: [Double], outputs: [[[Int]]]) {
         try validate(shape: shape)
         try validate(order: derivative, name: "derivative order")
@@ -285,7 +322,7 @@ enum SpectralArguments {
     }
 
     /// Checked Laplacian arguments: the period of every axis and one second-derivative term per axis, summed.
-    static func laplacianRequest(shape: [Int], spacing: [Spacing]) throws(NablaError) -> (periods: [Double], terms: [[Int]]) {
+    package static func laplacianRequest(shape: [Int], spacing: [Spacing]) throws(NablaError) -> (periods: [Double], terms: [[Int]]) {
         try validate(shape: shape)
         let all = Array(0..<shape.count)
         let steps = try steps(spacing, for: all, shape: shape)

@@ -21,7 +21,7 @@ import RealModule
 /// doubles, 2 cores) separate real transforms along each strided axis measured 2-3x slower, and `rfftn`
 /// + 3 `irfftn` about 1.6x slower; `Benchmarks/spectral_compare.py` measures the current scheme against
 /// numpy and against FFTW's own transforms (table in Benchmarks/README.md).
-enum SpectralEngine<T: BinaryFloatingPoint & Sendable> {
+package enum SpectralEngine<T: BinaryFloatingPoint & Sendable> {
     static var precision: FFTW.Precision { MemoryLayout<T>.size == 8 ? .double : .single }
 
     /// Computes `outputs` into `results`: output `q` is the sum over its terms of the mixed partial with
@@ -285,7 +285,8 @@ enum SpectralEngine<T: BinaryFloatingPoint & Sendable> {
     /// odd m:   c_j = (-1)^((m-1)/2) k_j^m      (Nyquist of even N zeroed)
     /// m = 0:   c_j = 1
     /// ```
-    static func multipliers(n: Int, order m: Int, period: Double, half: Bool, scale: Double) -> (factors: [T], odd: Bool) {
+    /// (NablaMPI's FFTW-MPI path uses the same factors.)
+    package static func multipliers(n: Int, order m: Int, period: Double, half: Bool, scale: Double) -> (factors: [T], odd: Bool) {
         let odd = m % 2 == 1
         let sign: Double = ((odd ? m - 1 : m) / 2) % 2 == 0 ? 1 : -1
         let modes = half ? n / 2 + 1 : n
@@ -336,7 +337,8 @@ enum SpectralEngine<T: BinaryFloatingPoint & Sendable> {
     }
 
     /// Throws, naming the multi-index of the first NaN or infinity: the FFT would spread it over every output.
-    static func checkFinite(_ f: NDArray<T>) throws {
+    /// `firstPlane`: the global index of `f`'s plane 0 when `f` is one slab of a larger field (NablaMPI).
+    static func checkFinite(_ f: NDArray<T>, firstPlane: Int = 0) throws {
         let count = f.count
         let chunks = count >= Parallel.threshold ? 8 * Parallel.coreCount : 1
         var firstBad = [Int](repeating: Int.max, count: chunks)
@@ -358,7 +360,8 @@ enum SpectralEngine<T: BinaryFloatingPoint & Sendable> {
             }
         }
         guard let bad = firstBad.min(), bad != Int.max else { return }
-        let index = f.multiIndex(ofFlatOffset: bad)
+        var index = f.multiIndex(ofFlatOffset: bad)
+        index[0] += firstPlane
         throw NablaError.invalidArgument("the field is not finite at index \(index): \(f.scalars[bad]); a spectral derivative would spread it over every output value — remove or replace non-finite values first")
     }
 }

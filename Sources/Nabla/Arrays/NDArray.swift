@@ -277,7 +277,7 @@ public struct NDArray<Element>: Sendable where Element: Sendable {
     }
 
     /// Advances a multi-index in row-major order (last axis fastest).
-    static func increment(_ index: inout [Int], shape: [Int]) {
+    package static func increment(_ index: inout [Int], shape: [Int]) {
         var k = shape.count - 1
         while k >= 0 {
             index[k] += 1
