@@ -79,28 +79,6 @@ public enum HDF5 {
         }
     }
 
-    /// The path of the dataset `dataset` names (`"/group/name"`; the leading `/` is optional): itself, or,
-    /// if it is `nil` (the root) or names a group, the only dataset in that group.
-    static func resolve(_ dataset: String?, in file: hid_t, access: Access, context: ErrorContext) throws(FormatError) -> String {
-        let path = try dataset.map { (d: String) throws(FormatError) -> String in try normalised(d, context: context) } ?? "/"
-        switch try objectType(file, path, access: access, context: context) {
-        case H5I_DATASET:
-            return path
-        case H5I_GROUP:
-            // A group (the root by default) holding exactly one dataset stands for it.
-            let all = try datasetPaths(in: file, under: path, access: access, context: context)
-            let holder = path == "/" ? "the file" : "the group '\(path)'"
-            guard all.count == 1 else {
-                if all.isEmpty { throw context.error(.invalidName, "\(holder) holds no datasets") }
-                throw context.error(.invalidName,
-                    "\(holder) holds \(all.count) datasets (\(listing(all))); choose one as FILE:/path/to/dataset")
-            }
-            return all[0]
-        default:
-            throw try missing(path, in: file, access: access, context: context)
-        }
-    }
-
     /// Reads every dataset under `group` (default: the whole file), named by their paths relative to
     /// `group` without a leading `/` (`"axis0"`, `"run1/pressure"`), in name order. If `group` names a
     /// dataset, that dataset alone is returned, named by its last path component.
@@ -266,7 +244,7 @@ extension HDF5 {
                 var access: Access?
                 do throws(FormatError) {
                     access = try Access(allowingExternalData: allowingExternalData, context: context)
-                    let path = try resolve(dataset, in: file, access: access!, context: context)
+                    let path = try Session(file: file, fileSize: fileSize, access: access!, context: context).dataset(named: dataset)
                     let open = try openDataset(file, path: path, fileSize: fileSize, access: access!,
                                                context: ErrorContext(file: url.path, member: path))
                     return (file, access!, open, path)
