@@ -5,7 +5,9 @@ import NablaSpectral
 import Synchronization
 import Testing
 
-@Suite("Spectral behaviour")
+// Serialized: two tests set the process-wide wisdom directory (SpectralFFT.wisdomDirectory); run side by side,
+// one test's wisdom was written into the other's folder.
+@Suite("Spectral behaviour", .serialized)
 struct BehaviourTests {
     // MARK: Periodicity warnings
 
@@ -138,7 +140,8 @@ struct BehaviourTests {
         defer { SpectralFFT.wisdomDirectory = saved }
         SpectralFFT.wisdomDirectory = directory.path
         #expect(SpectralFFT.defersMeasuring)
-        let f = try randomField(Double.self, shape: [6, 10, 9])
+        // A shape no other test plans, so no wisdom of this process (or of ~/.cache/nabla) holds its plans.
+        let f = try randomField(Double.self, shape: [5, 14, 7])
         let estimated = try spectralGradient(of: f)
         #expect(SpectralFFT.owedMeasurements > 0)
         #expect(SpectralFFT.measureOwedPlans(within: 30) > 0)
