@@ -72,13 +72,16 @@ extension DistributedField where Scalar: SpectralScalar {
     /// specialised).
     private func spectral(periods: [Double], outputs: [[[Int]]], checkAxes: [Int],
                           onWarning: (SpectralWarning) -> Void) throws -> [DistributedField<Scalar>] {
-        if let field = self as? DistributedField<Double> {
-            return try DistributedSpectral<Double>.run(field, periods: periods, outputs: outputs, checkAxes: checkAxes,
-                                                       onWarning: onWarning) as! [DistributedField<Scalar>]
+        // The casts back succeed whenever the casts in succeed (Scalar is then Double or Float).
+        if let field = self as? DistributedField<Double>,
+           let results = try DistributedSpectral<Double>.run(field, periods: periods, outputs: outputs, checkAxes: checkAxes,
+                                                             onWarning: onWarning) as? [DistributedField<Scalar>] {
+            return results
         }
-        if let field = self as? DistributedField<Float> {
-            return try DistributedSpectral<Float>.run(field, periods: periods, outputs: outputs, checkAxes: checkAxes,
-                                                      onWarning: onWarning) as! [DistributedField<Scalar>]
+        if let field = self as? DistributedField<Float>,
+           let results = try DistributedSpectral<Float>.run(field, periods: periods, outputs: outputs, checkAxes: checkAxes,
+                                                            onWarning: onWarning) as? [DistributedField<Scalar>] {
+            return results
         }
         throw NablaError.invalidArgument("spectral derivatives support Double and Float fields, not \(Scalar.self)")
     }
