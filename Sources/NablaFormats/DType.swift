@@ -120,11 +120,11 @@ public enum DType: String, Sendable, Hashable, CaseIterable {
             let what: String
             switch kind {
             case "O": what = "object arrays (pickled Python objects) are not supported"
-            case "c": what = "complex\(Int(sizeText).map { String($0 * 8) } ?? "?") is not supported (only complex64 and complex128)"
+            case "c": what = "complex\(bits(sizeText)) is not supported (only complex64 and complex128)"
             case "S", "a", "U": what = "string dtypes are not supported"
             case "V": what = "void/structured dtypes are not supported"
             case "M", "m": what = "datetime/timedelta dtypes are not supported"
-            case "f": what = "float\(Int(sizeText).map { String($0 * 8) } ?? "?") is not supported"
+            case "f": what = "float\(bits(sizeText)) is not supported"
             default: what = "not a supported dtype"
             }
             throw context.error(.unsupportedDType,
@@ -133,6 +133,14 @@ public enum DType: String, Sendable, Hashable, CaseIterable {
         // '|' on a multi-byte type means "not applicable", which numpy reads as native, like '='.
         if dtype.itemSize == 1 || explicitOrder == "|" { order = .native }
         return (dtype, order)
+    }
+
+    /// The bits of an item size written in a descr (`"16"` → `"128"`), or `"?"` when the text is not a
+    /// byte count whose bits fit an `Int` (a header may say `<c-000…7318123910777003452`).
+    private static func bits(_ sizeText: Substring) -> String {
+        guard let bytes = Int(sizeText), bytes > 0 else { return "?" }
+        let (bits, overflow) = bytes.multipliedReportingOverflow(by: 8)
+        return overflow ? "?" : String(bits)
     }
 }
 

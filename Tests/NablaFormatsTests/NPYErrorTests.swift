@@ -152,6 +152,13 @@ struct NPYErrorTests {
         #expect(try readError(short)?.kind == .sizeMismatch)
     }
 
+    @Test("FuzzNPYHeader's finding: a complex item size whose bits overflow is refused, not a trap")
+    func fuzzFindingItemSizeOverflow() throws {
+        let e = try readError(try Fixture.bytes("fuzz_dtype_size_overflow.npy"))
+        #expect(e?.kind == .unsupportedDType)
+        #expect(e?.description.contains("complex? is not supported") == true)
+    }
+
     @Test("missing file and directory")
     func missing() throws {
         let dir = try TemporaryDirectory()
@@ -210,7 +217,9 @@ struct DTypeTests {
         }
     }
 
-    @Test("refused descr strings", arguments: ["|O", "<c32", "<c4", "<U3", "|S5", "<M8[D]", "<m8[s]", "|V8", "<f16", "<i3", "", "<", "xyz"])
+    @Test("refused descr strings", arguments: ["|O", "<c32", "<c4", "<U3", "|S5", "<M8[D]", "<m8[s]", "|V8", "<f16", "<i3", "", "<", "xyz",
+                                                // item sizes whose bits overflow Int (found by FuzzNPYHeader)
+                                                "<c-000000000000000007318123910777003452", "<f9223372036854775807", "<c1152921504606846977", "<f-8"])
     func refused(descr: String) {
         let e = formatError { _ = try DType.parse(descr: descr) }
         #expect(e?.kind == .unsupportedDType)

@@ -238,16 +238,22 @@ package enum AtomicFile {
         let name = url.lastPathComponent
         for _ in 0..<16 {
             let temporary = directory.appendingPathComponent(temporaryName(for: name))
-            let fd = FileSystem.open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+            // Created and tracked under one lock, so that an interruption's sweep either sees the file or
+            // happens before it exists (and then holds the lock until the process ends: it never will).
+            let (fd, error) = inProgress.withLock { paths -> (Int32, Int32) in
+                let fd = FileSystem.open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+                let error = errno
+                if fd >= 0 { paths.insert(temporary.path) }
+                return (fd, error)
+            }
             if fd >= 0 {
                 // The writer holds an advisory lock on its temporary while it lives, so a clean-up by another
                 // run (`nabla batch --resume`) can tell a living run's temporary from a dead one's.
                 _ = flock(fd, LOCK_EX | LOCK_NB)
-                track(temporary.path)
                 return (temporary, fd)
             }
-            if errno == EEXIST || errno == EINTR { continue }
-            throw context.error(.io, "cannot create a temporary file in \(directory.path): \(String(cString: strerror(errno)))")
+            if error == EEXIST || error == EINTR { continue }
+            throw context.error(.io, "cannot create a temporary file in \(directory.path): \(String(cString: strerror(error)))")
         }
         throw context.error(.io, "cannot create a unique temporary file in \(directory.path)")
     }
@@ -320,8 +326,14 @@ package enum AtomicFile {
                 signal(number, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
                 source.setEventHandler {
-                    for path in inProgress.withLock({ $0 }) { FileSystem.unlink(path) }
-                    exit(128 + number)
+                    // The sweep keeps the lock and ends the process inside it (`_exit`: no exit handlers to
+                    // wait for while other threads run on): a temporary created after the sweep would need
+                    // the lock first. (A C library filling `produce(at:)`'s path creates its file outside
+                    // the lock; that file appears only in the instant between this sweep and `_exit`.)
+                    inProgress.withLock { (paths: inout Set<String>) -> Void in
+                        for path in paths { FileSystem.unlink(path) }
+                        _exit(128 + number)
+                    }
                 }
                 source.resume()
                 sources.append(source)
