@@ -170,7 +170,8 @@ public func streamDifferences<Source: FieldSource, Sink: FieldSink>(
     let slabs = try SlabDecomposition(planeCount: n0, depth: whole ? 0 : depth, periodic: periodic0 && !whole,
                                       planesPerSlab: whole ? n0 : planesPerSlab)
     let rest = Array(shape.dropFirst())
-    let pipeline = SlabPipeline<Source.Scalar>(inputs: inputs)
+    // One slab (a small field): nothing to overlap, so it is read, computed and written on this thread.
+    let pipeline = SlabPipeline<Source.Scalar>(inputs: inputs, inline: slabs.count == 1)
 
     func read(_ slab: Slab, into set: Int) throws {
         for c in 0..<inputs {
@@ -236,8 +237,13 @@ final class SlabPipeline<T: FieldScalar>: @unchecked Sendable {
     private var pendingRead: DispatchWorkItem?
     private var pendingWrites: [DispatchWorkItem?] = [nil, nil]
     private let failure = Locked<(any Error)?>(nil)
+    /// Whether writes run at once on the calling thread (one slab: no read-ahead to overlap).
+    private let inline: Bool
 
-    init(inputs count: Int) { sets = [BufferSet(count), BufferSet(count)] }
+    init(inputs count: Int, inline: Bool = false) {
+        sets = [BufferSet(count), BufferSet(count)]
+        self.inline = inline
+    }
 
     func withInput(_ set: Int, _ component: Int, _ body: (inout NDArray<T>) throws -> Void) throws {
         try body(&sets[set].inputs[component])
@@ -270,8 +276,9 @@ final class SlabPipeline<T: FieldScalar>: @unchecked Sendable {
     }
 
     func startWrite(from set: Int, _ body: @escaping ([NDArray<T>]) throws -> Void) {
-        let work = UncheckedSendable(body)
         let buffers = sets[set]
+        if inline { return record { try body(buffers.outputs) } }
+        let work = UncheckedSendable(body)
         let item = DispatchWorkItem { [self] in record { try work.value(buffers.outputs) } }
         pendingWrites[set] = item
         writer.async(execute: item)

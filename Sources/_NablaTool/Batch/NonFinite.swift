@@ -70,11 +70,12 @@ final class NonFiniteTally: Sendable {
     }
 
     /// The count in the loop compiled for the concrete element type: the engine calls sources and sinks
-    /// from generic code, where the generic loop would run unspecialised (about 30× slower).
+    /// from generic code, where the generic loop would run unspecialised (about 30× slower). (The
+    /// bit casts only retype a slice whose type was just checked; `as?` would copy it element by element.)
     private static func nonFiniteCount<T: FieldScalar>(_ elements: ArraySlice<T>) -> Int {
-        if let values = elements as? ArraySlice<Double> { return values.nonFiniteCount }
-        if let values = elements as? ArraySlice<Float> { return values.nonFiniteCount }
-        if let values = elements as? ArraySlice<Float16> { return values.nonFiniteCount }
+        if T.self == Double.self { return unsafeBitCast(elements, to: ArraySlice<Double>.self).nonFiniteCount }
+        if T.self == Float.self { return unsafeBitCast(elements, to: ArraySlice<Float>.self).nonFiniteCount }
+        if T.self == Float16.self { return unsafeBitCast(elements, to: ArraySlice<Float16>.self).nonFiniteCount }
         return elements.nonFiniteCount
     }
 
