@@ -10,13 +10,14 @@ import NablaFormats
 /// Inputs the engine cannot read a slab at a time (CSV, HDF5, netCDF, deflated members, Fortran order) and
 /// other output formats take the in-memory path.
 enum SlabJob {
-    /// The input bytes one slab holds at most when memory allows more: larger slabs make no command
-    /// faster (the read of one slab already overlaps the computation of the previous one), and keep
-    /// memory small.
+    /// The input bytes one slab holds at most when memory allows more (but at least ``minimumPlanes``
+    /// planes): larger slabs make no command faster (the read of one slab already overlaps the computation
+    /// of the previous one) and cost page faults on fresh buffers (256³ float64 to `.npz`: 32 MiB slabs
+    /// peaked at 306 MiB and spent twice the system time of 16 MiB slabs, 180 MiB).
     static let slabTarget: Int = {
         // NABLA_SLAB_BYTES overrides it (for benchmarks of the pipeline's granularity).
         if let text = ProcessInfo.processInfo.environment["NABLA_SLAB_BYTES"], let bytes = ByteSize(parsing: text) { return bytes.bytes }
-        return 32 << 20
+        return 16 << 20
     }()
 
     /// The stored arrays `input` holds for the slab engine (the member `key` of a `.npz`, its only member,
@@ -148,8 +149,8 @@ enum SlabJob {
                 do {
                     let source = try StoredArraySource<T>(locations)
                     if let tally {
-                        try streamDifferences(operation, from: TallyingSource(source, tally: tally),
-                                              to: TallyingSink(sink, tally: tally), planesPerSlab: planes)
+                        try streamDifferences(operation, from: TallyingSource(base: source, tally: tally),
+                                              to: TallyingSink(base: sink, tally: tally), planesPerSlab: planes)
                     } else {
                         try streamDifferences(operation, from: source, to: sink, planesPerSlab: planes)
                     }

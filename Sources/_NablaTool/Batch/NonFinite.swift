@@ -90,11 +90,6 @@ struct TallyingSource<Base: FieldSource>: FieldSource {
     let base: Base
     let tally: NonFiniteTally
 
-    init(_ base: Base, tally: NonFiniteTally) {
-        self.base = base
-        self.tally = tally
-    }
-
     var shape: [Int] { base.shape }
     var componentCount: Int { base.componentCount }
 
@@ -108,11 +103,6 @@ struct TallyingSource<Base: FieldSource>: FieldSource {
 struct TallyingSink<Base: FieldSink>: FieldSink {
     let base: Base
     let tally: NonFiniteTally
-
-    init(_ base: Base, tally: NonFiniteTally) {
-        self.base = base
-        self.tally = tally
-    }
 
     func write(result: Int, planes: Range<Int>, from buffer: NDArray<Base.Scalar>, bufferPlane: Int) throws {
         try base.write(result: result, planes: planes, from: buffer, bufferPlane: bufferPlane)
