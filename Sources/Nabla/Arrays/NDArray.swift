@@ -370,7 +370,10 @@ extension NDArray where Element: BinaryFloatingPoint {
             if storage.count > count {
                 storage.removeLast(storage.count - count)
             } else if storage.count < count {
-                storage.append(contentsOf: repeatElement(0, count: count - storage.count))
+                // Unspecified elements, appended with one copy (element by element would be slow in the
+                // generic code that calls this).
+                let growth = count - storage.count
+                storage.append(contentsOf: [Element](unsafeUninitializedCapacity: growth) { _, initialized in initialized = growth })
             }
         } else {
             storage = [Element](unsafeUninitializedCapacity: max(count, capacity)) { buffer, initialized in
