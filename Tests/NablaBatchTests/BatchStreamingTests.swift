@@ -106,6 +106,11 @@ struct BatchStreamingTests {
         #expect(tiny.status == 0, "\(tiny)")
         try expectGradient(s, "tiny/f.npz", of: f)
         #expect((try s.log("tiny.jsonl")["f.npy"]?["note"] as? String)?.contains("ran alone") == true)
+        // Other operations too: a budget that holds no plane runs the file alone, it does not fail it.
+        let laplacian = try s.nabla(["batch", "in", "-o", "lap", "--operation", "laplacian", "--memory", "16K", "--quiet"])
+        #expect(laplacian.status == 0, "\(laplacian)")
+        let expected = try Nabla.laplacian(of: f)
+        #expect(try NPZ.read(from: s.url("lap/f.npz")).map { NPY.encode($0.array) } == [NPY.encode(expected)])
     }
 
     @Test("--resume keeps streamed outputs, redoes damaged and stale ones")

@@ -159,7 +159,7 @@ package struct BatchJob: Sendable {
                 record.note = "needs about \(ByteSize(bytes: need)), more than the \(ByteSize(bytes: budget.total)) memory budget: ran alone"
             }
             let outcome: GradientFileTask.Outcome
-            if let route { outcome = try task.run(item, route) } else { outcome = try task.run(item, memory: share) }
+            if let route { outcome = try task.run(item, route) } else { outcome = try task.run(item) }
             record.status = .ok
             record.dtype = outcome.dtype?.name ?? record.dtype
             record.shape = outcome.shape ?? record.shape

@@ -155,11 +155,12 @@ struct GradientFileTask: Sendable {
         return Outcome(dtype: header.dtype, shape: header.shape, nonFiniteInput: tally.input, nonFiniteOutput: tally.output)
     }
 
-    /// Reads, differentiates and writes one file in memory (other operations: their `nabla` command, with
-    /// `memory` bytes for the slab engine where the command uses it); the output appears only when complete.
-    func run(_ item: BatchItem, memory: Int? = nil) throws(PipelineError) -> Outcome {
+    /// Reads, differentiates and writes one file in memory (other operations: their `nabla` command, which
+    /// streams through the slab engine where it can, with the default budget as before); the output appears
+    /// only when complete.
+    func run(_ item: BatchItem) throws(PipelineError) -> Outcome {
         if operation != .gradient || item.output.pathExtension != "npz" || item.input.pathExtension.lowercased() == "nc" {
-            return try runOther(item, memory: memory)
+            return try runOther(item)
         }
         let field = try FieldFiles.read(item.input, key: key, column: column, allowExternal: allowExternal)
         let nonFiniteInput = field.nonFiniteCount
@@ -185,12 +186,12 @@ struct GradientFileTask: Sendable {
     }
 
     /// The operations other than the gradient run their `nabla` command's job on the file.
-    private func runOther(_ item: BatchItem, memory: Int?) throws(PipelineError) -> Outcome {
+    private func runOther(_ item: BatchItem) throws(PipelineError) -> Outcome {
         try Self.createFolder(of: item.output)
         // Exactly the `nabla` command of that name (for the gradient: files with a grid, netCDF in,
         // netCDF/VTK/HDF5 out). A vector field's components are its arrays axis0, axis1, …: --key is not theirs.
-        var options = self.options
-        if let memory { options.memory = memory }
+        // Its slab engine keeps the command's default budget: a batch budget too small for one plane must
+        // not fail a file that the in-memory estimate runs alone.
         var job = FieldJob(operation, input: item.input, key: operation.readsVectorField ? nil : key, column: column,
                            axes: axes, options: options, output: item.output)
         job.allowExternal = allowExternal
