@@ -2,12 +2,16 @@
 """`nabla batch` against a Python loop of np.load / np.gradient / np.savez, on the same files, in one run.
 
     swift build -c release --product nabla      # first
-    python3 Benchmarks/batch_compare.py [--files 200] [--n 64] [--jobs 2] [--big-gib 1.0]
+    python3 Benchmarks/batch_compare.py [--files 200] [--n 64] [--jobs 2] [--big-gib 1.0] [--runs 5]
+                                        [--dir /dev/shm] [--base OTHER_NABLA]
 
-Prints the throughput of both and their ratio (target: nabla >= 4x), then the peak resident memory of
-`nabla batch` on one large float64 file against the file's size (/usr/bin/time -f %M; target < 2.2x).
+Prints the throughput of both and their ratio (target: nabla >= 4x), best and median over `--runs` rounds
+(Python and nabla alternating, dirty pages flushed before each timed side), then the peak resident memory
+of `nabla batch` on one large float64 file against the file's size (/usr/bin/time -f %M; target < 2.2x).
+`--dir` puts inputs and both sides' outputs in that folder (e.g. /dev/shm: no disk write-back); `--base`
+times another `nabla` binary in the same rounds (before/after a change).
 """
-import argparse, os, shutil, subprocess, sys, tempfile, time
+import argparse, os, shutil, statistics, subprocess, sys, tempfile, time
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -29,11 +33,14 @@ def main():
     p.add_argument("--n", type=int, default=64)
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--big-gib", type=float, default=1.0, help="size of the single large file (0 to skip)")
+    p.add_argument("--runs", type=int, default=1, help="rounds of both sides, alternating")
+    p.add_argument("--dir", default=None, help="folder for inputs and outputs (default: the system's temporary folder)")
+    p.add_argument("--base", default=None, help="another nabla binary timed in the same rounds")
     args = p.parse_args()
     if not os.access(NABLA, os.X_OK):
         sys.exit(f"{NABLA} not found: run `swift build -c release --product nabla` first")
 
-    tmp = tempfile.mkdtemp(prefix="nabla-batch-bench-")
+    tmp = tempfile.mkdtemp(prefix="nabla-batch-bench-", dir=args.dir)
     try:
         src = os.path.join(tmp, "in")
         os.makedirs(src)
@@ -46,30 +53,50 @@ def main():
         total = sum(os.path.getsize(f) for f in files)
 
         # Flush dirty pages before each timed run: otherwise one side pays for writing back the other's
-        # 1.2 GB of output.
-        os.sync()
-        t = time.perf_counter()
-        python_loop(files, os.path.join(tmp, "py"))
-        py = time.perf_counter() - t
+        # 1.2 GB of output. Outputs of the previous round are removed (and flushed) first.
+        def timed(label, run):
+            out = os.path.join(tmp, label)
+            shutil.rmtree(out, ignore_errors=True)
+            os.sync()
+            t = time.perf_counter()
+            run(out)
+            return time.perf_counter() - t
 
-        os.sync()
-        t = time.perf_counter()
-        subprocess.run([NABLA, "batch", src, "-o", os.path.join(tmp, "nabla"), "--jobs", str(args.jobs), "--quiet"], check=True)
-        nb = time.perf_counter() - t
+        def nabla_run(binary):
+            return lambda out: subprocess.run([binary, "batch", src, "-o", out, "--jobs", str(args.jobs), "--quiet"], check=True)
+
+        sides = [("py", lambda out: python_loop(files, out)), ("nabla", nabla_run(NABLA))]
+        if args.base:
+            sides.append(("base", nabla_run(args.base)))
+        times = {label: [] for label, _ in sides}
+        for _ in range(args.runs):
+            for label, run in sides:
+                times[label].append(timed(label, run))
 
         # Same results (numpy.gradient semantics, bitwise).
         for f in files[:: max(1, len(files) // 10)]:
             stem = os.path.splitext(os.path.basename(f))[0]
-            a, b = np.load(os.path.join(tmp, "py", stem + ".npz")), np.load(os.path.join(tmp, "nabla", stem + ".npz"))
-            assert all(np.array_equal(a[k], b[k]) for k in a.files), stem
+            a = np.load(os.path.join(tmp, "py", stem + ".npz"))
+            for label, _ in sides[1:]:
+                b = np.load(os.path.join(tmp, label, stem + ".npz"))
+                assert all(np.array_equal(a[k], b[k]) for k in a.files), (label, stem)
 
         mib = total / 2**20
-        print(f"{args.files} files of {args.n}^3 float64 ({mib:.0f} MiB in, {3 * mib:.0f} MiB out)")
-        print(f"  python loop (np.load/np.gradient/np.savez): {py:7.2f} s  {mib / py:8.1f} MiB/s  {args.files / py:7.1f} files/s")
-        print(f"  nabla batch --jobs {args.jobs}:                    {nb:7.2f} s  {mib / nb:8.1f} MiB/s  {args.files / nb:7.1f} files/s")
-        print(f"  ratio: {py / nb:.2f}x (target >= 4x)")
-        shutil.rmtree(os.path.join(tmp, "py"))
-        shutil.rmtree(os.path.join(tmp, "nabla"))
+        py = times["py"]
+        print(f"{args.files} files of {args.n}^3 float64 ({mib:.0f} MiB in, {3 * mib:.0f} MiB out), {args.runs} rounds, "
+              f"in {os.path.dirname(tmp)}")
+        print(f"  python loop (np.load/np.gradient/np.savez): best {min(py):6.2f} s  median {statistics.median(py):6.2f} s  "
+              f"{args.files / min(py):7.1f} files/s")
+        for label, name in (("nabla", f"nabla batch --jobs {args.jobs}"), ("base", f"base nabla batch --jobs {args.jobs}")):
+            if label not in times:
+                continue
+            nb = times[label]
+            print(f"  {name:<42} best {min(nb):6.2f} s  median {statistics.median(nb):6.2f} s  {args.files / min(nb):7.1f} files/s")
+            ratios = [p / n for p, n in zip(py, nb)]
+            print(f"    ratio (same round): best {max(ratios):.2f}x  median {statistics.median(ratios):.2f}x  "
+                  f"(best/best {min(py) / min(nb):.2f}x; target >= 4x)")
+        for label, _ in sides:
+            shutil.rmtree(os.path.join(tmp, label))
         shutil.rmtree(src)
 
         if args.big_gib > 0:

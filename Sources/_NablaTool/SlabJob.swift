@@ -10,13 +10,14 @@ import NablaFormats
 /// Inputs the engine cannot read a slab at a time (CSV, HDF5, netCDF, deflated members, Fortran order) and
 /// other output formats take the in-memory path.
 enum SlabJob {
-    /// The input bytes one slab holds at most when memory allows more: larger slabs make no command
-    /// faster (the read of one slab already overlaps the computation of the previous one), and keep
-    /// memory small.
+    /// The input bytes one slab holds at most when memory allows more (but at least ``minimumPlanes``
+    /// planes): larger slabs make no command faster (the read of one slab already overlaps the computation
+    /// of the previous one) and cost page faults on fresh buffers (256³ float64 to `.npz`: 32 MiB slabs
+    /// peaked at 306 MiB and spent twice the system time of 16 MiB slabs, 180 MiB).
     static let slabTarget: Int = {
         // NABLA_SLAB_BYTES overrides it (for benchmarks of the pipeline's granularity).
         if let text = ProcessInfo.processInfo.environment["NABLA_SLAB_BYTES"], let bytes = ByteSize(parsing: text) { return bytes.bytes }
-        return 32 << 20
+        return 16 << 20
     }()
 
     /// The stored arrays `input` holds for the slab engine (the member `key` of a `.npz`, its only member,
@@ -49,31 +50,96 @@ enum SlabJob {
         return format == .npy || format == .npz
     }
 
+    /// How the engine runs one job: the planes of each slab, and the bytes of buffers it then holds.
+    struct Layout: Equatable {
+        /// Planes of axis 0 per slab (at least the whole axis: one slab).
+        var planes: Int
+        /// The most bytes the engine's buffers hold at once (input and result buffers of the slabs in
+        /// flight with their halos, and the scratch of a dtype conversion).
+        var heldBytes: Int
+    }
+
+    /// The element size the engine computes `dtype` in (float32 and float16 as themselves, others in
+    /// float64, as the in-memory path computes them).
+    static func computeSize(of dtype: DType) -> Int {
+        switch dtype {
+        case .float32: MemoryLayout<Float>.stride
+        case .float16: MemoryLayout<Float16>.stride
+        default: MemoryLayout<Double>.stride
+        }
+    }
+
+    /// The slab size for `operation` on arrays of `shape` stored as `dtype` (in native byte order or not)
+    /// within `memory` bytes: as many planes as fit (``SlabbedOperation/planesPerSlab(shape:elementSize:memory:)``),
+    /// at most ``slabTarget`` bytes of input per slab (and at least ``minimumPlanes`` planes when memory
+    /// allows), and the bytes the engine then holds.
+    ///
+    /// One slab holds the whole field when it fits: the engine then reads, computes and writes once, with
+    /// one set of buffers (`(inputs + results) × field`). Otherwise two sets are in flight, each of
+    /// `planes + 2·depth` planes. Inputs not stored as the computed type go through a scratch buffer of one
+    /// slab (raw bytes, then float64 values) while they are read.
+    ///
+    /// - Throws: ``PipelineError`` naming `file` and the bytes needed when not even one plane fits.
+    static func layout(_ operation: SlabbedOperation, shape: [Int], dtype: DType, nativeOrder: Bool, memory: Int,
+                       file: String) throws(PipelineError) -> Layout {
+        let elementSize = computeSize(of: dtype)
+        let planes: Int, prepared: SlabbedOperation.Prepared, results: Int
+        do {
+            let fitting = try operation.planesPerSlab(shape: shape, elementSize: elementSize, memory: memory)
+            let planeBytes = shape.dropFirst().reduce(elementSize) { Saturating.product($0, $1) }
+            let target = max(slabTarget / max(planeBytes, 1), min(minimumPlanes, fitting))
+            planes = max(1, min(fitting, target))
+            prepared = try operation.prepared(shape: shape)
+            results = try operation.resultCount(shape: shape)
+        } catch {
+            throw PipelineError("\(file): \(error.description)")
+        }
+        let n0 = shape[0]
+        let planeElements = shape.dropFirst().reduce(1) { Saturating.product($0, $1) }
+        let arrays = operation.inputCount(rank: shape.count) + results
+        let whole = planes >= n0 || prepared.needsWholeAxis0
+        let bufferPlanes = whole ? n0 : min(n0, planes + 2 * prepared.depth)
+        let sets = whole ? 1 : 2
+        var held = Saturating.product([sets, arrays, bufferPlanes, planeElements, elementSize])
+        let direct = (dtype == .float64 || dtype == .float32 || dtype == .float16) && nativeOrder
+        if !direct {
+            held = Saturating.sum(held, Saturating.product([bufferPlanes, planeElements, dtype.itemSize + 2 * 8]))
+        }
+        return Layout(planes: whole ? n0 : planes, heldBytes: held)
+    }
+
+    /// The fewest planes a slab gets when memory allows, however large a plane is: thinner slabs would
+    /// recompute their halos too often.
+    static let minimumPlanes = 16
+
     /// Runs `operation` on the arrays at `locations` into `output` (`names` for a `.npz`; a `.npy` holds
     /// the one result), within `memory` bytes of buffers.
     static func run(_ operation: SlabbedOperation, on locations: [StoredArrayLocation], names: [String], output: URL,
                     memory: Int, file: String) throws(PipelineError) {
+        let header = locations[0].header
+        let layout = try layout(operation, shape: header.shape, dtype: header.dtype, nativeOrder: header.byteOrder == .native,
+                                memory: memory, file: file)
+        try run(operation, on: locations, names: names, output: output, planes: layout.planes, file: file)
+    }
+
+    /// Runs `operation` on the arrays at `locations` into `output`, `planes` planes per slab (see
+    /// ``layout(_:shape:dtype:nativeOrder:memory:file:)``). With `tally`, the NaN and infinite values
+    /// read and written are counted into it (each input plane once, halos included only once).
+    static func run(_ operation: SlabbedOperation, on locations: [StoredArrayLocation], names: [String], output: URL,
+                    planes: Int, file: String, tally: NonFiniteTally? = nil) throws(PipelineError) {
         switch locations[0].header.dtype {
-        case .float32: try run(Float.self, operation, locations, names, output, memory, file)
-        case .float16: try run(Float16.self, operation, locations, names, output, memory, file)
-        default: try run(Double.self, operation, locations, names, output, memory, file)
+        case .float32: try run(Float.self, operation, locations, names, output, planes, file, tally)
+        case .float16: try run(Float16.self, operation, locations, names, output, planes, file, tally)
+        default: try run(Double.self, operation, locations, names, output, planes, file, tally)
         }
     }
 
     private static func run<T: FieldScalar & NPYScalar>(
         _ type: T.Type, _ operation: SlabbedOperation, _ locations: [StoredArrayLocation], _ names: [String],
-        _ output: URL, _ memory: Int, _ file: String
+        _ output: URL, _ planes: Int, _ file: String, _ tally: NonFiniteTally?
     ) throws(PipelineError) {
         let shape = locations[0].header.shape
         let isNPY = (try? FieldFiles.Format(of: output)) == .npy
-        let planes: Int
-        do {
-            let fitting = try operation.planesPerSlab(shape: shape, elementSize: MemoryLayout<T>.stride, memory: memory)
-            let planeBytes = shape.dropFirst().reduce(MemoryLayout<T>.stride, *)
-            planes = max(1, min(fitting, slabTarget / max(planeBytes, 1)))
-        } catch {
-            throw PipelineError("\(file): \(error.description)")
-        }
         // The engine's errors (I/O, or arguments the in-memory path would refuse the same way) are kept
         // apart from the writer's so that each is reported as itself.
         var failure: (any Error)?
@@ -81,7 +147,13 @@ enum SlabJob {
             try AtomicFile.write(to: output) { (writer: AtomicFile.Writer) throws(FormatError) in
                 let sink = try StoredArraySink<T>(writer: writer, names: isNPY ? nil : names, shape: shape)
                 do {
-                    try streamDifferences(operation, from: try StoredArraySource<T>(locations), to: sink, planesPerSlab: planes)
+                    let source = try StoredArraySource<T>(locations)
+                    if let tally {
+                        try streamDifferences(operation, from: TallyingSource(base: source, tally: tally),
+                                              to: TallyingSink(base: sink, tally: tally), planesPerSlab: planes)
+                    } else {
+                        try streamDifferences(operation, from: source, to: sink, planesPerSlab: planes)
+                    }
                 } catch let error as FormatError {
                     throw error
                 } catch {

@@ -355,4 +355,32 @@ extension NDArray where Element: BinaryFloatingPoint {
     static func uninitialized(shape: [Int]) -> NDArray {
         NDArray(uncheckedShape: shape, scalars: [Element].uninitialized(count: shape.reduce(1, *)) { _ in })
     }
+
+    /// Gives the array `newShape`, its contents unspecified until written, keeping its storage when that
+    /// can hold `newShape`'s elements; otherwise new storage with room for at least `capacity` elements.
+    ///
+    /// For buffers reused with shapes that differ by a plane or two (the slab engine's slabs with and
+    /// without halos): fresh storage would cost its page faults again each time the shape changes.
+    /// - Complexity: O(1) when the storage is kept and shrinks; O(growth) when it grows within its capacity.
+    mutating func reshapeUninitialized(_ newShape: [Int], capacity: Int) {
+        let count = newShape.reduce(1, *)
+        var storage = scalars
+        self = NDArray(uncheckedShape: [0], scalars: [])  // `storage` is now the only reference
+        if storage.capacity >= count {
+            if storage.count > count {
+                storage.removeLast(storage.count - count)
+            } else if storage.count < count {
+                // Unspecified elements, appended with one copy (element by element would be slow in the
+                // generic code that calls this).
+                let growth = count - storage.count
+                storage.append(contentsOf: [Element](unsafeUninitializedCapacity: growth) { _, initialized in initialized = growth })
+            }
+        } else {
+            storage = [Element](unsafeUninitializedCapacity: max(count, capacity)) { buffer, initialized in
+                Memory.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
+                initialized = count
+            }
+        }
+        self = NDArray(uncheckedShape: newShape, scalars: storage)
+    }
 }

@@ -109,9 +109,10 @@ public struct SlabbedOperation: Sendable, Equatable {
         if case .curl = kind { _ = try vectorFieldShape(inputs) }
         let count = try resultCount(shape: shape)
         if outputs.count > count { outputs.removeLast(outputs.count - count) }
+        // Results take the shape of the inputs' buffer, reusing their storage (room for the largest slab).
         for k in 0..<count {
-            if k == outputs.count { outputs.append(NDArray<T>.uninitialized(shape: shape)) }
-            if outputs[k].shape != shape { outputs[k] = NDArray<T>.uninitialized(shape: shape) }
+            if k == outputs.count { outputs.append(NDArray<T>(uncheckedShape: [0], scalars: [])) }
+            if outputs[k].shape != shape { outputs[k].reshapeUninitialized(shape, capacity: inputs[0].scalars.capacity) }
         }
         switch kind {
         case .gradient:
@@ -170,13 +171,16 @@ public func streamDifferences<Source: FieldSource, Sink: FieldSink>(
     let slabs = try SlabDecomposition(planeCount: n0, depth: whole ? 0 : depth, periodic: periodic0 && !whole,
                                       planesPerSlab: whole ? n0 : planesPerSlab)
     let rest = Array(shape.dropFirst())
-    let pipeline = SlabPipeline<Source.Scalar>(inputs: inputs)
+    // Buffers are sized once for the largest slab: slabs with one halo or none reuse them.
+    let largestBuffer = (0..<slabs.count).map { slabs[$0].bufferPlaneCount }.max()! * rest.reduce(1, *)
+    // One slab (a small field): nothing to overlap, so it is read, computed and written on this thread.
+    let pipeline = SlabPipeline<Source.Scalar>(inputs: inputs, inline: slabs.count == 1)
 
     func read(_ slab: Slab, into set: Int) throws {
         for c in 0..<inputs {
             let bufferShape = [slab.bufferPlaneCount] + rest
             try pipeline.withInput(set, c) { buffer in
-                if buffer.shape != bufferShape { buffer = NDArray<Source.Scalar>.uninitialized(shape: bufferShape) }
+                if buffer.shape != bufferShape { buffer.reshapeUninitialized(bufferShape, capacity: largestBuffer) }
                 try source.read(component: c, runs: slab.bufferRuns, into: &buffer)
             }
         }
@@ -236,8 +240,13 @@ final class SlabPipeline<T: FieldScalar>: @unchecked Sendable {
     private var pendingRead: DispatchWorkItem?
     private var pendingWrites: [DispatchWorkItem?] = [nil, nil]
     private let failure = Locked<(any Error)?>(nil)
+    /// Whether writes run at once on the calling thread (one slab: no read-ahead to overlap).
+    private let inline: Bool
 
-    init(inputs count: Int) { sets = [BufferSet(count), BufferSet(count)] }
+    init(inputs count: Int, inline: Bool = false) {
+        sets = [BufferSet(count), BufferSet(count)]
+        self.inline = inline
+    }
 
     func withInput(_ set: Int, _ component: Int, _ body: (inout NDArray<T>) throws -> Void) throws {
         try body(&sets[set].inputs[component])
@@ -270,8 +279,9 @@ final class SlabPipeline<T: FieldScalar>: @unchecked Sendable {
     }
 
     func startWrite(from set: Int, _ body: @escaping ([NDArray<T>]) throws -> Void) {
-        let work = UncheckedSendable(body)
         let buffers = sets[set]
+        if inline { return record { try body(buffers.outputs) } }
+        let work = UncheckedSendable(body)
         let item = DispatchWorkItem { [self] in record { try work.value(buffers.outputs) } }
         pendingWrites[set] = item
         writer.async(execute: item)

@@ -121,14 +121,33 @@ package enum AtomicFile {
 
         /// Tells the file system the file will be `size` bytes (`fallocate(2)`), which makes the following
         /// writes about a third faster on ext4 here. Advice only: where unsupported nothing happens (no
-        /// zero-filling emulation). Callers must then write exactly `size` bytes; ``AtomicFile`` cuts the
-        /// file to the bytes written if they fall short.
+        /// zero-filling emulation), and not on tmpfs, where it allocates the memory pages up front and the
+        /// writes cost as much after it (a batch of 200 files of 6 MiB to /dev/shm: 10–25 % more system
+        /// time with it). Callers must then write exactly `size` bytes; ``AtomicFile`` cuts the file to
+        /// the bytes written if they fall short.
         package func preallocate(_ size: Int) {
             #if os(Linux)
-            guard size > 1 << 20, let fallocate = Self.fallocate else { return }
+            guard size > 1 << 20, let fallocate = Self.fallocate, !isInMemory else { return }
             if fallocate(descriptor, 0, 0, Int64(size)) == 0 { preallocated = size }
             #endif
         }
+
+        #if os(Linux)
+        /// Whether the file lives on tmpfs (`fstatfs(2)`'s `f_type` is `TMPFS_MAGIC`).
+        private var isInMemory: Bool {
+            guard let fstatfs = Self.fstatfs else { return false }
+            // `struct statfs` (120 bytes on 64-bit Linux) begins with `f_type`, a `long`.
+            var info = [Int](repeating: 0, count: 32)
+            return fstatfs(descriptor, &info) == 0 && info[0] == 0x0102_1994
+        }
+
+        private typealias FStatFS = @convention(c) (Int32, UnsafeMutablePointer<Int>) -> Int32
+        /// glibc's `fstatfs` (Swift's Glibc module does not import `<sys/statfs.h>`).
+        private static let fstatfs: FStatFS? = {
+            guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "fstatfs") else { return nil }
+            return unsafeBitCast(symbol, to: FStatFS.self)
+        }()
+        #endif
 
         /// The size reserved by ``preallocate(_:)``, if any.
         package var preallocated = 0

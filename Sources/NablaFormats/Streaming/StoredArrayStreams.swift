@@ -178,9 +178,39 @@ public final class StoredArraySink<Scalar: FieldScalar & NPYScalar>: FieldSink {
         let elements = (bufferPlane * planeElements)..<((bufferPlane + planes.count) * planeElements)
         let offset = dataOffsets[result] + planes.lowerBound * planeElements * itemSize
         try buffer.withElementBytes(elements) { (bytes) throws(FormatError) in
-            try writer.write(bytes, at: offset)
-            if names != nil { crcs[result] = CRC32.checksum(bytes, continuing: crcs[result]) }
+            guard names != nil else { return try writer.write(bytes, at: offset) }
+            guard bytes.count >= Self.concurrentChecksumBytes else {
+                try writer.write(bytes, at: offset)
+                crcs[result] = CRC32.checksum(bytes, continuing: crcs[result])
+                return
+            }
+            // A large slab's CRC-32 is computed on another core while `pwrite` copies the same bytes: the
+            // writer is the slab engine's critical path when the computation is fast.
+            let work = ConcurrentWrite(writer: writer, bytes: bytes, crc: Locked(crcs[result]), failure: Locked(nil))
+            DispatchQueue.concurrentPerform(iterations: 2) { task in
+                if task == 0 {
+                    do throws(FormatError) { try work.writer.write(work.bytes, at: offset) } catch { work.failure.withLock { $0 = error } }
+                } else {
+                    work.crc.withLock { $0 = CRC32.checksum(work.bytes, continuing: $0) }
+                }
+            }
+            if let failure = work.failure.withLock({ $0 }) { throw failure }
+            crcs[result] = work.crc.withLock { $0 }
         }
+    }
+
+    /// Slabs at least this large (per result) are checksummed on another core while they are written;
+    /// smaller ones (a batch of small files keeps every core busy already) on the writing thread.
+    static var concurrentChecksumBytes: Int { 4 << 20 }
+
+    /// What the two tasks of a concurrent write share: the writer and the bytes are used only until
+    /// `concurrentPerform` returns, inside the closure that lent the bytes, and the writer's one
+    /// `pwrite` is the only call made on it meanwhile.
+    private struct ConcurrentWrite: @unchecked Sendable {
+        let writer: AtomicFile.Writer
+        let bytes: ByteView
+        let crc: Locked<UInt32>
+        let failure: Locked<FormatError?>
     }
 
     /// Completes the file: the CRC-32 of every member in its local header, then the central directory.

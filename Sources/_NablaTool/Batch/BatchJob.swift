@@ -6,7 +6,9 @@ import Nabla
 /// ## Parallelism
 /// `jobs` worker threads take files in order. Before loading a file a worker reserves the file's estimated
 /// need (estimated from its header, without reading the data) from the memory budget (``memory``); a file needing more than the
-/// whole budget waits until nothing else runs, then runs alone. Each file's stencils run on the library's
+/// whole budget waits until nothing else runs, then runs alone. A file the slab engine can take (see
+/// ``GradientFileTask``) needs only the buffers of slabs sized for its share of the budget
+/// (`memory / jobs`), so files of any size run side by side. Each file's stencils run on the library's
 /// multi-threaded kernels, which split large arrays with `DispatchQueue.concurrentPerform`; those calls share
 /// one system-wide pool of about one thread per core, whatever the number of jobs. So at most
 /// `jobs + cores` threads compute at once: with the default `jobs = cores` a file's single-threaded parts
@@ -122,7 +124,7 @@ package struct BatchJob: Sendable {
             let worker = Thread {
                 while let index = queue.next() {
                     let (item, probe) = work[index]
-                    let record = Self.process(item, probe: probe, task: task, budget: budget)
+                    let record = Self.process(item, probe: probe, task: task, budget: budget, jobs: jobs)
                     log?.append(record)
                     progress.finished(record)
                 }
@@ -136,21 +138,28 @@ package struct BatchJob: Sendable {
     }
 
     /// One file, start to finish: never throws; a failure becomes a `failed` record.
+    ///
+    /// Each file gets a share of the budget (`budget.total / jobs`): the slab engine sizes its slabs for it
+    /// (``GradientFileTask/slabRoute(_:share:total:)``) and reserves what it will hold; the in-memory path
+    /// reserves its estimate (``GradientFileTask/memoryNeed(_:)``), or the whole budget and runs alone.
     static func process(_ item: BatchItem, probe: Result<GradientFileTask.Probe, PipelineError>, task: GradientFileTask,
-                        budget: MemoryBudget) -> BatchRecord {
+                        budget: MemoryBudget, jobs: Int) -> BatchRecord {
         let start = Date()
         var record = BatchRecord(input: item.input.path, output: item.output.path, status: .failed, seconds: 0, bytes: item.fileBytes)
         do throws(PipelineError) {
             let probe = try probe.get()
             record.dtype = probe.dtype?.name
             record.shape = probe.shape
-            let need = task.memoryNeed(probe)
+            let share = max(1, budget.total / max(jobs, 1))
+            let route = task.slabRoute(item, share: share, total: budget.total)
+            let need = route?.layout.heldBytes ?? task.memoryNeed(probe)
             let grant = budget.reserve(need)
             defer { budget.release(grant) }
             if grant.alone {
                 record.note = "needs about \(ByteSize(bytes: need)), more than the \(ByteSize(bytes: budget.total)) memory budget: ran alone"
             }
-            let outcome = try task.run(item)
+            let outcome: GradientFileTask.Outcome
+            if let route { outcome = try task.run(item, route) } else { outcome = try task.run(item) }
             record.status = .ok
             record.dtype = outcome.dtype?.name ?? record.dtype
             record.shape = outcome.shape ?? record.shape

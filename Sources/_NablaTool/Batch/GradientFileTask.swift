@@ -2,14 +2,19 @@ import Foundation
 import Nabla
 import NablaFormats
 
-/// One file of `nabla batch`: estimate its memory from its header, then read, differentiate (exactly as
-/// `nabla gradient`, through ``FieldJob/computeAndWrite(_:of:axes:options:spacing:file:to:overwrite:onWarning:)``)
-/// and write it.
+/// One file of `nabla batch`: estimate its memory from its header, then differentiate it exactly as
+/// `nabla gradient` does and write it.
 ///
-/// The memory estimate and the compute-then-write step live together here because they must agree:
-/// today every axis's result is held until ``FieldFiles/write(_:to:overwrite:)`` writes the archive, so a file needs
-/// `input × (1 + axes)`. With a streaming NPZ writer (compute axis k, append it, free it) only
-/// ``outputsHeldAtOnce(axisCount:)`` and ``computeAndWrite(_:to:)`` change, and the need drops to `input × 2`.
+/// A `.npy` (or stored `.npz` member) differentiated by finite differences into a `.npz` goes through the
+/// slab engine (``SlabJob``, ``streamDifferences(_:from:to:planesPerSlab:)``) with the file's share of the
+/// batch's memory: read a slab at a time straight into the engine's buffer, results written straight to
+/// their place in the output (a small file is one slab: one read, one computation, one write per
+/// result). Other files are read whole, differentiated in memory
+/// (``FieldJob/computeAndWrite(_:of:axes:options:spacing:file:to:overwrite:onWarning:)``) and written.
+///
+/// The memory estimate and the way a file is processed live together here because they must agree: the
+/// slab engine holds ``SlabJob/Layout/heldBytes``; the in-memory path holds every axis's result until
+/// ``FieldFiles/write(_:to:overwrite:)`` writes the archive, so a file needs `input × (1 + axes)`.
 struct GradientFileTask: Sendable {
     var key: String?
     var column: String?
@@ -89,6 +94,45 @@ struct GradientFileTask: Sendable {
         return names.map { ArchiveHeaders.Entry(name: $0, dtype: outputType, shape: shape, complete: true) }
     }
 
+    // MARK: The slab engine
+
+    /// How the slab engine processes a file: its stored arrays, the operation, the names of the results
+    /// and the slab layout (whose ``SlabJob/Layout/heldBytes`` is the file's memory need).
+    struct SlabRoute {
+        var locations: [StoredArrayLocation]
+        var names: [String]
+        var operation: SlabbedOperation
+        var layout: SlabJob.Layout
+    }
+
+    /// The slab engine's plan for `item`, or nil when the file takes the in-memory path: an operation other
+    /// than the gradient, an output that is not `.npz`, spectral derivatives, a CSV column, an input the
+    /// engine cannot read a slab at a time (see ``SlabJob/locate(_:key:components:)``), or arguments the
+    /// in-memory path must report (axes out of range, coordinates of the wrong length).
+    ///
+    /// The slabs are sized for `share` bytes (the file's share of the batch's budget); a file whose one
+    /// plane does not fit its share is sized for the whole budget `total` (then it waits until that much
+    /// is free), and one that does not fit even that takes the in-memory path, which runs it alone as
+    /// before.
+    func slabRoute(_ item: BatchItem, share: Int, total: Int) -> SlabRoute? {
+        guard operation == .gradient, options.method == .finiteDifference, column == nil,
+              item.output.pathExtension == "npz", let locations = SlabJob.locate(item.input, key: key) else { return nil }
+        let header = locations[0].header
+        let shape = header.shape
+        guard let names = try? FieldJob.Operation.gradient.checkedNames(rank: shape.count, axes: axes),
+              (try? options.checkCoordinateFiles(spacing, shape: shape, axes: axes, input: item.input.path)) != nil else { return nil }
+        let slabbed = SlabbedOperation(.gradient(axes: axes, derivative: options.derivative), spacing: spacing,
+                                       edgeOrder: options.edgeOrder, accuracy: options.accuracy,
+                                       periodicAxes: options.periodic.indices(selected: axes, rank: shape.count))
+        for memory in share < total ? [share, total] : [total] {
+            if let layout = try? SlabJob.layout(slabbed, shape: shape, dtype: header.dtype, nativeOrder: header.byteOrder == .native,
+                                                memory: memory, file: item.input.path) {
+                return SlabRoute(locations: locations, names: names, operation: slabbed, layout: layout)
+            }
+        }
+        return nil
+    }
+
     // MARK: Running
 
     /// What processing one file found.
@@ -99,7 +143,21 @@ struct GradientFileTask: Sendable {
         var nonFiniteOutput: Int?
     }
 
-    /// Reads, differentiates and writes one file; the output appears only when complete.
+    /// Differentiates one file through the slab engine (see ``slabRoute(_:share:total:)``); the output
+    /// appears only when complete. The non-finite values of the input and of the results are counted as
+    /// the in-memory path counts them.
+    func run(_ item: BatchItem, _ route: SlabRoute) throws(PipelineError) -> Outcome {
+        try Self.createFolder(of: item.output)
+        let tally = NonFiniteTally()
+        try SlabJob.run(route.operation, on: route.locations, names: route.names, output: item.output,
+                        planes: route.layout.planes, file: item.input.path, tally: tally)
+        let header = route.locations[0].header
+        return Outcome(dtype: header.dtype, shape: header.shape, nonFiniteInput: tally.input, nonFiniteOutput: tally.output)
+    }
+
+    /// Reads, differentiates and writes one file in memory (other operations: their `nabla` command, which
+    /// streams through the slab engine where it can, with the default budget as before); the output appears
+    /// only when complete.
     func run(_ item: BatchItem) throws(PipelineError) -> Outcome {
         if operation != .gradient || item.output.pathExtension != "npz" || item.input.pathExtension.lowercased() == "nc" {
             return try runOther(item)
@@ -132,6 +190,8 @@ struct GradientFileTask: Sendable {
         try Self.createFolder(of: item.output)
         // Exactly the `nabla` command of that name (for the gradient: files with a grid, netCDF in,
         // netCDF/VTK/HDF5 out). A vector field's components are its arrays axis0, axis1, …: --key is not theirs.
+        // Its slab engine keeps the command's default budget: a batch budget too small for one plane must
+        // not fail a file that the in-memory estimate runs alone.
         var job = FieldJob(operation, input: item.input, key: operation.readsVectorField ? nil : key, column: column,
                            axes: axes, options: options, output: item.output)
         job.allowExternal = allowExternal
