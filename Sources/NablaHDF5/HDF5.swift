@@ -1037,6 +1037,15 @@ extension HDF5 {
                             context: ErrorContext(file: context.file, member: path))
         }
 
+        /// The element type and shape of a dataset, checked as ``read(_:)`` checks them (except for its
+        /// size against memory), without reading its values.
+        func describe(_ path: String) throws(FormatError) -> (dtype: DType, shape: [Int]) {
+            let open = try openDataset(file, path: path, fileSize: fileSize, access: access,
+                                       context: ErrorContext(file: context.file, member: path))
+            H5Dclose(open.dataset)
+            return (open.dtype, open.shape)
+        }
+
         /// The attribute `name` of the object at `path`, or `nil` when it has none.
         func attribute(_ name: String, of path: String) throws(FormatError) -> Attribute? {
             let object = try check(path.withCString { H5Oopen(file, $0, access.link) }, "opening '\(path)'", context)

@@ -1,15 +1,49 @@
 import Foundation
 import Nabla
 import NablaFormats
+import NablaHDF5
 
-/// Finite-difference commands through the slab engine: a `.npy` (or stored `.npz` member) input is read a
-/// slab of planes at a time and the results are written straight into their place in a `.npy`/`.npz`
-/// output, so memory stays within `--memory` whatever the file's size, and the results are the in-memory
-/// path's to the bit.
+/// Finite-difference commands through the slab engine: a `.npy` (or stored `.npz` member) input, or HDF5
+/// datasets (hyperslabs of axis 0), are read a slab of planes at a time and the results are written
+/// straight into their place in a `.npy`/`.npz` output, so memory stays within `--memory` whatever the
+/// file's size, and the results are the in-memory path's to the bit.
 ///
-/// Inputs the engine cannot read a slab at a time (CSV, HDF5, netCDF, deflated members, Fortran order) and
-/// other output formats take the in-memory path.
+/// Inputs the engine cannot read a slab at a time (CSV, netCDF, deflated members, Fortran order, complex
+/// or boolean data) and other output formats (HDF5 outputs included) take the in-memory path.
 enum SlabJob {
+    /// What the engine reads: the arrays of one field (one, or one per component of a vector field), all of
+    /// one shape and element type, served as a ``FieldSource`` of the type the results are computed in.
+    enum Input {
+        /// Stored `.npy` arrays or `.npz` members, read with `pread`.
+        case stored([StoredArrayLocation])
+        /// HDF5 datasets, read by hyperslab.
+        case hdf5([HDF5.PlaneReader])
+
+        /// The shape of each array.
+        var shape: [Int] {
+            switch self {
+            case let .stored(locations): locations[0].header.shape
+            case let .hdf5(readers): readers[0].shape
+            }
+        }
+
+        /// The element type stored.
+        var dtype: DType {
+            switch self {
+            case let .stored(locations): locations[0].header.dtype
+            case let .hdf5(readers): readers[0].dtype
+            }
+        }
+
+        /// A source of the arrays as `T` values (converted as the in-memory path converts them).
+        func source<T: FieldScalar & NPYScalar>(_: T.Type) throws -> any FieldSource<T> {
+            switch self {
+            case let .stored(locations): try StoredArraySource<T>(locations)
+            case let .hdf5(readers): try HDF5FieldSource<T>(readers)
+            }
+        }
+    }
+
     /// The input bytes one slab holds at most when memory allows more: larger slabs make no command
     /// faster (the read of one slab already overlaps the computation of the previous one), and keep
     /// memory small.
@@ -43,28 +77,44 @@ enum SlabJob {
         return found
     }
 
+    /// The HDF5 datasets `paths` of `file` opened for the slab engine, or nil when the engine cannot read
+    /// them (complex or boolean data, datasets of different shapes or types, any error: the in-memory path
+    /// then reads them, or reports what is wrong).
+    static func locate(hdf5 file: URL, datasets paths: [String], allowExternal: Bool) -> Input? {
+        var readers: [HDF5.PlaneReader] = []
+        for path in paths {
+            guard let reader = try? HDF5.PlaneReader(file, dataset: path, allowingExternalData: allowExternal),
+                  !reader.shape.isEmpty, !reader.dtype.isComplex, reader.dtype != .bool,
+                  reader.shape == (readers.first?.shape ?? reader.shape),
+                  reader.dtype == (readers.first?.dtype ?? reader.dtype) else { return nil }
+            readers.append(reader)
+        }
+        return readers.isEmpty ? nil : .hdf5(readers)
+    }
+
     /// Whether a `.npy`/`.npz` output can take the results.
     static func writes(_ output: URL) -> Bool {
         guard let format = try? FieldFiles.Format(of: output) else { return false }
         return format == .npy || format == .npz
     }
 
-    /// Runs `operation` on the arrays at `locations` into `output` (`names` for a `.npz`; a `.npy` holds
-    /// the one result), within `memory` bytes of buffers.
-    static func run(_ operation: SlabbedOperation, on locations: [StoredArrayLocation], names: [String], output: URL,
+    /// Runs `operation` on `input` into `output` (`names` for a `.npz`; a `.npy` holds the one result),
+    /// within `memory` bytes of buffers. float32 and float16 data are computed in their type, everything
+    /// else in `Double` (the in-memory path's precision).
+    static func run(_ operation: SlabbedOperation, on input: Input, names: [String], output: URL,
                     memory: Int, file: String) throws(PipelineError) {
-        switch locations[0].header.dtype {
-        case .float32: try run(Float.self, operation, locations, names, output, memory, file)
-        case .float16: try run(Float16.self, operation, locations, names, output, memory, file)
-        default: try run(Double.self, operation, locations, names, output, memory, file)
+        switch input.dtype {
+        case .float32: try run(Float.self, operation, input, names, output, memory, file)
+        case .float16: try run(Float16.self, operation, input, names, output, memory, file)
+        default: try run(Double.self, operation, input, names, output, memory, file)
         }
     }
 
     private static func run<T: FieldScalar & NPYScalar>(
-        _ type: T.Type, _ operation: SlabbedOperation, _ locations: [StoredArrayLocation], _ names: [String],
+        _ type: T.Type, _ operation: SlabbedOperation, _ input: Input, _ names: [String],
         _ output: URL, _ memory: Int, _ file: String
     ) throws(PipelineError) {
-        let shape = locations[0].header.shape
+        let shape = input.shape
         let isNPY = (try? FieldFiles.Format(of: output)) == .npy
         let planes: Int
         do {
@@ -81,7 +131,7 @@ enum SlabJob {
             try AtomicFile.write(to: output) { (writer: AtomicFile.Writer) throws(FormatError) in
                 let sink = try StoredArraySink<T>(writer: writer, names: isNPY ? nil : names, shape: shape)
                 do {
-                    try streamDifferences(operation, from: try StoredArraySource<T>(locations), to: sink, planesPerSlab: planes)
+                    try streamDifferences(operation, from: try input.source(T.self), to: sink, planesPerSlab: planes)
                 } catch let error as FormatError {
                     throw error
                 } catch {
