@@ -161,7 +161,8 @@ package struct FieldJob: Sendable {
         }
         let slabbed = SlabbedOperation(kind, spacing: spacing, edgeOrder: options.edgeOrder, accuracy: options.accuracy,
                                        periodicAxes: options.periodic.indices(selected: selectedAxes, rank: shape.count))
-        try SlabJob.run(slabbed, on: slabs, names: names, output: output, memory: options.memoryBudget, file: input.path)
+        try SlabJob.run(slabbed, on: slabs, names: names, output: output, memory: options.memoryBudget, overwrite: overwrite,
+                         file: input.path)
         notes.forEach(PipelineWarnings.printNote)
         return names
     }

@@ -92,27 +92,30 @@ enum SlabJob {
         return readers.isEmpty ? nil : .hdf5(readers)
     }
 
-    /// Whether a `.npy`/`.npz` output can take the results.
+    /// Whether the engine writes the results to `output`: a `.npy`/`.npz` file, or HDF5 datasets (written
+    /// by hyperslab, added to the file as the in-memory path adds them).
     static func writes(_ output: URL) -> Bool {
         guard let format = try? FieldFiles.Format(of: output) else { return false }
-        return format == .npy || format == .npz
+        return format == .npy || format == .npz || format.isHDF5
     }
 
-    /// Runs `operation` on `input` into `output` (`names` for a `.npz`; a `.npy` holds the one result),
-    /// within `memory` bytes of buffers. float32 and float16 data are computed in their type, everything
-    /// else in `Double` (the in-memory path's precision).
+    /// Runs `operation` on `input` into `output` (`names` for a `.npz` or HDF5 datasets; a `.npy` holds
+    /// the one result), within `memory` bytes of buffers. float32 and float16 data are computed in their
+    /// type, everything else in `Double` (the in-memory path's precision). An HDF5 output follows the
+    /// in-memory path's rules (`out.h5:/group`, datasets added to an existing file, replaced only when
+    /// `overwrite`).
     static func run(_ operation: SlabbedOperation, on input: Input, names: [String], output: URL,
-                    memory: Int, file: String) throws(PipelineError) {
+                    memory: Int, overwrite: Bool, file: String) throws(PipelineError) {
         switch input.dtype {
-        case .float32: try run(Float.self, operation, input, names, output, memory, file)
-        case .float16: try run(Float16.self, operation, input, names, output, memory, file)
-        default: try run(Double.self, operation, input, names, output, memory, file)
+        case .float32: try run(Float.self, operation, input, names, output, memory, overwrite, file)
+        case .float16: try run(Float16.self, operation, input, names, output, memory, overwrite, file)
+        default: try run(Double.self, operation, input, names, output, memory, overwrite, file)
         }
     }
 
     private static func run<T: FieldScalar & NPYScalar>(
         _ type: T.Type, _ operation: SlabbedOperation, _ input: Input, _ names: [String],
-        _ output: URL, _ memory: Int, _ file: String
+        _ output: URL, _ memory: Int, _ overwrite: Bool, _ file: String
     ) throws(PipelineError) {
         let shape = input.shape
         let isNPY = (try? FieldFiles.Format(of: output)) == .npy
@@ -127,21 +130,30 @@ enum SlabJob {
         // The engine's errors (I/O, or arguments the in-memory path would refuse the same way) are kept
         // apart from the writer's so that each is reported as itself.
         var failure: (any Error)?
+        func stream<Sink: FieldSink<T>>(to sink: Sink) throws(FormatError) {
+            do {
+                try streamDifferences(operation, from: try input.source(T.self), to: sink, planesPerSlab: planes)
+            } catch let error as FormatError {
+                throw error
+            } catch {
+                failure = error
+                throw FormatError(.io, file: output.path, "not written")
+            }
+        }
+        let (outputFile, group) = FieldFiles.location(of: output)
         do {
-            try AtomicFile.write(to: output) { (writer: AtomicFile.Writer) throws(FormatError) in
-                let sink = try StoredArraySink<T>(writer: writer, names: isNPY ? nil : names, shape: shape)
-                do {
-                    try streamDifferences(operation, from: try input.source(T.self), to: sink, planesPerSlab: planes)
-                } catch let error as FormatError {
-                    throw error
-                } catch {
-                    failure = error
-                    throw FormatError(.io, file: output.path, "not written")
+            if (try? FieldFiles.Format(of: output))?.isHDF5 == true {
+                try HDF5.add(datasets: names, shape: shape, of: T.self, to: outputFile, group: group,
+                             replacingExisting: overwrite) { sink in try stream(to: sink) }
+            } else {
+                try AtomicFile.write(to: output) { (writer: AtomicFile.Writer) throws(FormatError) in
+                    let sink = try StoredArraySink<T>(writer: writer, names: isNPY ? nil : names, shape: shape)
+                    try stream(to: sink)
+                    try sink.finish()
                 }
-                try sink.finish()
             }
         } catch {
-            throw PipelineError.wrap(failure ?? error, file: failure == nil ? output.path : file)
+            throw PipelineError.wrap(failure ?? error, file: failure == nil ? outputFile.path : file)
         }
     }
 }
