@@ -10,8 +10,8 @@ import NablaSpectral
 ///
 /// Every command takes the same steps, in this order, so that the same mistake gets the same message from
 /// every command: the output's format, the scheme, the paths (``FileSafety``); then either the slab engine
-/// (``SlabJob``: a `.npy` or stored `.npz` input to a `.npy`/`.npz` output by finite differences, in
-/// bounded memory, the in-memory results to the bit) or the in-memory path: read, the spacing (`--spacing`,
+/// (``SlabJob``: a `.npy`, stored `.npz` or HDF5 input to a `.npy`/`.npz`/HDF5 output by finite
+/// differences, in bounded memory, the in-memory results to the bit) or the in-memory path: read, the spacing (`--spacing`,
 /// else the grid the file stores), the checks of the data and of the output, the computation, the write.
 /// Nothing is written unless every step succeeds; the output appears under its name only when complete.
 package struct FieldJob: Sendable {
@@ -63,6 +63,9 @@ package struct FieldJob: Sendable {
     package var allowExternal = false
     /// Take an openPMD mesh's grid in metres: `gridSpacing` and `gridGlobalOffset` × `gridUnitSI` (`--si`).
     package var si = false
+    /// Whether finite differences go through the slab engine where it applies (``SlabJob``); false
+    /// computes in memory, for comparisons (the results are the same to the bit).
+    package var slabEngine = true
 
     /// A job; every argument sets the property of the same name. Warnings go to standard error by default.
     package init(_ operation: Operation, input: URL, key: String? = nil, column: String? = nil, axes: [Int]? = nil,
@@ -134,7 +137,7 @@ package struct FieldJob: Sendable {
     /// unless `--spacing` overrides it) and results as the in-memory path, in memory bounded by
     /// `options.memory`. Returns the names written, or nil when the in-memory path must run.
     private func runInSlabs(_ format: FieldFiles.Format) throws(PipelineError) -> [String]? {
-        guard options.method == .finiteDifference, SlabJob.writes(output) else { return nil }
+        guard slabEngine, options.method == .finiteDifference, SlabJob.writes(output) else { return nil }
         let kind: SlabbedOperation.Kind
         switch operation {
         case .gradient: kind = .gradient(axes: axes, derivative: options.derivative)

@@ -45,6 +45,7 @@ struct SlabHDF5Tests {
         let url = URL(fileURLWithPath: c.input)
         var memoryJob = FieldJob(c.operation, input: url, options: c.options, output: scratch.file("memory.h5"))
         memoryJob.si = c.si
+        memoryJob.slabEngine = false
         let names = try memoryJob.run()
         let expected = bits(try HDF5.readAll(from: scratch.file("memory.h5")))
         #expect(Set(expected.keys) == Set(names))
@@ -89,6 +90,9 @@ struct SlabHDF5Tests {
                 // Too small for one plane: the engine refuses before reading (the in-memory path would not).
                 #expect(throws: (any Error).self) { try operation.planesPerSlab(shape: shape, elementSize: elementSize, memory: budget) }
                 #expect(throws: PipelineError.self) { try job.run() }
+                job.output = scratch.file("slabs.h5")
+                #expect(throws: PipelineError.self) { try job.run() }
+                #expect(!FileManager.default.fileExists(atPath: scratch.file("slabs.h5").path))
                 continue
             }
             #expect(try operation.planesPerSlab(shape: shape, elementSize: elementSize, memory: budget) == planes)
@@ -96,6 +100,11 @@ struct SlabHDF5Tests {
             #expect(try job.run() == names, "\(c) with \(budget) bytes")
             #expect(bits(try NPZ.read(from: scratch.file("slabs.npz"))) == expected, "\(c) with \(budget) bytes")
             try FileManager.default.removeItem(at: scratch.file("slabs.npz"))
+            // An HDF5 output, written by hyperslab.
+            job.output = scratch.file("slabs.h5")
+            #expect(try job.run() == names, "\(c) with \(budget) bytes")
+            #expect(bits(try HDF5.readAll(from: scratch.file("slabs.h5"))) == expected, "\(c) with \(budget) bytes, HDF5 output")
+            try FileManager.default.removeItem(at: scratch.file("slabs.h5"))
         }
         return planeCounts
     }
@@ -177,5 +186,60 @@ struct SlabHDF5Tests {
         }
         #expect(!FileManager.default.fileExists(atPath: output.path))
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).isEmpty)
+    }
+
+    @Test("an HDF5 output follows the in-memory rules: datasets added to a copy of the file, --overwrite, a refusal or failure changes nothing")
+    func hdf5OutputRules() throws {
+        let scratch = try Scratch()
+        let input = URL(fileURLWithPath: fixture("scales.h5") + ":/V")
+        let options = DifferenceOptions(edgeOrder: 2, memory: 64 << 10)
+        // The in-memory path's file: its results added to a file holding another dataset.
+        let existing: [(name: String, array: AnyNDArray)] = [("keep/me", .int32(try NDArray(shape: [3], scalars: [1, 2, 3])))]
+        for name in ["memory.h5", "slabs.h5"] { try HDF5.write(existing, to: scratch.file(name)) }
+        var memoryJob = FieldJob(.gradient, input: input, options: options, output: URL(fileURLWithPath: scratch.file("memory.h5").path + ":/grad"))
+        memoryJob.slabEngine = false
+        try memoryJob.run()
+        var job = FieldJob(.gradient, input: input, options: options, output: URL(fileURLWithPath: scratch.file("slabs.h5").path + ":/grad"))
+        try job.run()
+        let expected = bits(try HDF5.readAll(from: scratch.file("memory.h5")))
+        #expect(Set(expected.keys) == ["keep/me", "grad/axis0", "grad/axis1", "grad/axis2"])
+        #expect(bits(try HDF5.readAll(from: scratch.file("slabs.h5"))) == expected)
+
+        // Existing datasets: refused without --overwrite (the file byte for byte as it was), replaced with it.
+        let before = try Data(contentsOf: scratch.file("slabs.h5"))
+        do {
+            try job.run()
+            Issue.record("expected a refusal")
+        } catch {
+            #expect("\(error)".contains("already exists") && "\(error)".contains("--overwrite"), "\(error)")
+        }
+        // A budget too small for one plane: refused before anything is written.
+        var tight = job
+        tight.options.memory = 100
+        tight.overwrite = true
+        #expect(throws: PipelineError.self) { try tight.run() }
+        #expect(try Data(contentsOf: scratch.file("slabs.h5")) == before)
+        job.overwrite = true
+        job.options.accuracy = 2
+        try job.run()
+        memoryJob.overwrite = true
+        memoryJob.options.accuracy = 2
+        try memoryJob.run()
+        #expect(bits(try HDF5.readAll(from: scratch.file("slabs.h5"))) == bits(try HDF5.readAll(from: scratch.file("memory.h5"))))
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path)) == ["memory.h5", "slabs.h5"])
+
+        // Into the input file itself (allowed for HDF5): the input's datasets stay, the results are added.
+        let copy = scratch.file("input.h5")
+        try FileManager.default.copyItem(atPath: fixture("scales.h5"), toPath: copy.path)
+        let original = bits(try HDF5.readAll(from: copy))
+        try FieldJob(.laplacian, input: URL(fileURLWithPath: copy.path + ":/V"), options: options,
+                     output: URL(fileURLWithPath: copy.path + ":/lap")).run()
+        var reference = FieldJob(.laplacian, input: URL(fileURLWithPath: fixture("scales.h5") + ":/V"), options: options,
+                                 output: scratch.file("lap.h5"))
+        reference.slabEngine = false
+        try reference.run()
+        let after = bits(try HDF5.readAll(from: copy))
+        #expect(after.filter { !$0.key.hasPrefix("lap/") } == original)
+        #expect(after["lap/laplacian"] == bits(try HDF5.readAll(from: scratch.file("lap.h5")))["laplacian"])
     }
 }
