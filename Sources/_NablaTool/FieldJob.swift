@@ -64,8 +64,9 @@ package struct FieldJob: Sendable {
     /// Take an openPMD mesh's grid in metres: `gridSpacing` and `gridGlobalOffset` × `gridUnitSI` (`--si`).
     package var si = false
     /// Whether finite differences go through the slab engine where it applies (``SlabJob``); false
-    /// computes in memory, for comparisons (the results are the same to the bit).
-    package var slabEngine = true
+    /// computes in memory, for comparisons (the results are the same to the bit). Default: true, unless
+    /// the environment sets `NABLA_IN_MEMORY` (for benchmarks of the in-memory path).
+    package var slabEngine = ProcessInfo.processInfo.environment["NABLA_IN_MEMORY"] == nil
 
     /// A job; every argument sets the property of the same name. Warnings go to standard error by default.
     package init(_ operation: Operation, input: URL, key: String? = nil, column: String? = nil, axes: [Int]? = nil,
