@@ -145,7 +145,9 @@ package struct FieldJob: Sendable {
         case .laplacian: kind = .laplacian
         case .divergence: kind = .divergence
         case .curl: kind = .curl
-        case .derivative, .hessian, .jacobian: return nil
+        case let .derivative(orders): kind = .derivative(orders: orders)
+        case .hessian: kind = .hessian
+        case .jacobian: return nil
         }
         guard let (slabs, grid, unused) = slabInput() else { return nil }
         let shape = slabs.shape
@@ -199,6 +201,10 @@ package struct FieldJob: Sendable {
         guard operation.readsVectorField else {
             if column != nil { return nil }
             if let key, let dataset, key.trimmingPrefix("/") != dataset.trimmingPrefix("/") { return nil }
+            if operation != .gradient && operation != .laplacian {
+                // derivative, hessian: read as FieldFiles.read reads them, without a grid.
+                return SlabJob.locate(hdf5: file, datasets: [key ?? dataset], allowExternal: allowExternal).map { ($0, nil, []) }
+            }
             guard let grid = try? HDF5.grid(of: file, dataset: key ?? dataset, allowingExternalData: allowExternal, si: si),
                   let slabs = SlabJob.locate(hdf5: file, datasets: [grid.path], allowExternal: allowExternal) else { return nil }
             return (slabs, (grid.name, grid.axes), [])

@@ -77,10 +77,10 @@ enum SlabJob {
         return found
     }
 
-    /// The HDF5 datasets `paths` of `file` opened for the slab engine, or nil when the engine cannot read
+    /// The HDF5 datasets `paths` of `file` (nil: the file's only dataset) opened for the slab engine, or nil when the engine cannot read
     /// them (complex or boolean data, datasets of different shapes or types, any error: the in-memory path
     /// then reads them, or reports what is wrong).
-    static func locate(hdf5 file: URL, datasets paths: [String], allowExternal: Bool) -> Input? {
+    static func locate(hdf5 file: URL, datasets paths: [String?], allowExternal: Bool) -> Input? {
         var readers: [HDF5.PlaneReader] = []
         for path in paths {
             guard let reader = try? HDF5.PlaneReader(file, dataset: path, allowingExternalData: allowExternal),
