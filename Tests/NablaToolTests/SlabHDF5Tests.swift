@@ -28,7 +28,7 @@ private func bits(_ arrays: [(name: String, array: AnyNDArray)]) -> [String: [UI
         + [UInt64($0.array.shape.count)] + $0.array.shape.map(UInt64.init) + $0.array.asDouble().scalars.map(\.bitPattern)) })
 }
 
-@Suite("HDF5 inputs through the slab engine (nabla gradient/laplacian/divergence/curl)")
+@Suite("HDF5 inputs and outputs through the slab engine (nabla gradient/laplacian/divergence/curl/derivative/hessian)")
 struct SlabHDF5Tests {
     struct Case: CustomStringConvertible {
         var operation: FieldJob.Operation
@@ -68,6 +68,8 @@ struct SlabHDF5Tests {
         case .gradient: .gradient(axes: nil, derivative: c.options.derivative)
         case .laplacian: .laplacian
         case .divergence: .divergence
+        case let .derivative(orders): .derivative(orders: orders)
+        case .hessian: .hessian
         default: .curl
         }
         let periodic: [Int] = switch c.options.periodic {
@@ -76,8 +78,12 @@ struct SlabHDF5Tests {
         case let .axes(list): list
         }
         let operation = SlabbedOperation(kind, edgeOrder: c.options.edgeOrder, accuracy: c.options.accuracy, periodicAxes: periodic)
-        // The engine's buffers: two of each input and result, each a slab and its halos.
-        let perPlane = planeBytes * 2 * (operation.inputCount(rank: shape.count) + (try operation.resultCount(shape: shape)))
+        // The engine's buffers: two of each input and result, each a slab and its halos, and the
+        // temporaries of a composed operator (a mixed derivative's intermediate, the Hessian's first
+        // derivatives along axes 1…).
+        let temporaries = c.operation == .hessian ? shape.count - 1 : c.operation == .gradient || c.operation == .laplacian
+            || c.operation == .divergence || c.operation == .curl ? 0 : 1
+        let perPlane = planeBytes * (2 * (operation.inputCount(rank: shape.count) + (try operation.resultCount(shape: shape))) + temporaries)
         let fixed = perPlane * 2 * (try operation.haloDepth(shape: shape))
         var planeCounts = Set<Int>()
         for planes in [0, 1, 2, 3, shape[0]] {
@@ -164,6 +170,11 @@ struct SlabHDF5Tests {
             Case(operation: .gradient, input: file.path + ":/i32"),
             Case(operation: .divergence, input: file.path + ":/v", options: DifferenceOptions(accuracy: 4)),
             Case(operation: .curl, input: file.path + ":/v"),
+            Case(operation: .derivative(orders: [1, 1, 0]), input: file.path + ":/f64", options: DifferenceOptions(accuracy: 4)),
+            Case(operation: .derivative(orders: [2, 0, 1]), input: file.path + ":/f32",
+                 options: DifferenceOptions(spacing: [.coordinates(x), .number(0.5), .number(2)])),
+            Case(operation: .hessian, input: file.path + ":/f64", options: DifferenceOptions(periodic: .axes([0]))),
+            Case(operation: .hessian, input: file.path + ":/i32", options: DifferenceOptions(accuracy: 4)),
         ]
         for c in cases {
             let planes = try compareWithInMemory(c, in: scratch)
