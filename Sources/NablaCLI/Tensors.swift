@@ -14,12 +14,14 @@ struct TensorArguments: ParsableArguments {
 
     @OptionGroup var scheme: SchemeOptions
 
+    @OptionGroup var memory: MemoryOption
+
     @Option(name: .customShort("o"), help: ArgumentHelp("The output file (.npy for one result; .npz or .h5 for several).", valueName: "OUTPUT"))
     var output: String
 
     func run(_ operation: FieldJob.Operation) throws {
         try runReportingErrors {
-            try FieldJob(operation, input: FileSystem.fileURL(input), key: key, options: scheme.options(),
+            try FieldJob(operation, input: FileSystem.fileURL(input), key: key, options: scheme.options(memory: memory.memory),
                          output: FileSystem.fileURL(output)).run()
         }
     }

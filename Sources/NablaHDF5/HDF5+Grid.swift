@@ -20,6 +20,24 @@ public struct GriddedVectorField: Sendable, Equatable {
     public var axes: [AxisInfo] { components.first?.axes ?? [] }
 }
 
+/// A dataset's grid without its values (``HDF5/grid(of:dataset:allowingExternalData:si:)``): what a
+/// reader of planes (``HDF5/PlaneReader``) needs to know before reading any.
+public struct DatasetGrid: Sendable, Equatable {
+    /// The dataset's path in the file (`/group/name`), an openPMD scalar record resolved to its component.
+    public var path: String
+    /// The name ``GriddedArray/name`` would have.
+    public var name: String
+    /// The element type of the values.
+    public var dtype: DType
+    /// The dataset's shape.
+    public var shape: [Int]
+    /// One entry per axis, as ``GriddedArray/axes``.
+    public var axes: [AxisInfo]
+    /// The dataset's `units` and `long_name` attributes, if any.
+    public var units: String?
+    public var longName: String?
+}
+
 extension HDF5 {
     // MARK: Reading with the grid
 
@@ -60,17 +78,40 @@ extension HDF5 {
     public static func readGridded(from url: URL, dataset: String? = nil, allowingExternalData: Bool = false,
                                    si: Bool = false) throws(FormatError) -> GriddedArray {
         try withSession(url, allowingExternalData: allowingExternalData) { (session: Session) throws(FormatError) -> GriddedArray in
-            let path = try session.dataset(named: dataset) { (group: String) throws(FormatError) -> String? in
-                // An openPMD scalar record: its only component.
-                guard let mesh = try OpenPMDMesh(session, record: group) else { return nil }
-                let components = try mesh.componentNames(session)
-                guard components.count == 1 else {
-                    throw session.context.error(.invalidName,
-                        "'\(group)' is an openPMD vector record with components \(listing(components)); name one of them (FILE:\(group)/\(components.first ?? "x")) or take its divergence or curl")
-                }
-                return (group == "/" ? "" : group) + "/" + components[0]
+            try gridded(session, dataset: try griddedPath(session, dataset: dataset), si: si)
+        }
+    }
+
+    /// The grid ``readGridded(from:dataset:allowingExternalData:si:)`` reads with the dataset, without
+    /// the dataset's values: for a field read a few planes at a time (``PlaneReader`` at
+    /// ``DatasetGrid/path``).
+    ///
+    /// ```
+    /// grid(of: url, dataset: d).axes  ==  readGridded(from: url, dataset: d).axes
+    /// ```
+    ///
+    /// - Throws: `FormatError` as ``readGridded(from:dataset:allowingExternalData:si:)`` does, except that
+    ///   the values are not read (a dataset larger than memory is not refused).
+    /// - Complexity: the dataset's metadata and its dimension scales' values are read.
+    public static func grid(of url: URL, dataset: String? = nil, allowingExternalData: Bool = false,
+                            si: Bool = false) throws(FormatError) -> DatasetGrid {
+        try withSession(url, allowingExternalData: allowingExternalData) { (session: Session) throws(FormatError) -> DatasetGrid in
+            try grid(session, dataset: try griddedPath(session, dataset: dataset), si: si)
+        }
+    }
+
+    /// The dataset `dataset` stands for in ``readGridded(from:dataset:allowingExternalData:si:)``: as
+    /// ``Session/dataset(named:group:)`` finds it, an openPMD scalar record standing for its only component.
+    static func griddedPath(_ session: Session, dataset: String?) throws(FormatError) -> String {
+        try session.dataset(named: dataset) { (group: String) throws(FormatError) -> String? in
+            // An openPMD scalar record: its only component.
+            guard let mesh = try OpenPMDMesh(session, record: group) else { return nil }
+            let components = try mesh.componentNames(session)
+            guard components.count == 1 else {
+                throw session.context.error(.invalidName,
+                    "'\(group)' is an openPMD vector record with components \(listing(components)); name one of them (FILE:\(group)/\(components.first ?? "x")) or take its divergence or curl")
             }
-            return try gridded(session, dataset: path, si: si)
+            return (group == "/" ? "" : group) + "/" + components[0]
         }
     }
 
@@ -87,36 +128,60 @@ extension HDF5 {
     public static func readGriddedVectorField(from url: URL, record: String, allowingExternalData: Bool = false,
                                               si: Bool = false) throws(FormatError) -> GriddedVectorField? {
         try withSession(url, allowingExternalData: allowingExternalData) { (session: Session) throws(FormatError) -> GriddedVectorField? in
-            let path = try session.normalised(record)
-            switch try session.kind(of: path) {
-            case .group: break
-            case .dataset: return nil
-            case .missing: throw try session.missing(path)
-            }
-            guard let mesh = try OpenPMDMesh(session, record: path) else { return nil }
-            let names = try mesh.componentNames(session)
-            let context = ErrorContext(file: session.context.file, member: path)
-            guard let labels = mesh.labels else {
-                throw context.error(.malformedHeader,
-                    "the openPMD record has no 'axisLabels', so its components (\(listing(names))) cannot be matched to the axes")
-            }
+            guard let grids = try vectorFieldGrid(session, record: record, si: si) else { return nil }
             var components: [GriddedArray] = []
-            for label in labels {
-                guard names.contains(label) else {
-                    throw context.error(.invalidName,
-                        "the openPMD record has no component '\(label)' for its axis '\(label)' (axisLabels \(labels)); it holds \(listing(names))")
-                }
-                let component = try gridded(session, dataset: (path == "/" ? "" : path) + "/" + label, si: si)
-                if let first = components.first, first.shape != component.shape {
-                    throw context.error(.invalidShape,
-                        "component '\(label)' has shape \(component.shape) but '\(labels[0])' has shape \(first.shape); the components of a vector field share one shape")
-                }
-                components.append(component)
+            for grid in grids.components {
+                components.append(GriddedArray(name: grid.name, values: try session.read(grid.path), axes: grid.axes,
+                                               units: grid.units, longName: grid.longName))
             }
-            let recordName = String(path.split(separator: "/").last ?? "field")
-            return GriddedVectorField(name: recordName, components: components,
-                                      unusedComponents: names.filter { !labels.contains($0) })
+            return GriddedVectorField(name: grids.name, components: components, unusedComponents: grids.unusedComponents)
         }
+    }
+
+    /// The grid ``readGriddedVectorField(from:record:allowingExternalData:si:)`` reads, without the
+    /// components' values: the record's name, each component's dataset and grid (in axis order) and the
+    /// components along no axis; `nil` when `record` is not an openPMD vector mesh record.
+    ///
+    /// - Throws: `FormatError` as ``readGriddedVectorField(from:record:allowingExternalData:si:)`` does,
+    ///   except that the values are not read.
+    public static func vectorFieldGrid(of url: URL, record: String, allowingExternalData: Bool = false, si: Bool = false)
+        throws(FormatError) -> (name: String, components: [DatasetGrid], unusedComponents: [String])? {
+        try withSession(url, allowingExternalData: allowingExternalData) {
+            (session: Session) throws(FormatError) -> (name: String, components: [DatasetGrid], unusedComponents: [String])? in
+            try vectorFieldGrid(session, record: record, si: si)
+        }
+    }
+
+    /// ``vectorFieldGrid(of:record:allowingExternalData:si:)`` in an open session.
+    static func vectorFieldGrid(_ session: Session, record: String, si: Bool)
+        throws(FormatError) -> (name: String, components: [DatasetGrid], unusedComponents: [String])? {
+        let path = try session.normalised(record)
+        switch try session.kind(of: path) {
+        case .group: break
+        case .dataset: return nil
+        case .missing: throw try session.missing(path)
+        }
+        guard let mesh = try OpenPMDMesh(session, record: path) else { return nil }
+        let names = try mesh.componentNames(session)
+        let context = ErrorContext(file: session.context.file, member: path)
+        guard let labels = mesh.labels else {
+            throw context.error(.malformedHeader,
+                "the openPMD record has no 'axisLabels', so its components (\(listing(names))) cannot be matched to the axes")
+        }
+        var components: [DatasetGrid] = []
+        for label in labels {
+            guard names.contains(label) else {
+                throw context.error(.invalidName,
+                    "the openPMD record has no component '\(label)' for its axis '\(label)' (axisLabels \(labels)); it holds \(listing(names))")
+            }
+            let component = try grid(session, dataset: (path == "/" ? "" : path) + "/" + label, si: si)
+            if let first = components.first, first.shape != component.shape {
+                throw context.error(.invalidShape,
+                    "component '\(label)' has shape \(component.shape) but '\(labels[0])' has shape \(first.shape); the components of a vector field share one shape")
+            }
+            components.append(component)
+        }
+        return (String(path.split(separator: "/").last ?? "field"), components, names.filter { !labels.contains($0) })
     }
 
     // MARK: Implementation
@@ -124,25 +189,32 @@ extension HDF5 {
     /// One dataset with the grid of its openPMD record or its dimension scales.
     static func gridded(_ session: Session, dataset path: String, si: Bool) throws(FormatError) -> GriddedArray {
         let values = try session.read(path)
-        let rank = values.shape.count
+        let grid = try grid(session, dataset: path, si: si)
+        return GriddedArray(name: grid.name, values: values, axes: grid.axes, units: grid.units, longName: grid.longName)
+    }
+
+    /// The grid of one dataset (its openPMD record's or its dimension scales'), without its values.
+    static func grid(_ session: Session, dataset path: String, si: Bool) throws(FormatError) -> DatasetGrid {
+        let (dtype, shape) = try session.describe(path)
+        let rank = shape.count
         let parts = path.split(separator: "/").map(String.init)
         let units = try text("units", of: path, session)
         let longName = try text("long_name", of: path, session)
+        func described(_ name: String, _ axes: [AxisInfo]) -> DatasetGrid {
+            DatasetGrid(path: path, name: name, dtype: dtype, shape: shape, axes: axes, units: units, longName: longName)
+        }
         if let mesh = try OpenPMDMesh(session, record: path) {
             // A scalar record: the dataset carries the mesh attributes itself.
-            return GriddedArray(name: parts.last ?? "field", values: values,
-                                axes: try mesh.axes(rank: rank, si: si, dataset: path, session), units: units, longName: longName)
+            return described(parts.last ?? "field", try mesh.axes(rank: rank, si: si, dataset: path, session))
         }
         if parts.count >= 2 {
             let parent = "/" + parts.dropLast().joined(separator: "/")
             if let mesh = try OpenPMDMesh(session, record: parent) {
                 // A component of a vector record (`E/x`), named `E_x`.
-                return GriddedArray(name: parts.suffix(2).joined(separator: "_"), values: values,
-                                    axes: try mesh.axes(rank: rank, si: si, dataset: path, session), units: units, longName: longName)
+                return described(parts.suffix(2).joined(separator: "_"), try mesh.axes(rank: rank, si: si, dataset: path, session))
             }
         }
-        let axes = try scaleAxes(session, dataset: path, shape: values.shape)
-        return GriddedArray(name: parts.last ?? "field", values: values, axes: axes, units: units, longName: longName)
+        return described(parts.last ?? "field", try scaleAxes(session, dataset: path, shape: shape))
     }
 
     /// The netCDF-4 library's `NAME` for a dimension scale that is not a coordinate variable.

@@ -157,16 +157,27 @@ public enum HDF5 {
             return
         }
         let items = try planned(arrays, group: group, context: context)
+        try changeCopy(of: url, adding: items.map(\.path), replacingExisting: replacingExisting, context: context) { file throws(FormatError) in
+            try locked { () throws(FormatError) in try writeDatasets(items, into: file, context: context) }
+        }
+    }
+
+    /// The one way datasets are added to a file: checks every path in `paths` on the original `url` (so
+    /// that a refusal costs no copy; see ``existing(_:in:access:replacing:context:)``), copies the file's
+    /// bytes to a temporary file in the same folder, opens the copy for writing, removes the datasets to
+    /// be replaced, calls `body` with it (outside the HDF5 lock: `body` takes it for its own calls), closes
+    /// it and renames it over `url`. On any failure the original is untouched and the copy removed.
+    static func changeCopy(of url: URL, adding paths: [String], replacingExisting: Bool, context: ErrorContext,
+                           _ body: (hid_t) throws -> Void) throws(FormatError) {
         let mode = try checkRegularFile(url, context: context).mode
-        // Check every path on the original first, so that a refusal costs no copy.
         let replaced = try locked { () throws(FormatError) -> [String] in
             let (file, _) = try openFile(url, context: context)
             defer { H5Fclose(file) }
             let access = try Access(allowingExternalData: false, context: context)
             defer { access.close() }
             var replaced: [String] = []
-            for item in items {
-                if let path = try existing(item.path, in: file, access: access, replacing: replacingExisting, context: context) {
+            for path in paths {
+                if let path = try existing(path, in: file, access: access, replacing: replacingExisting, context: context) {
                     replaced.append(path)
                 }
             }
@@ -180,10 +191,28 @@ public enum HDF5 {
                 throw context.error(.io, "cannot copy the file to add to it (\(error))")
             }
             FileSystem.setMode(temporary.path, mode & 0o7777)
-            try locked { () throws(FormatError) in
-                try addToFile(items, replacing: replaced, at: temporary.path, context: context)
+            let file = try locked { () throws(FormatError) -> hid_t in
+                let file = try check(H5Fopen(FileSystem.cString(temporary.path), nabla_h5f_acc_rdwr(), nabla_h5p_default()),
+                                     "opening a copy of the file for writing", context)
+                for old in replaced where H5Ldelete(file, old, nabla_h5p_default()) < 0 {
+                    H5Fclose(file)
+                    throw failure("removing the old dataset '\(old)'", ErrorContext(file: context.file, member: old))
+                }
+                return file
             }
+            try closing(file, context: context) { try body(file) }
         }
+    }
+
+    /// Runs `body` with the open `file`, then closes it (checked when `body` succeeds).
+    static func closing(_ file: hid_t, context: ErrorContext, _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch {
+            _ = try? locked { () -> herr_t in H5Fclose(file) }
+            throw error
+        }
+        try locked { () throws(FormatError) in try check(H5Fclose(file), "closing the file", context) }
     }
 
     /// Adds arrays of one element type as datasets to an HDF5 file; see the `AnyNDArray` form.
@@ -363,6 +392,114 @@ public final class HDF5FieldSource<Scalar: FieldScalar & NPYScalar>: FieldSource
     }
 }
 
+extension HDF5 {
+    /// Adds datasets of one shape and `Scalar`'s element type to the HDF5 file at `url`, their values
+    /// written a few planes of axis 0 at a time by `fill` through the sink it is given (hyperslab writes),
+    /// so that results larger than memory can be stored.
+    ///
+    /// The rules of ``add(_:to:group:replacingExisting:)``: `names` under `group`; every other dataset,
+    /// group and attribute of an existing file is kept; a dataset that exists is replaced only when
+    /// `replacingExisting`; the change is made to a copy (or a new file) renamed over `url` once `fill`
+    /// returns and the file is closed, so a failure at any point leaves `url` as it was. Datasets are
+    /// stored as the in-memory writer stores them (contiguous); planes `fill` does not write read as 0.
+    ///
+    /// - Throws: `FormatError` as ``add(_:to:group:replacingExisting:)``, or when a write fails; an error
+    ///   `fill` throws that is not a `FormatError` is wrapped (kind `.io`, its description kept).
+    public static func add<Scalar: FieldScalar & NPYScalar>(
+        datasets names: [String], shape: [Int], of _: Scalar.Type, to url: URL, group: String? = nil,
+        replacingExisting: Bool = false, fill: (HDF5FieldSink<Scalar>) throws -> Void
+    ) throws(FormatError) {
+        let context = ErrorContext(file: url.path)
+        let paths = try planned(names.map { ($0, shape) }, group: group, context: context)
+        func body(_ file: hid_t) throws {
+            let sink = try locked { () throws(FormatError) in try HDF5FieldSink<Scalar>(file: file, paths: paths, shape: shape, context: context) }
+            defer { sink.close() }
+            try fill(sink)
+        }
+        if FileSystem.status(url.path) == nil && errno == ENOENT {
+            try AtomicFile.write(to: url) { (temporary: URL) throws in
+                let file = try locked { () throws(FormatError) -> hid_t in
+                    try check(H5Fcreate(FileSystem.cString(temporary.path), nabla_h5f_acc_excl(), nabla_h5p_default(), nabla_h5p_default()),
+                              "creating the file", context)
+                }
+                try closing(file, context: context) { try body(file) }
+            }
+            return
+        }
+        try changeCopy(of: url, adding: paths, replacingExisting: replacingExisting, context: context, body)
+    }
+}
+
+/// Results written into new HDF5 datasets a few planes of axis 0 at a time (hyperslab writes): the slab
+/// engine's sink for an HDF5 output. Made by ``HDF5/add(datasets:shape:of:to:group:replacingExisting:fill:)``,
+/// valid only inside its `fill`.
+///
+/// Thread safety: every call takes NablaHDF5's process-wide lock, so the engine may write from any thread.
+public final class HDF5FieldSink<Scalar: FieldScalar & NPYScalar>: FieldSink, @unchecked Sendable {
+    /// The datasets' paths, one per result.
+    public let paths: [String]
+    /// The shape of every result.
+    public let shape: [Int]
+    private let datasets: [hid_t]
+    private let context: ErrorContext
+
+    /// Creates the datasets; called holding the HDF5 lock.
+    fileprivate init(file: hid_t, paths: [String], shape: [Int], context: ErrorContext) throws(FormatError) {
+        var datasets: [hid_t] = []
+        do throws(FormatError) {
+            for path in paths {
+                datasets.append(try HDF5.createDataset(path, dtype: Scalar.dtype, shape: shape, in: file,
+                                                       context: ErrorContext(file: context.file, member: path)))
+            }
+        } catch {
+            datasets.forEach { H5Dclose($0) }
+            throw error
+        }
+        self.paths = paths
+        self.shape = shape
+        self.datasets = datasets
+        self.context = context
+    }
+
+    /// Closes the datasets (the file is closed by the caller).
+    fileprivate func close() {
+        _ = try? HDF5.locked { () -> Void in datasets.forEach { H5Dclose($0) } }
+    }
+
+    public func write(result: Int, planes: Range<Int>, from buffer: NDArray<Scalar>, bufferPlane: Int) throws {
+        precondition(!shape.isEmpty && planes.lowerBound >= 0 && planes.upperBound <= shape[0]
+                     && buffer.shape.dropFirst().elementsEqual(shape.dropFirst())
+                     && bufferPlane >= 0 && bufferPlane + planes.count <= buffer.shape[0],
+                     "planes \(planes) from plane \(bufferPlane) of a \(buffer.shape) buffer do not fit \(shape)")
+        guard !planes.isEmpty, shape.allSatisfy({ $0 > 0 }) else { return }
+        let context = ErrorContext(file: self.context.file, member: paths[result])
+        try HDF5.locked { () throws(FormatError) in
+            var start = [hsize_t](repeating: 0, count: shape.count)
+            var counts = shape.map { hsize_t($0) }
+            counts[0] = hsize_t(planes.count)
+            let fileSpace = try HDF5.check(H5Dget_space(datasets[result]), "reading the dataspace", context)
+            defer { H5Sclose(fileSpace) }
+            start[0] = hsize_t(planes.lowerBound)
+            try HDF5.check(H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nil, counts, nil),
+                           "selecting planes \(planes.lowerBound)..<\(planes.upperBound)", context)
+            let memoryShape = buffer.shape.map { hsize_t($0) }
+            let memorySpace = try HDF5.check(H5Screate_simple(Int32(memoryShape.count), memoryShape, nil),
+                                             "creating the memory dataspace", context)
+            defer { H5Sclose(memorySpace) }
+            start[0] = hsize_t(bufferPlane)
+            try HDF5.check(H5Sselect_hyperslab(memorySpace, H5S_SELECT_SET, start, nil, counts, nil),
+                           "selecting the buffer's planes", context)
+            let (type, owned) = HDF5.memoryType(Scalar.dtype)
+            guard type >= 0 else { throw HDF5.failure("creating the memory type", context) }
+            defer { if owned { H5Tclose(type) } }
+            let status = buffer.scalars.withUnsafeBytes { raw in
+                H5Dwrite(datasets[result], type, memorySpace, fileSpace, nabla_h5p_default(), raw.baseAddress)
+            }
+            try HDF5.check(status, "writing planes \(planes.lowerBound)..<\(planes.upperBound)", context)
+        }
+    }
+}
+
 // MARK: - Implementation
 
 extension HDF5 {
@@ -370,25 +507,31 @@ extension HDF5 {
     /// dataset that is also a group on the way to another.
     static func planned(_ arrays: [(name: String, array: AnyNDArray)], group: String?,
                         context: ErrorContext) throws(FormatError) -> [(path: String, array: AnyNDArray)] {
+        Array(zip(try planned(arrays.map { ($0.name, $0.array.shape) }, group: group, context: context), arrays.map(\.array)))
+    }
+
+    /// The paths of datasets `name` of `shape` under `group`, checked as for arrays.
+    static func planned(_ datasets: [(name: String, shape: [Int])], group: String?,
+                        context: ErrorContext) throws(FormatError) -> [String] {
         let prefix = try group.map { (g: String) throws(FormatError) -> String in try normalised(g, context: context) } ?? "/"
         var seen = Set<String>()
-        var items: [(path: String, array: AnyNDArray)] = []
-        for (name, array) in arrays {
+        var paths: [String] = []
+        for (name, shape) in datasets {
             let path = try normalised(prefix == "/" ? name : prefix + "/" + name, context: context)
             guard seen.insert(path).inserted else {
                 throw context.error(.invalidName, "the dataset '\(path)' appears twice; dataset names must be unique")
             }
-            guard array.shape.count <= 32 else {
+            guard shape.count <= 32 else {
                 throw ErrorContext(file: context.file, member: path).error(.invalidShape,
-                    "\(array.shape.count) axes; HDF5 datasets have at most 32")
+                    "\(shape.count) axes; HDF5 datasets have at most 32")
             }
-            items.append((path, array))
+            paths.append(path)
         }
         // A dataset cannot also be a group on the way to another dataset.
-        for item in items where seen.contains(where: { $0.hasPrefix(item.path + "/") }) {
-            throw context.error(.invalidName, "'\(item.path)' is both a dataset and a group of another dataset")
+        for path in paths where seen.contains(where: { $0.hasPrefix(path + "/") }) {
+            throw context.error(.invalidName, "'\(path)' is both a dataset and a group of another dataset")
         }
-        return items
+        return paths
     }
 
     /// Checks that a dataset can be written at `path` of an existing file: returns `path` when a dataset is
@@ -898,47 +1041,16 @@ extension HDF5 {
         try check(H5Fclose(file), "closing the file", context)
     }
 
-    /// Opens the existing file at `path` (a private copy) for writing, removes the links in `replacing`,
-    /// and writes each array to its dataset path.
-    static func addToFile(_ items: [(path: String, array: AnyNDArray)], replacing: [String], at path: String,
-                          context: ErrorContext) throws(FormatError) {
-        let file = try check(H5Fopen(FileSystem.cString(path), nabla_h5f_acc_rdwr(), nabla_h5p_default()),
-                             "opening a copy of the file for writing", context)
-        var open = true
-        defer { if open { H5Fclose(file) } }
-        for old in replacing {
-            try check(old.withCString { H5Ldelete(file, $0, nabla_h5p_default()) }, "removing the old dataset '\(old)'",
-                      ErrorContext(file: context.file, member: old))
-        }
-        try writeDatasets(items, into: file, context: context)
-        open = false
-        try check(H5Fclose(file), "closing the file", context)
-    }
-
     /// Creates each dataset (and the groups on its path) in the open file and writes its array.
     static func writeDatasets(_ items: [(path: String, array: AnyNDArray)], into file: hid_t,
                               context: ErrorContext) throws(FormatError) {
-        let linkCreation = try check(H5Pcreate(nabla_h5p_link_create()), "creating a link property list", context)
-        defer { H5Pclose(linkCreation) }
-        try check(H5Pset_create_intermediate_group(linkCreation, 1), "configuring group creation", context)
-
         for (datasetPath, array) in items {
             let context = ErrorContext(file: context.file, member: datasetPath)
-            let space: hid_t
-            if array.shape.isEmpty {
-                space = try check(H5Screate(H5S_SCALAR), "creating the dataspace", context)
-            } else {
-                let dims = array.shape.map { hsize_t($0) }
-                space = try check(H5Screate_simple(Int32(dims.count), dims, nil), "creating the dataspace", context)
-            }
-            defer { H5Sclose(space) }
+            let dataset = try createDataset(datasetPath, dtype: array.dtype, shape: array.shape, in: file, context: context)
+            defer { H5Dclose(dataset) }
             let (type, owned) = memoryType(array.dtype)
             guard type >= 0 else { throw failure("creating the element type", context) }
             defer { if owned { H5Tclose(type) } }
-            let dataset = try check(datasetPath.withCString {
-                H5Dcreate2(file, $0, type, space, linkCreation, nabla_h5p_default(), nabla_h5p_default())
-            }, "creating the dataset", context)
-            defer { H5Dclose(dataset) }
             if array.count > 0 {
                 let status = array.withUnsafeBytes { raw in
                     H5Dwrite(dataset, type, nabla_h5s_all(), nabla_h5s_all(), nabla_h5p_default(), raw.baseAddress)
@@ -946,6 +1058,29 @@ extension HDF5 {
                 try check(status, "writing the data", context)
             }
         }
+    }
+
+    /// Creates the dataset `path` (and the groups on its path) of `dtype` and `shape` (contiguous storage,
+    /// allocated when first written) in the open file; the caller closes it.
+    static func createDataset(_ path: String, dtype: DType, shape: [Int], in file: hid_t,
+                              context: ErrorContext) throws(FormatError) -> hid_t {
+        let linkCreation = try check(H5Pcreate(nabla_h5p_link_create()), "creating a link property list", context)
+        defer { H5Pclose(linkCreation) }
+        try check(H5Pset_create_intermediate_group(linkCreation, 1), "configuring group creation", context)
+        let space: hid_t
+        if shape.isEmpty {
+            space = try check(H5Screate(H5S_SCALAR), "creating the dataspace", context)
+        } else {
+            let dims = shape.map { hsize_t($0) }
+            space = try check(H5Screate_simple(Int32(dims.count), dims, nil), "creating the dataspace", context)
+        }
+        defer { H5Sclose(space) }
+        let (type, owned) = memoryType(dtype)
+        guard type >= 0 else { throw failure("creating the element type", context) }
+        defer { if owned { H5Tclose(type) } }
+        return try check(path.withCString {
+            H5Dcreate2(file, $0, type, space, linkCreation, nabla_h5p_default(), nabla_h5p_default())
+        }, "creating the dataset", context)
     }
 }
 
@@ -1035,6 +1170,15 @@ extension HDF5 {
         func read(_ path: String) throws(FormatError) -> AnyNDArray {
             try readDataset(file, path: path, fileSize: fileSize, access: access,
                             context: ErrorContext(file: context.file, member: path))
+        }
+
+        /// The element type and shape of a dataset, checked as ``read(_:)`` checks them (except for its
+        /// size against memory), without reading its values.
+        func describe(_ path: String) throws(FormatError) -> (dtype: DType, shape: [Int]) {
+            let open = try openDataset(file, path: path, fileSize: fileSize, access: access,
+                                       context: ErrorContext(file: context.file, member: path))
+            H5Dclose(open.dataset)
+            return (open.dtype, open.shape)
         }
 
         /// The attribute `name` of the object at `path`, or `nil` when it has none.

@@ -77,7 +77,7 @@ package struct MemoryOption: ParsableArguments {
     package init() {}
 
     @Option(name: .customLong("memory"), parsing: .unconditional,
-            help: ArgumentHelp("The most memory to use for data, e.g. 512M, 4G. A .npy/.npz input larger than this is processed a slab of planes at a time; results are the same to the bit.", valueName: "SIZE"))
+            help: ArgumentHelp("The most memory to use for data, e.g. 512M, 4G. A .npy/.npz input or HDF5 dataset larger than this is processed a slab of planes at a time (jacobian: in memory); results are the same to the bit.", valueName: "SIZE"))
     package var memory: ByteSize = .defaultBudget
 }
 

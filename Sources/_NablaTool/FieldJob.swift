@@ -10,8 +10,8 @@ import NablaSpectral
 ///
 /// Every command takes the same steps, in this order, so that the same mistake gets the same message from
 /// every command: the output's format, the scheme, the paths (``FileSafety``); then either the slab engine
-/// (``SlabJob``: a `.npy` or stored `.npz` input to a `.npy`/`.npz` output by finite differences, in
-/// bounded memory, the in-memory results to the bit) or the in-memory path: read, the spacing (`--spacing`,
+/// (``SlabJob``: a `.npy`, stored `.npz` or HDF5 input to a `.npy`/`.npz`/HDF5 output by finite
+/// differences, in bounded memory, the in-memory results to the bit) or the in-memory path: read, the spacing (`--spacing`,
 /// else the grid the file stores), the checks of the data and of the output, the computation, the write.
 /// Nothing is written unless every step succeeds; the output appears under its name only when complete.
 package struct FieldJob: Sendable {
@@ -63,6 +63,10 @@ package struct FieldJob: Sendable {
     package var allowExternal = false
     /// Take an openPMD mesh's grid in metres: `gridSpacing` and `gridGlobalOffset` × `gridUnitSI` (`--si`).
     package var si = false
+    /// Whether finite differences go through the slab engine where it applies (``SlabJob``); false
+    /// computes in memory, for comparisons (the results are the same to the bit). Default: true, unless
+    /// the environment sets `NABLA_IN_MEMORY` (for benchmarks of the in-memory path).
+    package var slabEngine = ProcessInfo.processInfo.environment["NABLA_IN_MEMORY"] == nil
 
     /// A job; every argument sets the property of the same name. Warnings go to standard error by default.
     package init(_ operation: Operation, input: URL, key: String? = nil, column: String? = nil, axes: [Int]? = nil,
@@ -108,7 +112,7 @@ package struct FieldJob: Sendable {
         var (spacing, notes) = (try options.resolvedSpacing(), [String]())
         if let grid {
             // The file's grid gives the spacing unless --spacing overrides it.
-            (spacing, notes) = FieldFiles.chosenSpacing(spacing, grid: grid, axes: selectedAxes, file: input)
+            (spacing, notes) = FieldFiles.chosenSpacing(spacing, grid: (grid.name, grid.axes), axes: selectedAxes, file: input)
         }
         notes = unused + notes
         try FieldDispatch.checkDifferentiable(fields, file: input.path)
@@ -129,21 +133,30 @@ package struct FieldJob: Sendable {
 
     // MARK: Steps
 
-    /// The slab engine's path, when it applies (finite differences; a `.npy` or stored `.npz` input the
-    /// engine reads; a `.npy`/`.npz` output): the same checks and results as the in-memory path, in memory
-    /// bounded by `options.memory`. Returns the names written, or nil when the in-memory path must run.
+    /// The slab engine's path, when it applies (finite differences; a `.npy` or stored `.npz` input, or HDF5
+    /// datasets, that the engine reads; a `.npy`/`.npz` output): the same checks, spacing (the file's grid
+    /// unless `--spacing` overrides it) and results as the in-memory path, in memory bounded by
+    /// `options.memory`. Returns the names written, or nil when the in-memory path must run.
     private func runInSlabs(_ format: FieldFiles.Format) throws(PipelineError) -> [String]? {
-        guard options.method == .finiteDifference, SlabJob.writes(output), let locations = slabInput() else { return nil }
+        guard slabEngine, options.method == .finiteDifference, SlabJob.writes(output) else { return nil }
         let kind: SlabbedOperation.Kind
         switch operation {
         case .gradient: kind = .gradient(axes: axes, derivative: options.derivative)
         case .laplacian: kind = .laplacian
         case .divergence: kind = .divergence
         case .curl: kind = .curl
-        case .derivative, .hessian, .jacobian: return nil
+        case let .derivative(orders): kind = .derivative(orders: orders)
+        case .hessian: kind = .hessian
+        case .jacobian: return nil
         }
-        let shape = locations[0].header.shape
-        let spacing = try options.resolvedSpacing()
+        guard let (slabs, grid, unused) = slabInput() else { return nil }
+        let shape = slabs.shape
+        var (spacing, notes) = (try options.resolvedSpacing(), [String]())
+        if let grid {
+            // The file's grid gives the spacing unless --spacing overrides it (as in memory).
+            (spacing, notes) = FieldFiles.chosenSpacing(spacing, grid: grid, axes: selectedAxes, file: input)
+        }
+        notes = unused + notes
         try checkOutputHolds(operation.resultCount(rank: shape.count, axes: selectedAxes), format: format, rank: shape.count)
         if operation == .gradient {
             try options.checkCoordinateFiles(spacing, shape: shape, axes: axes, input: input.path)
@@ -154,24 +167,75 @@ package struct FieldJob: Sendable {
         }
         let slabbed = SlabbedOperation(kind, spacing: spacing, edgeOrder: options.edgeOrder, accuracy: options.accuracy,
                                        periodicAxes: options.periodic.indices(selected: selectedAxes, rank: shape.count))
-        try SlabJob.run(slabbed, on: locations, names: names, output: output, memory: options.memoryBudget, file: input.path)
+        try SlabJob.run(slabbed, on: slabs, names: names, output: output, memory: options.memoryBudget, overwrite: overwrite,
+                         file: input.path)
+        notes.forEach(PipelineWarnings.printNote)
         return names
     }
 
-    /// The stored arrays the slab engine reads: the field (`key`, or the only array), or a vector field's
-    /// components `axis0`, `axis1`, … of one shape and dtype (a curl: 2 or 3 of them); nil when the engine
-    /// cannot read the input (the in-memory path then reads it, or reports what is wrong with it).
-    private func slabInput() -> [StoredArrayLocation]? {
+    /// What the slab engine reads: the field (`key`, or the only array), or a vector field's components
+    /// `axis0`, `axis1`, … of one shape and dtype (a curl: 2 or 3 of them), or an openPMD vector record's
+    /// components; with an HDF5 input, the grid the in-memory path would read with it and the notes it
+    /// would print. Nil when the engine cannot read the input (the in-memory path then reads it, or
+    /// reports what is wrong with it).
+    private func slabInput() -> (SlabJob.Input, grid: (name: String, axes: [AxisInfo])?, notes: [String])? {
+        if let format = try? FieldFiles.Format(of: input), format.isHDF5 { return hdf5SlabInput() }
         guard operation.readsVectorField else {
-            guard operation != .gradient || column == nil else { return nil }
-            return SlabJob.locate(input, key: key)
+            guard operation != .gradient || column == nil, let locations = SlabJob.locate(input, key: key) else { return nil }
+            return (.stored(locations), nil, [])
         }
         guard let headers = try? NPZ.headers(from: input),
               let rank = headers.first(where: { $0.name == "axis0" })?.header.shape.count, rank > 0,
               let locations = SlabJob.locate(input, key: nil, components: (0..<rank).map { "axis\($0)" }),
               locations.allSatisfy({ $0.header.shape == locations[0].header.shape }),
               Set(locations.map(\.header.dtype)).count == 1, operation != .curl || rank == 2 || rank == 3 else { return nil }
-        return locations
+        return (.stored(locations), nil, [])
+    }
+
+    /// ``slabInput()`` for an HDF5 file: the dataset ``read()`` reads (with its grid: dimension scales or
+    /// openPMD), an openPMD vector record's components (with the grid and the notes on unused components),
+    /// or the datasets `axis0`, `axis1`, … of the file or group that ``readVectorField(_:allowExternal:)``
+    /// would take. Never reads values.
+    private func hdf5SlabInput() -> (SlabJob.Input, grid: (name: String, axes: [AxisInfo])?, notes: [String])? {
+        let (file, dataset) = FieldFiles.location(of: input)
+        guard operation.readsVectorField else {
+            if column != nil { return nil }
+            if let key, let dataset, key.trimmingPrefix("/") != dataset.trimmingPrefix("/") { return nil }
+            if operation != .gradient && operation != .laplacian {
+                // derivative, hessian: read as FieldFiles.read reads them, without a grid.
+                return SlabJob.locate(hdf5: file, datasets: [key ?? dataset], allowExternal: allowExternal).map { ($0, nil, []) }
+            }
+            guard let grid = try? HDF5.grid(of: file, dataset: key ?? dataset, allowingExternalData: allowExternal, si: si),
+                  let slabs = SlabJob.locate(hdf5: file, datasets: [grid.path], allowExternal: allowExternal) else { return nil }
+            return (slabs, (grid.name, grid.axes), [])
+        }
+        guard key == nil else { return nil }
+        if let dataset {
+            let found: (name: String, components: [DatasetGrid], unusedComponents: [String])?
+            do { found = try HDF5.vectorFieldGrid(of: file, record: dataset, allowingExternalData: allowExternal, si: si) } catch {
+                return nil
+            }
+            if let record = found {
+                guard let first = record.components.first, operation != .curl || record.components.count == 2 || record.components.count == 3,
+                      let slabs = SlabJob.locate(hdf5: file, datasets: record.components.map(\.path), allowExternal: allowExternal)
+                else { return nil }
+                let notes = record.unusedComponents.map {
+                    "\(file.path): component '\($0)' of '\(record.name)' lies along none of the axes (\(first.axes.map(\.name).joined(separator: ", "))) and is not used"
+                }
+                return (slabs, (first.name, first.axes), notes)
+            }
+        }
+        // Datasets axis0, axis1, … of the group (or file), as readVectorField takes them from all the
+        // datasets there: each must be readable, and the first listed gives the rank.
+        let group = dataset.map { $0.hasPrefix("/") ? $0 : "/" + $0 } ?? "/"
+        let prefix = group.hasSuffix("/") ? group : group + "/"
+        guard let all = try? HDF5.datasets(in: file).filter({ $0.hasPrefix(prefix) }),
+              let readers = try? all.map({ path throws(FormatError) in
+                  try HDF5.PlaneReader(file, dataset: path, allowingExternalData: allowExternal) }),
+              let rank = readers.first?.shape.count, rank > 0, operation != .curl || rank == 2 || rank == 3,
+              let slabs = SlabJob.locate(hdf5: file, datasets: (0..<rank).map { prefix + "axis\($0)" }, allowExternal: allowExternal)
+        else { return nil }
+        return (slabs, nil, [])
     }
 
     /// The input's arrays (one field, or a vector field's components), the grid the file stores for them

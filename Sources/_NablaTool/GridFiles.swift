@@ -38,7 +38,8 @@ extension FieldFiles {
     /// The spacing numpy's varargs take for `axes` (nil: every axis) of a gridded array: the file's
     /// coordinates (or uniform step) where it has them, step 1 elsewhere; and a note for each axis without
     /// them in a netCDF file, or in an HDF5 file that gives some other axis a grid.
-    static func spacing(from grid: GriddedArray, axes: [Int]?, file: URL) -> (spacing: [Spacing], notes: [String]) {
+    /// `grid`: the array's name and axes (a ``GriddedArray``'s, or those of a dataset read by planes).
+    static func spacing(from grid: (name: String, axes: [AxisInfo]), axes: [Int]?, file: URL) -> (spacing: [Spacing], notes: [String]) {
         guard let format = try? Format(of: file), format == .nc || format.isHDF5,
               let selected = try? normalizedAxes(axes, rank: grid.axes.count) else { return ([], []) }
         // A plain HDF5 dataset has no grid at all: index spacing, as always, without notes.
@@ -53,8 +54,8 @@ extension FieldFiles {
 
     /// The spacing for `axes` of a gridded input and the notes to print after success: the file's grid
     /// when `given` (the user's `--spacing`) is empty, else `given`, with a note when it overrides a grid
-    /// stored in the file.
-    static func chosenSpacing(_ given: [Spacing], grid: GriddedArray, axes: [Int]?, file: URL) -> (spacing: [Spacing], notes: [String]) {
+    /// stored in the file. `grid`: the array's name and axes.
+    static func chosenSpacing(_ given: [Spacing], grid: (name: String, axes: [AxisInfo]), axes: [Int]?, file: URL) -> (spacing: [Spacing], notes: [String]) {
         if given.isEmpty { return spacing(from: grid, axes: axes, file: file) }
         if grid.axes.contains(where: \.isPositioned) {
             return (given, ["\(location(of: file).file.path): --spacing overrides the grid stored in the file"])

@@ -1,15 +1,58 @@
 import Foundation
 import Nabla
 import NablaFormats
+import NablaHDF5
 
-/// Finite-difference commands through the slab engine: a `.npy` (or stored `.npz` member) input is read a
-/// slab of planes at a time and the results are written straight into their place in a `.npy`/`.npz`
-/// output, so memory stays within `--memory` whatever the file's size, and the results are the in-memory
-/// path's to the bit.
+/// Finite-difference commands through the slab engine: a `.npy` (or stored `.npz` member) input, or HDF5
+/// datasets (hyperslabs of axis 0), are read a slab of planes at a time and the results are written
+/// straight into their place in a `.npy`/`.npz` output, so memory stays within `--memory` whatever the
+/// file's size, and the results are the in-memory path's to the bit.
 ///
-/// Inputs the engine cannot read a slab at a time (CSV, HDF5, netCDF, deflated members, Fortran order) and
-/// other output formats take the in-memory path.
+/// Inputs the engine cannot read a slab at a time (CSV, netCDF, deflated members, Fortran order, complex
+/// or boolean data) and other output formats (HDF5 outputs included) take the in-memory path.
 enum SlabJob {
+    /// What the engine reads: the arrays of one field (one, or one per component of a vector field), all of
+    /// one shape and element type, served as a ``FieldSource`` of the type the results are computed in.
+    enum Input {
+        /// Stored `.npy` arrays or `.npz` members, read with `pread`.
+        case stored([StoredArrayLocation])
+        /// HDF5 datasets, read by hyperslab.
+        case hdf5([HDF5.PlaneReader])
+
+        /// The shape of each array.
+        var shape: [Int] {
+            switch self {
+            case let .stored(locations): locations[0].header.shape
+            case let .hdf5(readers): readers[0].shape
+            }
+        }
+
+        /// Whether the values are stored in this machine's byte order, so that the engine reads them
+        /// without a conversion scratch (HDF5 datasets are counted as converted: an upper bound).
+        var nativeOrder: Bool {
+            switch self {
+            case let .stored(locations): locations[0].header.byteOrder == .native
+            case .hdf5: false
+            }
+        }
+
+        /// The element type stored.
+        var dtype: DType {
+            switch self {
+            case let .stored(locations): locations[0].header.dtype
+            case let .hdf5(readers): readers[0].dtype
+            }
+        }
+
+        /// A source of the arrays as `T` values (converted as the in-memory path converts them).
+        func source<T: FieldScalar & NPYScalar>(_: T.Type) throws -> any FieldSource<T> {
+            switch self {
+            case let .stored(locations): try StoredArraySource<T>(locations)
+            case let .hdf5(readers): try HDF5FieldSource<T>(readers)
+            }
+        }
+    }
+
     /// The input bytes one slab holds at most when memory allows more (but at least ``minimumPlanes``
     /// planes): larger slabs make no command faster (the read of one slab already overlaps the computation
     /// of the previous one) and cost page faults on fresh buffers (256³ float64 to `.npz`: 32 MiB slabs
@@ -44,10 +87,19 @@ enum SlabJob {
         return found
     }
 
-    /// Whether a `.npy`/`.npz` output can take the results.
-    static func writes(_ output: URL) -> Bool {
-        guard let format = try? FieldFiles.Format(of: output) else { return false }
-        return format == .npy || format == .npz
+    /// The HDF5 datasets `paths` of `file` (nil: the file's only dataset) opened for the slab engine, or nil when the engine cannot read
+    /// them (complex or boolean data, datasets of different shapes or types, any error: the in-memory path
+    /// then reads them, or reports what is wrong).
+    static func locate(hdf5 file: URL, datasets paths: [String?], allowExternal: Bool) -> Input? {
+        var readers: [HDF5.PlaneReader] = []
+        for path in paths {
+            guard let reader = try? HDF5.PlaneReader(file, dataset: path, allowingExternalData: allowExternal),
+                  !reader.shape.isEmpty, !reader.dtype.isComplex, reader.dtype != .bool,
+                  reader.shape == (readers.first?.shape ?? reader.shape),
+                  reader.dtype == (readers.first?.dtype ?? reader.dtype) else { return nil }
+            readers.append(reader)
+        }
+        return readers.isEmpty ? nil : .hdf5(readers)
     }
 
     /// How the engine runs one job: the planes of each slab, and the bytes of buffers it then holds.
@@ -112,58 +164,78 @@ enum SlabJob {
     /// recompute their halos too often.
     static let minimumPlanes = 16
 
-    /// Runs `operation` on the arrays at `locations` into `output` (`names` for a `.npz`; a `.npy` holds
-    /// the one result), within `memory` bytes of buffers.
-    static func run(_ operation: SlabbedOperation, on locations: [StoredArrayLocation], names: [String], output: URL,
-                    memory: Int, file: String) throws(PipelineError) {
-        let header = locations[0].header
-        let layout = try layout(operation, shape: header.shape, dtype: header.dtype, nativeOrder: header.byteOrder == .native,
-                                memory: memory, file: file)
-        try run(operation, on: locations, names: names, output: output, planes: layout.planes, file: file)
+    /// Whether the engine writes the results to `output`: a `.npy`/`.npz` file, or HDF5 datasets (written
+    /// by hyperslab, added to the file as the in-memory path adds them).
+    static func writes(_ output: URL) -> Bool {
+        guard let format = try? FieldFiles.Format(of: output) else { return false }
+        return format == .npy || format == .npz || format.isHDF5
     }
 
-    /// Runs `operation` on the arrays at `locations` into `output`, `planes` planes per slab (see
-    /// ``layout(_:shape:dtype:nativeOrder:memory:file:)``). With `tally`, the NaN and infinite values
-    /// read and written are counted into it (each input plane once, halos included only once).
-    static func run(_ operation: SlabbedOperation, on locations: [StoredArrayLocation], names: [String], output: URL,
-                    planes: Int, file: String, tally: NonFiniteTally? = nil) throws(PipelineError) {
-        switch locations[0].header.dtype {
-        case .float32: try run(Float.self, operation, locations, names, output, planes, file, tally)
-        case .float16: try run(Float16.self, operation, locations, names, output, planes, file, tally)
-        default: try run(Double.self, operation, locations, names, output, planes, file, tally)
+    /// Runs `operation` on `input` into `output` (`names` for a `.npz` or HDF5 datasets; a `.npy` holds
+    /// the one result), within `memory` bytes of buffers (slabs as ``layout(_:shape:dtype:nativeOrder:memory:file:)``
+    /// sizes them). float32 and float16 data are computed in their type, everything else in `Double` (the
+    /// in-memory path's precision). An HDF5 output follows the in-memory path's rules (`out.h5:/group`,
+    /// datasets added to an existing file, replaced only when `overwrite`).
+    static func run(_ operation: SlabbedOperation, on input: Input, names: [String], output: URL,
+                    memory: Int, overwrite: Bool, file: String) throws(PipelineError) {
+        let layout = try layout(operation, shape: input.shape, dtype: input.dtype, nativeOrder: input.nativeOrder,
+                                memory: memory, file: file)
+        try run(operation, on: input, names: names, output: output, planes: layout.planes, overwrite: overwrite, file: file)
+    }
+
+    /// Runs `operation` on `input` into `output`, `planes` planes per slab. With `tally`, the NaN and
+    /// infinite values read and written are counted into it (each input plane once, halos included only once).
+    static func run(_ operation: SlabbedOperation, on input: Input, names: [String], output: URL,
+                    planes: Int, overwrite: Bool = false, file: String, tally: NonFiniteTally? = nil) throws(PipelineError) {
+        switch input.dtype {
+        case .float32: try run(Float.self, operation, input, names, output, planes, overwrite, file, tally)
+        case .float16: try run(Float16.self, operation, input, names, output, planes, overwrite, file, tally)
+        default: try run(Double.self, operation, input, names, output, planes, overwrite, file, tally)
         }
     }
 
     private static func run<T: FieldScalar & NPYScalar>(
-        _ type: T.Type, _ operation: SlabbedOperation, _ locations: [StoredArrayLocation], _ names: [String],
-        _ output: URL, _ planes: Int, _ file: String, _ tally: NonFiniteTally?
+        _ type: T.Type, _ operation: SlabbedOperation, _ input: Input, _ names: [String],
+        _ output: URL, _ planes: Int, _ overwrite: Bool, _ file: String, _ tally: NonFiniteTally?
     ) throws(PipelineError) {
-        let shape = locations[0].header.shape
+        let shape = input.shape
         let isNPY = (try? FieldFiles.Format(of: output)) == .npy
         // The engine's errors (I/O, or arguments the in-memory path would refuse the same way) are kept
         // apart from the writer's so that each is reported as itself.
         var failure: (any Error)?
-        do {
-            try AtomicFile.write(to: output) { (writer: AtomicFile.Writer) throws(FormatError) in
-                let sink = try StoredArraySink<T>(writer: writer, names: isNPY ? nil : names, shape: shape)
-                do {
-                    let source = try StoredArraySource<T>(locations)
+        func stream<Sink: FieldSink<T>>(to sink: Sink) throws(FormatError) {
+            do {
+                // Opens the source's existential so that the tallying wrapper is specialised for it.
+                func run<Source: FieldSource<T>>(_ source: Source) throws {
                     if let tally {
                         try streamDifferences(operation, from: TallyingSource(base: source, tally: tally),
                                               to: TallyingSink(base: sink, tally: tally), planesPerSlab: planes)
                     } else {
                         try streamDifferences(operation, from: source, to: sink, planesPerSlab: planes)
                     }
-                } catch let error as FormatError {
-                    throw error
-                } catch {
-                    failure = error
-                    throw FormatError(.io, file: output.path, "not written")
                 }
-                try sink.finish()
+                try run(try input.source(T.self))
+            } catch let error as FormatError {
+                throw error
+            } catch {
+                failure = error
+                throw FormatError(.io, file: output.path, "not written")
+            }
+        }
+        let (outputFile, group) = FieldFiles.location(of: output)
+        do {
+            if (try? FieldFiles.Format(of: output))?.isHDF5 == true {
+                try HDF5.add(datasets: names, shape: shape, of: T.self, to: outputFile, group: group,
+                             replacingExisting: overwrite) { sink in try stream(to: sink) }
+            } else {
+                try AtomicFile.write(to: output) { (writer: AtomicFile.Writer) throws(FormatError) in
+                    let sink = try StoredArraySink<T>(writer: writer, names: isNPY ? nil : names, shape: shape)
+                    try stream(to: sink)
+                    try sink.finish()
+                }
             }
         } catch {
-            throw PipelineError.wrap(failure ?? error, file: failure == nil ? output.path : file)
+            throw PipelineError.wrap(failure ?? error, file: failure == nil ? outputFile.path : file)
         }
     }
 }

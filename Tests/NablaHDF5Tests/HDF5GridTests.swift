@@ -113,9 +113,42 @@ struct HDF5GridTests {
         let url = try fixture("bad_grids.h5")
         let e = try #require(formatError { _ = try HDF5.readGridded(from: url, dataset: dataset) })
         let text = "\(e)"
+        // The grid alone (for reads by planes) is refused with the same message.
+        #expect("\(try #require(formatError { _ = try HDF5.grid(of: url, dataset: dataset) }))" == text)
         #expect(text.hasPrefix(url.path + ":"), "\(text)")
         for mention in mentions { #expect(text.contains(mention), "\(text) should mention \(mention)") }
         // The plain reader still reads the array.
         #expect(throws: Never.self) { _ = try HDF5.read(from: url, dataset: dataset) }
+    }
+
+    @Test("the grid without the values is the grid read with them (dimension scales, openPMD scalar records, components, si)",
+          arguments: [("scales.h5", "/V", false), ("openpmd.h5", "/data/100/meshes/phi", false), ("openpmd.h5", "/data/100/meshes/phi", true),
+                      ("openpmd.h5", "/data/100/meshes/rho", false), ("openpmd.h5", "/data/100/meshes/E/y", false),
+                      ("openpmd_fortran.h5", nil, false)])
+    func gridWithoutValues(file: String, dataset: String?, si: Bool) throws {
+        let url = try fixture(file)
+        let gridded = try HDF5.readGridded(from: url, dataset: dataset, si: si)
+        let grid = try HDF5.grid(of: url, dataset: dataset, si: si)
+        #expect(grid.axes == gridded.axes)
+        #expect(grid.name == gridded.name && grid.units == gridded.units && grid.longName == gridded.longName)
+        #expect(grid.shape == gridded.values.shape && grid.dtype == gridded.values.dtype)
+        // The path it names reads the same values by planes.
+        let reader = try HDF5.PlaneReader(url, dataset: grid.path)
+        #expect(try reader.read(planes: 0..<grid.shape[0]) == gridded.values)
+    }
+
+    @Test("a vector record's grid without the values is the record's grid read with them")
+    func vectorGridWithoutValues() throws {
+        let url = try fixture("openpmd.h5")
+        let record = try #require(try HDF5.readGriddedVectorField(from: url, record: "/data/100/meshes/E"))
+        let grid = try #require(try HDF5.vectorFieldGrid(of: url, record: "/data/100/meshes/E"))
+        #expect(grid.name == record.name && grid.unusedComponents == record.unusedComponents)
+        #expect(grid.components.map(\.axes) == record.components.map(\.axes))
+        #expect(grid.components.map(\.name) == record.components.map(\.name))
+        for (component, gridded) in zip(grid.components, record.components) {
+            #expect(try HDF5.PlaneReader(url, dataset: component.path).read(planes: 0..<component.shape[0]) == gridded.values)
+        }
+        // Not a vector record: nil, as for the read.
+        #expect(try HDF5.vectorFieldGrid(of: url, record: "/data/100/meshes/phi") == nil)
     }
 }

@@ -259,14 +259,7 @@ package func lanePartialDerivative<E: Sendable, T: FieldScalar>(
     of f: NDArray<E>, lane: T.Type, orders: [Int], spacing: [Spacing], accuracy: Int?, edgeOrder: Int?,
     periodicAxes: [Int]
 ) throws(NablaError) -> NDArray<E> {
-    guard orders.count == f.rank else {
-        throw .invalidArgument("\(orders.count) derivative orders were given for a \(f.rank)-D field; give one per axis (0 to skip an axis)")
-    }
-    if let bad = orders.first(where: { $0 < 0 }) {
-        throw .invalidArgument("derivative order \(bad) is negative")
-    }
-    let used = Array(Set(orders.filter { $0 > 0 })).sorted()
-    guard !used.isEmpty else { throw .invalidArgument("every derivative order is 0; nothing to differentiate") }
+    let used = try checkedDerivativeOrders(orders, rank: f.rank)
     let plan = try DifferencePlan(shape: f.shape, spacing: spacing, axes: nil, edgeOrder: edgeOrder, accuracy: accuracy,
                                   derivatives: used, derivative: used[0], periodicAxes: periodicAxes)
     var result = f
@@ -275,6 +268,20 @@ package func lanePartialDerivative<E: Sendable, T: FieldScalar>(
         result = result.applying(stencil, along: axis)
     }
     return result
+}
+
+/// The distinct positive orders of a mixed derivative's `orders` (one per axis of a rank-`rank` field),
+/// ascending, after checking them.
+func checkedDerivativeOrders(_ orders: [Int], rank: Int) throws(NablaError) -> [Int] {
+    guard orders.count == rank else {
+        throw .invalidArgument("\(orders.count) derivative orders were given for a \(rank)-D field; give one per axis (0 to skip an axis)")
+    }
+    if let bad = orders.first(where: { $0 < 0 }) {
+        throw .invalidArgument("derivative order \(bad) is negative")
+    }
+    let used = Array(Set(orders.filter { $0 > 0 })).sorted()
+    guard !used.isEmpty else { throw .invalidArgument("every derivative order is 0; nothing to differentiate") }
+    return used
 }
 
 /// The common shape of a vector field's components: one component per axis, all of that shape.

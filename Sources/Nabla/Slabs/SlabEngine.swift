@@ -1,12 +1,15 @@
 import Dispatch
 
 /// A finite-difference operation the slab engine applies to a field too large to hold: gradient (any
-/// derivative order, accuracy, edge order, coordinates, periodic axes), Laplacian, divergence, curl.
+/// derivative order, accuracy, edge order, coordinates, periodic axes), Laplacian, divergence, curl, mixed
+/// partial derivative, Hessian.
 ///
 /// The results are those of the in-memory functions (``gradient(of:spacing:axes:edgeOrder:accuracy:derivative:periodicAxes:)->[NDArray<T>]``,
 /// ``laplacian(of:spacing:accuracy:periodicAxes:)``, ``divergence(of:spacing:edgeOrder:accuracy:periodicAxes:)``,
-/// ``curl(of:spacing:edgeOrder:accuracy:periodicAxes:)``) to the bit, whatever the slab size: each slab's
-/// buffer holds the halo planes its stencils need (see ``SlabDecomposition``).
+/// ``curl(of:spacing:edgeOrder:accuracy:periodicAxes:)``, ``partialDerivative(of:orders:spacing:accuracy:edgeOrder:periodicAxes:)``,
+/// ``hessian(of:spacing:accuracy:periodicAxes:)``) to the bit, whatever the slab size: each slab's buffer
+/// holds the halo planes its stencils need (see ``SlabDecomposition``); composed operators apply their
+/// stencils in the in-memory order, axis 0's on the buffer's planes, the others within each plane.
 public struct SlabbedOperation: Sendable, Equatable {
     /// What is computed.
     public enum Kind: Sendable, Equatable {
@@ -18,6 +21,10 @@ public struct SlabbedOperation: Sendable, Equatable {
         case divergence
         /// From one component per axis: three results in 3-D, one in 2-D.
         case curl
+        /// One result: `∂^(Σm) f / ∂x_0^m0 ∂x_1^m1 …`, `orders[k]` along axis `k` (0 to skip it), axis 0 first.
+        case derivative(orders: [Int])
+        /// Every `∂²f/∂x_i∂x_j` with `i ≤ j`, in that order (`i` outer): `rank·(rank+1)/2` results.
+        case hessian
     }
 
     /// What is computed.
@@ -44,7 +51,7 @@ public struct SlabbedOperation: Sendable, Equatable {
     /// The number of input components: the rank for divergence and curl, else 1.
     public func inputCount(rank: Int) -> Int {
         switch kind {
-        case .gradient, .laplacian: 1
+        case .gradient, .laplacian, .derivative, .hessian: 1
         case .divergence, .curl: rank
         }
     }
@@ -53,8 +60,9 @@ public struct SlabbedOperation: Sendable, Equatable {
     public func resultCount(shape: [Int]) throws(NablaError) -> Int {
         switch kind {
         case let .gradient(axes, _): try normalizedAxes(axes, rank: shape.count).count
-        case .laplacian, .divergence: 1
+        case .laplacian, .divergence, .derivative: 1
         case .curl: shape.count == 3 ? 3 : 1
+        case .hessian: shape.count * (shape.count + 1) / 2
         }
     }
 
@@ -63,10 +71,22 @@ public struct SlabbedOperation: Sendable, Equatable {
         if case .curl = kind, shape.count != 2 && shape.count != 3 {
             throw .invalidShape("curl needs a 2-D or 3-D vector field; these components have shape \(shape)")
         }
+        switch kind {
+        case let .derivative(orders):
+            // partialDerivative's checks and plan.
+            let used = try checkedDerivativeOrders(orders, rank: shape.count)
+            return try DifferencePlan(shape: shape, spacing: spacing, axes: nil, edgeOrder: edgeOrder, accuracy: accuracy,
+                                      derivatives: used, derivative: used[0], periodicAxes: periodicAxes)
+        case .hessian:
+            return try DifferencePlan(shape: shape, spacing: spacing, axes: nil, edgeOrder: 2, accuracy: accuracy ?? 2,
+                                      derivatives: [1, 2], derivative: 1, periodicAxes: periodicAxes)
+        case .gradient, .laplacian, .divergence, .curl:
+            break
+        }
         let (axes, derivative): ([Int]?, Int) = switch kind {
         case let .gradient(axes, m): (axes, m)
         case .laplacian: (nil, 2)
-        case .divergence, .curl: (nil, 1)
+        case .divergence, .curl, .derivative, .hessian: (nil, 1)
         }
         return try DifferencePlan(shape: shape, spacing: spacing, axes: axes, edgeOrder: kind == .laplacian ? 1 : edgeOrder,
                                   accuracy: kind == .laplacian ? (accuracy ?? 2) : accuracy, derivatives: nil,
@@ -75,8 +95,27 @@ public struct SlabbedOperation: Sendable, Equatable {
 
     /// The halo depth along axis 0 on a field of `shape`: 0 when axis 0 is not differentiated.
     public func haloDepth(shape: [Int]) throws(NablaError) -> Int {
-        let plan = try plan(shape: shape)
-        return plan.axes.contains(0) ? plan.haloDepth() : 0
+        haloDepth(plan: try plan(shape: shape))
+    }
+
+    /// The halo depth along axis 0 under `plan` (the whole field's): that of the stencils applied along
+    /// axis 0 (for a mixed derivative, its order along axis 0; for the Hessian, orders 1 and 2).
+    func haloDepth(plan: DifferencePlan) -> Int {
+        switch kind {
+        case let .derivative(orders): orders[0] > 0 ? plan.haloDepth(derivatives: [orders[0]]) : 0
+        case .hessian: plan.haloDepth(derivatives: [1, 2])
+        case .gradient, .laplacian, .divergence, .curl: plan.axes.contains(0) ? plan.haloDepth() : 0
+        }
+    }
+
+    /// Slab-sized arrays the computation holds besides its inputs and results: a mixed derivative's
+    /// intermediate, the Hessian's first derivatives along axes 1….
+    func temporaryCount(rank: Int) -> Int {
+        switch kind {
+        case .derivative: 1
+        case .hessian: rank - 1
+        case .gradient, .laplacian, .divergence, .curl: 0
+        }
     }
 
     /// The most planes per slab that keep the engine's buffers within `memory` bytes for elements of
@@ -87,7 +126,7 @@ public struct SlabbedOperation: Sendable, Equatable {
     public func planesPerSlab(shape: [Int], elementSize: Int, memory: Int) throws(NablaError) -> Int {
         let depth = try haloDepth(shape: shape)
         let planeBytes = shape.dropFirst().reduce(elementSize) { $0.multipliedReportingOverflow(by: $1).partialValue }
-        let buffers = 2 * (inputCount(rank: shape.count) + (try resultCount(shape: shape)))
+        let buffers = 2 * (inputCount(rank: shape.count) + (try resultCount(shape: shape))) + temporaryCount(rank: shape.count)
         let perPlane = planeBytes.multipliedReportingOverflow(by: buffers)
         let fixed = perPlane.partialValue.multipliedReportingOverflow(by: 2 * depth)
         guard !perPlane.overflow, !fixed.overflow, perPlane.partialValue > 0 else {
@@ -135,6 +174,30 @@ public struct SlabbedOperation: Sendable, Equatable {
                 outputs[c].apply(first, along: b, from: inputs[a], accumulate: false)
                 outputs[c].apply(second.negated, along: a, from: inputs[b], accumulate: true)
             }
+        case let .derivative(orders):
+            // partialDerivative's order: one axis after another, axis 0 first.
+            var current = inputs[0]
+            for (axis, m) in orders.enumerated() where m > 0 {
+                let stencil: BuiltStencil<T> = plan.stencil(at: axis, derivative: m)
+                current = current.applying(stencil, along: axis)
+            }
+            outputs[0] = current
+        case .hessian:
+            // hessian's order: ∂²/∂x_i² directly, ∂/∂x_i of the first derivative along x_j for i < j.
+            let rank = shape.count
+            let firsts = (0..<rank).map { j -> NDArray<T>? in
+                guard j > 0 else { return nil }
+                let stencil: BuiltStencil<T> = plan.stencil(at: j, derivative: 1)
+                return inputs[0].applying(stencil, along: j)
+            }
+            var k = 0
+            for i in 0..<rank {
+                for j in i..<rank {
+                    let stencil: BuiltStencil<T> = plan.stencil(at: i, derivative: i == j ? 2 : 1)
+                    outputs[k].apply(stencil, along: i, from: i == j ? inputs[0] : firsts[j]!, accumulate: false)
+                    k += 1
+                }
+            }
         }
     }
 }
@@ -162,9 +225,8 @@ public func streamDifferences<Source: FieldSource, Sink: FieldSink>(
     }
     let n0 = shape[0]
     guard n0 > 0, shape.allSatisfy({ $0 > 0 }) else { return }
-    let differentiatesAxis0 = plan.axes.contains(0)
     let periodic0 = zip(plan.axes, plan.periodic).contains { $0 == 0 && $1 }
-    let depth = differentiatesAxis0 ? plan.haloDepth() : 0
+    let depth = operation.haloDepth(plan: plan)
     // One slab for the whole field when it fits, or when a periodic axis 0 is too short to cut: then the
     // computation is exactly the in-memory one.
     let whole = planesPerSlab >= n0 || (periodic0 && 2 * depth >= n0)

@@ -19,9 +19,8 @@ extension SlabbedOperation {
     /// returns what computing on buffers needs.
     package func prepared(shape: [Int]) throws(NablaError) -> Prepared {
         let plan = try plan(shape: shape)
-        let differentiates0 = plan.axes.contains(0)
         let periodic0 = zip(plan.axes, plan.periodic).contains { $0 == 0 && $1 }
-        return Prepared(plan: plan, shape: shape, depth: differentiates0 ? plan.haloDepth() : 0, periodicAxis0: periodic0)
+        return Prepared(plan: plan, shape: shape, depth: haloDepth(plan: plan), periodicAxis0: periodic0)
     }
 
     /// Computes the results of `inputs` (one array per component, each a buffer whose planes are the global

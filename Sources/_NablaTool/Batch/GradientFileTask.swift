@@ -149,7 +149,7 @@ struct GradientFileTask: Sendable {
     func run(_ item: BatchItem, _ route: SlabRoute) throws(PipelineError) -> Outcome {
         try Self.createFolder(of: item.output)
         let tally = NonFiniteTally()
-        try SlabJob.run(route.operation, on: route.locations, names: route.names, output: item.output,
+        try SlabJob.run(route.operation, on: .stored(route.locations), names: route.names, output: item.output,
                         planes: route.layout.planes, file: item.input.path, tally: tally)
         let header = route.locations[0].header
         return Outcome(dtype: header.dtype, shape: header.shape, nonFiniteInput: tally.input, nonFiniteOutput: tally.output)
