@@ -67,7 +67,7 @@ public struct SlabbedSpectralOperation: Sendable, Equatable {
     ///
     /// Per plane of a slab: the input, one result, and three half-spectra (`R`, a sum, a term); per column
     /// of a block along axis 0: its `N_0` complex values; plus the column-block scratch of the strided
-    /// transforms (`4 × cores` blocks of `n × width` complex values) and, when axis 0 is checked for periodicity,
+    /// transforms (one `n × width` block of complex values per chunk of workers) and, when axis 0 is checked for periodicity,
     /// its first two and last two planes. A field whose whole computation fits is computed in one piece, exactly as
     /// in memory.
     ///
@@ -80,11 +80,13 @@ public struct SlabbedSpectralOperation: Sendable, Equatable {
         let complexPlane = rank == 1 ? 1 : shape.dropFirst().dropLast().reduce(shape[rank - 1] / 2 + 1) {
             $0.multipliedReportingOverflow(by: $1).partialValue
         }
-        // The strided passes' gathered blocks: at most 4 per core, each `n × width` complex values.
+        // The strided passes' gathered blocks: one per chunk of workers, each `n × width` complex values.
         let complexShape = rank == 1 ? [n0 / 2 + 1] : Array(shape.dropLast()) + [shape[rank - 1] / 2 + 1]
         let blockScratch = (0..<max(0, rank - 1)).map { a in
-            let n = complexShape[a], inner = complexShape[(a + 1)...].reduce(1, *)
-            return 4 * Parallel.coreCount * n * SpectralEngine<Double>.blockWidth(n: n, inner: inner, complexBytes: 2 * s) * 2 * s
+            let n = complexShape[a], outer = complexShape[..<a].reduce(1, *), inner = complexShape[(a + 1)...].reduce(1, *)
+            let width = SpectralEngine<Double>.blockWidth(n: n, inner: inner, complexBytes: 2 * s)
+            let chunks = Parallel.chunkCount(count: outer * ((inner + width - 1) / width), costPerItem: n * width * 16)
+            return chunks * n * width * 2 * s
         }.max() ?? 0
         let ends = rank > 1 && n0 >= 4 && checkAxes.contains(0) ? 4 * plane * s : 0
         let fixed = blockScratch + ends

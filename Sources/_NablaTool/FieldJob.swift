@@ -133,7 +133,8 @@ package struct FieldJob: Sendable {
     /// engine reads; a `.npy`/`.npz` output): the same checks and results as the in-memory path, in memory
     /// bounded by `options.memory`. Returns the names written, or nil when the in-memory path must run.
     private func runInSlabs(_ format: FieldFiles.Format) throws(PipelineError) -> [String]? {
-        guard options.method == .finiteDifference, SlabJob.writes(output), let locations = slabInput() else { return nil }
+        guard SlabJob.writes(output), let locations = slabInput() else { return nil }
+        if options.method == .spectral { return try runSpectralInSlabs(locations, format: format) }
         let kind: SlabbedOperation.Kind
         switch operation {
         case .gradient: kind = .gradient(axes: axes, derivative: options.derivative)
@@ -156,6 +157,25 @@ package struct FieldJob: Sendable {
                                        periodicAxes: options.periodic.indices(selected: selectedAxes, rank: shape.count))
         try SlabJob.run(slabbed, on: locations, names: names, output: output, memory: options.memoryBudget, file: input.path)
         return names
+    }
+
+    /// The spectral gradient or Laplacian through NablaSpectral's slab path (``SpectralSlabJob``), with the
+    /// in-memory path's checks; nil when the input's dtype takes the in-memory path.
+    private func runSpectralInSlabs(_ locations: [StoredArrayLocation], format: FieldFiles.Format) throws(PipelineError) -> [String]? {
+        let shape = locations[0].header.shape
+        let spacing = try options.resolvedSpacing()
+        try checkOutputHolds(operation.resultCount(rank: shape.count, axes: selectedAxes), format: format, rank: shape.count)
+        if operation == .gradient {
+            try options.checkCoordinateFiles(spacing, shape: shape, axes: axes, input: input.path)
+        }
+        let names: [String]
+        do { names = try operation.checkedNames(rank: shape.count, axes: selectedAxes) } catch {
+            throw PipelineError.wrap(error, file: input.path)
+        }
+        let kind: SlabbedSpectralOperation.Kind = operation == .gradient ? .gradient(axes: axes, derivative: options.derivative) : .laplacian
+        let done = try SpectralSlabJob.run(SlabbedSpectralOperation(kind, spacing: spacing), on: locations[0], names: names,
+                                           output: output, memory: options.memoryBudget, file: input.path, onWarning: onWarning)
+        return done ? names : nil
     }
 
     /// The stored arrays the slab engine reads: the field (`key`, or the only array), or a vector field's

@@ -65,7 +65,6 @@ enum SlabJob {
         _ output: URL, _ memory: Int, _ file: String
     ) throws(PipelineError) {
         let shape = locations[0].header.shape
-        let isNPY = (try? FieldFiles.Format(of: output)) == .npy
         let planes: Int
         do {
             let fitting = try operation.planesPerSlab(shape: shape, elementSize: MemoryLayout<T>.stride, memory: memory)
@@ -74,6 +73,20 @@ enum SlabJob {
         } catch {
             throw PipelineError("\(file): \(error.description)")
         }
+        try write(T.self, from: locations, names: names, output: output, file: file) { source, sink in
+            try streamDifferences(operation, from: source, to: sink, planesPerSlab: planes)
+        }
+    }
+
+    /// Runs `body` from the arrays at `locations` into a `.npy`/`.npz` output written atomically (`names`
+    /// for a `.npz`; a `.npy` holds the one result). Errors of `body` are reported against `file`, the
+    /// writer's against `output`; nothing is left behind when either fails.
+    static func write<T: FieldScalar & NPYScalar>(
+        _ type: T.Type, from locations: [StoredArrayLocation], names: [String], output: URL, file: String,
+        _ body: (StoredArraySource<T>, StoredArraySink<T>) throws -> Void
+    ) throws(PipelineError) {
+        let shape = locations[0].header.shape
+        let isNPY = (try? FieldFiles.Format(of: output)) == .npy
         // The engine's errors (I/O, or arguments the in-memory path would refuse the same way) are kept
         // apart from the writer's so that each is reported as itself.
         var failure: (any Error)?
@@ -81,7 +94,7 @@ enum SlabJob {
             try AtomicFile.write(to: output) { (writer: AtomicFile.Writer) throws(FormatError) in
                 let sink = try StoredArraySink<T>(writer: writer, names: isNPY ? nil : names, shape: shape)
                 do {
-                    try streamDifferences(operation, from: try StoredArraySource<T>(locations), to: sink, planesPerSlab: planes)
+                    try body(try StoredArraySource<T>(locations), sink)
                 } catch let error as FormatError {
                     throw error
                 } catch {
