@@ -68,8 +68,8 @@ public struct SlabbedSpectralOperation: Sendable, Equatable {
     /// Per plane of a slab: the input, one result, and three half-spectra (`R`, a sum, a term); per column
     /// of a block along axis 0: its `N_0` complex values; plus the column-block scratch of the strided
     /// transforms (one `n × width` block of complex values per chunk of workers) and, when axis 0 is checked for periodicity,
-    /// its first two and last two planes. A field whose whole computation fits is computed in one piece, exactly as
-    /// in memory.
+    /// its first two and last two planes. A field whose whole computation fits is computed in one piece, as in
+    /// memory but one result at a time.
     ///
     /// - Throws: ``NablaError/invalidArgument(_:)`` naming the bytes needed when one plane of a slab, or
     ///   one block of columns along axis 0, does not fit — before anything is read.
@@ -90,8 +90,8 @@ public struct SlabbedSpectralOperation: Sendable, Equatable {
         }.max() ?? 0
         let ends = rank > 1 && n0 >= 4 && checkAxes.contains(0) ? 4 * plane * s : 0
         let fixed = blockScratch + ends
-        // In one piece: the input, every result and three half-spectra.
-        let whole = (n0 * (plane * s * (1 + outputs.count) + 3 * 2 * complexPlane * s)).addingReportingOverflow(blockScratch)
+        // In one piece: the input, one result at a time and three half-spectra.
+        let whole = (n0 * plane * 2 * s + 3 * 2 * complexShape.reduce(1, *) * s).addingReportingOverflow(blockScratch)
         if rank == 1 || (!whole.overflow && whole.partialValue <= memory) {
             guard !whole.overflow, whole.partialValue <= memory else {
                 throw .invalidArgument("the memory budget of \(memory) bytes cannot hold a 1-D spectral derivative: its \(n0) samples, the results and three half-spectra need \(whole.overflow ? "more than \(Int.max)" : "\(whole.partialValue)") bytes; allow more memory")
@@ -226,12 +226,21 @@ enum SpectralSlabs<T: SpectralScalar> {
         }
         defer { FFTW.shared.releasePooledBuffers() }
         if budget.planesPerSlab >= n0 {
-            // In one piece: exactly the in-memory computation.
-            var f = try uninitialized(n0)
+            // In one piece: the in-memory computation, one result at a time.
+            var f = try uninitialized(n0), out = try uninitialized(n0)
             try streams.read(0..<n0, &f)
-            var results: [NDArray<T>] = []
-            let warnings = try Engine.run(f, periods: periods, outputs: outputs, rigour: rigour, checkAxes: checkAxes, into: &results)
-            for (q, result) in results.enumerated() { try streams.write(q, 0..<n0, result) }
+            try Engine.checkFinite(f)
+            let warnings = checkAxes.compactMap { Periodicity.check(f.scalars, shape: shape, axis: $0) }
+            let layout = Engine.SpectrumLayout(shape: shape)
+            try Engine.withScratch(count: 3, elements: 2 * layout.complexCount) { buffers in
+                let (R, S, B) = (buffers[0], buffers[1], buffers[2])
+                try Engine.spectrum(of: f, into: R, rigour: rigour)
+                for q in outputs.indices {
+                    try Engine.sum(outputs[q], of: R, into: S, scratch: B, layout: layout, periods: periods, rigour: rigour)
+                    try Engine.real(of: S, into: &out, rigour: rigour)
+                    try streams.write(q, 0..<n0, out)
+                }
+            }
             return warnings
         }
 
@@ -248,10 +257,10 @@ enum SpectralSlabs<T: SpectralScalar> {
 
         // Pass A: checks, R = rfft(f) per slab; outputs without an axis-0 term; R parked for the others.
         try Engine.withScratch(count: 3, elements: 2 * complexPlane * budget.planesPerSlab) { buffers in
-            var f = try uninitialized(budget.planesPerSlab), out = f
+            var f = try uninitialized(budget.planesPerSlab), out = try uninitialized(budget.planesPerSlab)
             for k in 0..<slabs.count {
                 let planes = slabs[k].planes
-                if f.shape[0] != planes.count { f = try uninitialized(planes.count); out = f }
+                if f.shape[0] != planes.count { (f, out) = (try uninitialized(planes.count), try uninitialized(planes.count)) }
                 try streams.read(planes, &f)
                 try Engine.checkFinite(f, firstPlane: planes.lowerBound)
                 checks.add(f, planes: planes)
@@ -298,10 +307,10 @@ enum SpectralSlabs<T: SpectralScalar> {
         FFTW.shared.releasePooledBuffers()
         let rereads = throughColumns.contains { outputs[$0].count > 1 }
         try Engine.withScratch(count: 3, elements: 2 * complexPlane * budget.planesPerSlab) { buffers in
-            var f = try uninitialized(budget.planesPerSlab), out = f
+            var f = try uninitialized(budget.planesPerSlab), out = try uninitialized(budget.planesPerSlab)
             for k in 0..<slabs.count {
                 let planes = slabs[k].planes
-                if f.shape[0] != planes.count { f = try uninitialized(planes.count); out = f }
+                if f.shape[0] != planes.count { (f, out) = (try uninitialized(planes.count), try uninitialized(planes.count)) }
                 let layout = Engine.SpectrumLayout(shape: f.shape)
                 let views = buffers.map { $0.slice(from: 0, count: 2 * layout.complexCount) }
                 let (R, S, B) = (views[0], views[1], views[2])
