@@ -65,7 +65,8 @@ public struct SlabbedSpectralOperation: Sendable, Equatable {
 
     /// How the work is cut to fit `memory` bytes for elements of `elementSize` bytes (4 or 8).
     ///
-    /// Per plane of a slab: the input, one result, and three half-spectra (`R`, a sum, a term); per column
+    /// Per plane of a slab: the input, one result, and two or three half-spectra (`R`, a term, and a sum
+    /// when an output sums several terms: the Laplacian); per column
     /// of a block along axis 0: its `N_0` complex values; plus the column-block scratch of the strided
     /// transforms (one `n × width` block of complex values per chunk of workers) and, when axis 0 is checked for periodicity,
     /// its first two and last two planes. A field whose whole computation fits is computed in one piece, as in
@@ -90,15 +91,16 @@ public struct SlabbedSpectralOperation: Sendable, Equatable {
         }.max() ?? 0
         let ends = rank > 1 && n0 >= 4 && checkAxes.contains(0) ? 4 * plane * s : 0
         let fixed = blockScratch + ends
-        // In one piece: the input, one result at a time and three half-spectra.
-        let whole = (n0 * plane * 2 * s + 3 * 2 * complexShape.reduce(1, *) * s).addingReportingOverflow(blockScratch)
+        // In one piece: the input, one result at a time and the half-spectra.
+        let spectra = outputs.contains { $0.count > 1 } ? 3 : 2
+        let whole = (n0 * plane * 2 * s + spectra * 2 * complexShape.reduce(1, *) * s).addingReportingOverflow(blockScratch)
         if rank == 1 || (!whole.overflow && whole.partialValue <= memory) {
             guard !whole.overflow, whole.partialValue <= memory else {
-                throw .invalidArgument("the memory budget of \(memory) bytes cannot hold a 1-D spectral derivative: its \(n0) samples, the results and three half-spectra need \(whole.overflow ? "more than \(Int.max)" : "\(whole.partialValue)") bytes; allow more memory")
+                throw .invalidArgument("the memory budget of \(memory) bytes cannot hold a 1-D spectral derivative: its \(n0) samples, one result and the half-spectra need \(whole.overflow ? "more than \(Int.max)" : "\(whole.partialValue)") bytes; allow more memory")
             }
             return SpectralSlabBudget(planesPerSlab: n0, columnsPerBlock: nil, scratchBytes: 0)
         }
-        let perPlane = plane.multipliedReportingOverflow(by: 2 * s).partialValue + complexPlane * 6 * s
+        let perPlane = plane.multipliedReportingOverflow(by: 2 * s).partialValue + complexPlane * spectra * 2 * s
         let planes = (memory - fixed) / perPlane
         guard planes >= 1 else {
             throw .invalidArgument("the memory budget of \(memory) bytes cannot hold one slab: one plane of shape \(Array(shape.dropFirst())) with its result and half-spectra needs \(perPlane + fixed) bytes; allow more memory")
@@ -221,6 +223,8 @@ enum SpectralSlabs<T: SpectralScalar> {
                     scratchFolder: URL, rigour: PlanningRigour?) throws -> [SpectralWarning] {
         let (checkAxes, periods, outputs) = try operation.request(shape: shape)
         let n0 = shape[0], rest = Array(shape.dropFirst())
+        // Half-spectra: R, a term, and a sum of terms when an output has several (else the term is the sum).
+        let spectra = outputs.contains { $0.count > 1 } ? 3 : 2
         func uninitialized(_ planes: Int) throws -> NDArray<T> {
             try NDArray(shape: [planes] + rest, scalars: [T].uninitialized(count: planes * rest.reduce(1, *)) { _ in })
         }
@@ -232,8 +236,8 @@ enum SpectralSlabs<T: SpectralScalar> {
             try Engine.checkFinite(f)
             let warnings = checkAxes.compactMap { Periodicity.check(f.scalars, shape: shape, axis: $0) }
             let layout = Engine.SpectrumLayout(shape: shape)
-            try Engine.withScratch(count: 3, elements: 2 * layout.complexCount) { buffers in
-                let (R, S, B) = (buffers[0], buffers[1], buffers[2])
+            try Engine.withScratch(count: spectra, elements: 2 * layout.complexCount) { buffers in
+                let (R, B) = (buffers[0], buffers[1]), S = spectra == 3 ? buffers[2] : B
                 try Engine.spectrum(of: f, into: R, rigour: rigour)
                 for q in outputs.indices {
                     try Engine.sum(outputs[q], of: R, into: S, scratch: B, layout: layout, periods: periods, rigour: rigour)
@@ -256,7 +260,7 @@ enum SpectralSlabs<T: SpectralScalar> {
         var checks = PeriodicityAccumulator<T>(shape: shape, axes: checkAxes)
 
         // Pass A: checks, R = rfft(f) per slab; outputs without an axis-0 term; R parked for the others.
-        try Engine.withScratch(count: 3, elements: 2 * complexPlane * budget.planesPerSlab) { buffers in
+        try Engine.withScratch(count: spectra, elements: 2 * complexPlane * budget.planesPerSlab) { buffers in
             var f = try uninitialized(budget.planesPerSlab), out = try uninitialized(budget.planesPerSlab)
             for k in 0..<slabs.count {
                 let planes = slabs[k].planes
@@ -266,7 +270,7 @@ enum SpectralSlabs<T: SpectralScalar> {
                 checks.add(f, planes: planes)
                 let layout = Engine.SpectrumLayout(shape: f.shape)
                 let views = buffers.map { $0.slice(from: 0, count: 2 * layout.complexCount) }
-                let (R, S, B) = (views[0], views[1], views[2])
+                let (R, B) = (views[0], views[1]), S = spectra == 3 ? views[2] : B
                 try Engine.spectrum(of: f, into: R, rigour: rigour)
                 for q in throughColumns {
                     try scratch!.write(R, at: region(q) + planes.lowerBound * complexPlane * 2 * MemoryLayout<T>.stride)
@@ -306,14 +310,14 @@ enum SpectralSlabs<T: SpectralScalar> {
         // Pass C: S = the axis-0 term (+ the other terms from the input's R, in order), irfft, written.
         FFTW.shared.releasePooledBuffers()
         let rereads = throughColumns.contains { outputs[$0].count > 1 }
-        try Engine.withScratch(count: 3, elements: 2 * complexPlane * budget.planesPerSlab) { buffers in
+        try Engine.withScratch(count: spectra, elements: 2 * complexPlane * budget.planesPerSlab) { buffers in
             var f = try uninitialized(budget.planesPerSlab), out = try uninitialized(budget.planesPerSlab)
             for k in 0..<slabs.count {
                 let planes = slabs[k].planes
                 if f.shape[0] != planes.count { (f, out) = (try uninitialized(planes.count), try uninitialized(planes.count)) }
                 let layout = Engine.SpectrumLayout(shape: f.shape)
                 let views = buffers.map { $0.slice(from: 0, count: 2 * layout.complexCount) }
-                let (R, S, B) = (views[0], views[1], views[2])
+                let (R, B) = (views[0], views[1]), S = spectra == 3 ? views[2] : B
                 if rereads {
                     try streams.read(planes, &f)
                     try Engine.spectrum(of: f, into: R, rigour: rigour)
