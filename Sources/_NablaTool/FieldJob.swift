@@ -144,25 +144,16 @@ package struct FieldJob: Sendable {
         case .derivative, .hessian, .jacobian: return nil
         }
         let shape = locations[0].header.shape
-        let spacing = try options.resolvedSpacing()
-        try checkOutputHolds(operation.resultCount(rank: shape.count, axes: selectedAxes), format: format, rank: shape.count)
-        if operation == .gradient {
-            try options.checkCoordinateFiles(spacing, shape: shape, axes: axes, input: input.path)
-        }
-        let names: [String]
-        do { names = try operation.checkedNames(rank: shape.count, axes: selectedAxes) } catch {
-            throw PipelineError.wrap(error, file: input.path)
-        }
+        let (spacing, names) = try slabChecks(shape: shape, format: format)
         let slabbed = SlabbedOperation(kind, spacing: spacing, edgeOrder: options.edgeOrder, accuracy: options.accuracy,
                                        periodicAxes: options.periodic.indices(selected: selectedAxes, rank: shape.count))
         try SlabJob.run(slabbed, on: locations, names: names, output: output, memory: options.memoryBudget, file: input.path)
         return names
     }
 
-    /// The spectral gradient or Laplacian through NablaSpectral's slab path (``SpectralSlabJob``), with the
-    /// in-memory path's checks; nil when the input's dtype takes the in-memory path.
-    private func runSpectralInSlabs(_ locations: [StoredArrayLocation], format: FieldFiles.Format) throws(PipelineError) -> [String]? {
-        let shape = locations[0].header.shape
+    /// The in-memory path's checks for a slab path on a field of `shape`: the spacing, an output that holds
+    /// the results, coordinate files, the axes; returns the spacing and the names of the results.
+    private func slabChecks(shape: [Int], format: FieldFiles.Format) throws(PipelineError) -> (spacing: [Spacing], names: [String]) {
         let spacing = try options.resolvedSpacing()
         try checkOutputHolds(operation.resultCount(rank: shape.count, axes: selectedAxes), format: format, rank: shape.count)
         if operation == .gradient {
@@ -172,6 +163,14 @@ package struct FieldJob: Sendable {
         do { names = try operation.checkedNames(rank: shape.count, axes: selectedAxes) } catch {
             throw PipelineError.wrap(error, file: input.path)
         }
+        return (spacing, names)
+    }
+
+    /// The spectral gradient or Laplacian through NablaSpectral's slab path (``SpectralSlabJob``), with the
+    /// in-memory path's checks; nil when the input's dtype takes the in-memory path.
+    private func runSpectralInSlabs(_ locations: [StoredArrayLocation], format: FieldFiles.Format) throws(PipelineError) -> [String]? {
+        let shape = locations[0].header.shape
+        let (spacing, names) = try slabChecks(shape: shape, format: format)
         let kind: SlabbedSpectralOperation.Kind = operation == .gradient ? .gradient(axes: axes, derivative: options.derivative) : .laplacian
         let done = try SpectralSlabJob.run(SlabbedSpectralOperation(kind, spacing: spacing), on: locations[0], names: names,
                                            output: output, memory: options.memoryBudget, file: input.path, onWarning: onWarning)

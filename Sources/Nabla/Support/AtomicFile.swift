@@ -376,30 +376,27 @@ package final class ScratchFile {
 
     /// Writes the elements of `buffer` at byte `offset`.
     package func write<T>(_ buffer: SharedBuffer<T>, at offset: Int) throws(FormatError) {
-        let bytes = buffer.count * MemoryLayout<T>.stride
-        var done = 0
-        while done < bytes {
-            let n = pwrite(descriptor, buffer.rawPointer + done, min(bytes - done, 1 << 30), off_t(offset + done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw context.error(.io, "writing the scratch file failed at byte \(offset + done): \(String(cString: strerror(errno)))")
-            }
-            if n == 0 { throw context.error(.io, "writing the scratch file made no progress at byte \(offset + done)") }
-            done += n
-        }
+        try transfer(buffer, at: offset, reading: false)
     }
 
     /// Fills `buffer` with the elements stored at byte `offset` (which must have been written).
     package func read<T>(at offset: Int, into buffer: SharedBuffer<T>) throws(FormatError) {
+        try transfer(buffer, at: offset, reading: true)
+    }
+
+    /// `pread(2)` or `pwrite(2)` of every byte of `buffer` at `offset`, resumed after short transfers.
+    private func transfer<T>(_ buffer: SharedBuffer<T>, at offset: Int, reading: Bool) throws(FormatError) {
         let bytes = buffer.count * MemoryLayout<T>.stride
         var done = 0
         while done < bytes {
-            let n = pread(descriptor, buffer.rawPointer + done, min(bytes - done, 1 << 30), off_t(offset + done))
+            let count = min(bytes - done, 1 << 30), at = off_t(offset + done)
+            let n = reading ? pread(descriptor, buffer.rawPointer + done, count, at)
+                            : pwrite(descriptor, buffer.rawPointer + done, count, at)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw context.error(.io, "reading the scratch file failed at byte \(offset + done): \(String(cString: strerror(errno)))")
+                throw context.error(.io, "\(reading ? "reading" : "writing") the scratch file failed at byte \(offset + done): \(String(cString: strerror(errno)))")
             }
-            if n == 0 { throw context.error(.io, "the scratch file ended at byte \(offset + done)") }
+            if n == 0 { throw context.error(.io, "the scratch file \(reading ? "ended" : "took no more bytes") at byte \(offset + done)") }
             done += n
         }
     }
