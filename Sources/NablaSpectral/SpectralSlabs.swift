@@ -14,7 +14,12 @@
 //   pass C  slab by slab: S = the axis-0 term read back (+ the other terms, added in the in-memory order
 //           from R = rfft(f) of the input read again), irfft(S), written.
 // Each value goes through the same arithmetic in the same order as in memory; only the batch sizes of the
-// r2c/c2r plans (a slab's lines instead of the field's) differ, which FFTW computes line by line alike.
+// r2c/c2r plans (a slab's lines instead of the field's) and the widths of the column blocks differ. With
+// FFTW_ESTIMATE plans — what calls naming no rigour use until measuring is paid, and what the `nabla` tool
+// runs — FFTW picks the same algorithm for every line whatever the batch, and the results are the
+// in-memory ones to the bit (tested for 1-D to 4-D, every cut). With measured plans (FFTW_MEASURE, or
+// wisdom), each batch shape is timed on its own and FFTW may pick another algorithm for a slab than for
+// the whole field: results may then differ in the last bits, as two measured in-memory runs may.
 // Plans are cached per shape: made once for the slab shape (and once for a shorter last slab) and once
 // per column-block width, and reused for every slab and block.
 import Foundation
@@ -24,7 +29,8 @@ import Nabla
 /// budget (``streamSpectral(_:from:to:memory:scratchFolder:rigour:onWarning:)``).
 ///
 /// The results are those of ``spectralGradient(of:spacing:axes:derivative:rigour:onWarning:)`` and
-/// ``spectralLaplacian(of:spacing:rigour:onWarning:)`` to the bit, whatever the budget.
+/// ``spectralLaplacian(of:spacing:rigour:onWarning:)`` to the bit, whatever the budget, when both run
+/// estimated FFTW plans (see the note on measured plans at ``streamSpectral(_:from:to:memory:scratchFolder:rigour:onWarning:)``).
 public struct SlabbedSpectralOperation: Sendable, Equatable {
     /// What is computed.
     public enum Kind: Sendable, Equatable {
@@ -143,6 +149,11 @@ public struct SpectralSlabBudget: Sendable, Equatable {
 /// the half-spectrum, parked in a nameless scratch file in `scratchFolder` (see the file's header for
 /// the three passes). Periodicity warnings use the in-memory criterion; the neighbouring differences `D`
 /// are sampled per slab (along axes ≥ 1) instead of over the whole field.
+///
+/// Bits: with estimated plans (`rigour: .estimate`, or `nil` while no wisdom exists — the first-run
+/// policy of ``SpectralFFT/defersMeasuring``) the results equal the in-memory functions' to the bit. With
+/// measured plans FFTW times the slab's batch of lines and the whole field's separately and may choose
+/// different algorithms, so the last bits may differ (as between two measured in-memory runs).
 ///
 /// - Parameters:
 ///   - operation: the gradient (any axes, derivative order `m ≥ 1`) or the Laplacian.

@@ -131,12 +131,6 @@ struct SpectralSlabTests {
         try Self.check(Float.self, SlabbedSpectralOperation(.laplacian), shape: [11, 7, 18])
     }
 
-    @Test("calls naming no rigour (the tool's) agree too")
-    func defaultRigour() throws {
-        try Self.check(Double.self, SlabbedSpectralOperation(.laplacian), shape: [10, 6, 12], rigour: nil)
-        try Self.check(Float.self, SlabbedSpectralOperation(.gradient(axes: nil, derivative: 1)), shape: [10, 6, 12], rigour: nil)
-    }
-
     @Test("a budget too small for one plane, or for one block of columns along axis 0, is refused before reading, naming the bytes needed")
     func tooSmall() throws {
         // Growing budgets meet both refusals before one fits, each naming more bytes than the budget.
