@@ -11,7 +11,8 @@ import NablaSpectral
 /// Every command takes the same steps, in this order, so that the same mistake gets the same message from
 /// every command: the output's format, the scheme, the paths (``FileSafety``); then either the slab engine
 /// (``SlabJob``: a `.npy` or stored `.npz` input to a `.npy`/`.npz` output by finite differences, in
-/// bounded memory, the in-memory results to the bit) or the in-memory path: read, the spacing (`--spacing`,
+/// bounded memory, the in-memory results to the bit; ``SpectralSlabJob`` for `--method spectral`) or the
+/// in-memory path: read, the spacing (`--spacing`,
 /// else the grid the file stores), the checks of the data and of the output, the computation, the write.
 /// Nothing is written unless every step succeeds; the output appears under its name only when complete.
 package struct FieldJob: Sendable {
@@ -129,7 +130,7 @@ package struct FieldJob: Sendable {
 
     // MARK: Steps
 
-    /// The slab engine's path, when it applies (finite differences; a `.npy` or stored `.npz` input the
+    /// The slab paths, when they apply (finite differences, or spectral; a `.npy` or stored `.npz` input the
     /// engine reads; a `.npy`/`.npz` output): the same checks and results as the in-memory path, in memory
     /// bounded by `options.memory`. Returns the names written, or nil when the in-memory path must run.
     private func runInSlabs(_ format: FieldFiles.Format) throws(PipelineError) -> [String]? {
