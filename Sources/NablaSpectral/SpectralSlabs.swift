@@ -275,7 +275,11 @@ enum SpectralSlabs<T: SpectralScalar> {
             var f = try uninitialized(budget.planesPerSlab), out = try uninitialized(budget.planesPerSlab)
             for k in 0..<slabs.count {
                 let planes = slabs[k].planes
-                if f.shape[0] != planes.count { (f, out) = (try uninitialized(planes.count), try uninitialized(planes.count)) }
+                if f.shape[0] != planes.count {
+                    // The shorter last slab: the old buffers go before the new ones come (memory stays in budget).
+                    (f, out) = (SlabStreams<T>.empty, SlabStreams<T>.empty)
+                    (f, out) = (try uninitialized(planes.count), try uninitialized(planes.count))
+                }
                 try streams.read(planes, &f)
                 try Engine.checkFinite(f, firstPlane: planes.lowerBound)
                 checks.add(f, planes: planes)
@@ -325,7 +329,11 @@ enum SpectralSlabs<T: SpectralScalar> {
             var f = try uninitialized(budget.planesPerSlab), out = try uninitialized(budget.planesPerSlab)
             for k in 0..<slabs.count {
                 let planes = slabs[k].planes
-                if f.shape[0] != planes.count { (f, out) = (try uninitialized(planes.count), try uninitialized(planes.count)) }
+                if f.shape[0] != planes.count {
+                    // The shorter last slab: the old buffers go before the new ones come (memory stays in budget).
+                    (f, out) = (SlabStreams<T>.empty, SlabStreams<T>.empty)
+                    (f, out) = (try uninitialized(planes.count), try uninitialized(planes.count))
+                }
                 let layout = Engine.SpectrumLayout(shape: f.shape)
                 let views = buffers.map { $0.slice(from: 0, count: 2 * layout.complexCount) }
                 let (R, B) = (views[0], views[1]), S = spectra == 3 ? views[2] : B
