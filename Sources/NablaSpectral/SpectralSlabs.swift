@@ -190,7 +190,6 @@ func streamSpectral<Source: FieldSource, Sink: FieldSink>(
         throw NablaError.invalidArgument("a spectral gradient or Laplacian needs 1 component, the source has \(source.componentCount)")
     }
     let shape = source.shape
-    let request = cut
     /// The streams retyped as `U` (`T` is `U`: the casts reinterpret nothing). A buffer is moved, not
     /// copied, so that reading into it does not copy its storage.
     func streams<U>(_: U.Type) -> SlabStreams<U> {
@@ -205,10 +204,10 @@ func streamSpectral<Source: FieldSource, Sink: FieldSink>(
     }
     let warnings: [SpectralWarning]
     if T.self == Double.self {
-        warnings = try SpectralSlabs<Double>.run(operation, shape: shape, budget: request, streams: streams(Double.self),
+        warnings = try SpectralSlabs<Double>.run(operation, shape: shape, budget: cut, streams: streams(Double.self),
                                                  scratchFolder: scratchFolder, rigour: rigour)
     } else if T.self == Float.self {
-        warnings = try SpectralSlabs<Float>.run(operation, shape: shape, budget: request, streams: streams(Float.self),
+        warnings = try SpectralSlabs<Float>.run(operation, shape: shape, budget: cut, streams: streams(Float.self),
                                                 scratchFolder: scratchFolder, rigour: rigour)
     } else {
         throw NablaError.invalidArgument("spectral derivatives support Double and Float fields, not \(T.self)")
