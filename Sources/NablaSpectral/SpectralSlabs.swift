@@ -269,31 +269,39 @@ enum SpectralSlabs<T: SpectralScalar> {
         func region(_ q: Int) -> Int { throughColumns.firstIndex(of: q)! * spectrumBytes }
         var checks = PeriodicityAccumulator<T>(shape: shape, axes: checkAxes)
 
+        /// Runs `body` on every slab in order with the slab's input and result buffers and its views of the
+        /// half-spectrum buffers (`S` is `B` unless an output sums terms); the buffers are reused, and the
+        /// shorter last slab's replace them (the old ones go first: memory stays in the budget).
+        func forEachSlab(_ body: (Range<Int>, inout NDArray<T>, inout NDArray<T>, SharedBuffer<T>, SharedBuffer<T>,
+                                  SharedBuffer<T>, Engine.SpectrumLayout) throws -> Void) throws {
+            try Engine.withScratch(count: spectra, elements: 2 * complexPlane * budget.planesPerSlab) { buffers in
+                var f = try uninitialized(budget.planesPerSlab), out = try uninitialized(budget.planesPerSlab)
+                for k in 0..<slabs.count {
+                    let planes = slabs[k].planes
+                    if f.shape[0] != planes.count {
+                        (f, out) = (SlabStreams<T>.empty, SlabStreams<T>.empty)
+                        (f, out) = (try uninitialized(planes.count), try uninitialized(planes.count))
+                    }
+                    let layout = Engine.SpectrumLayout(shape: f.shape)
+                    let views = buffers.map { $0.slice(from: 0, count: 2 * layout.complexCount) }
+                    try body(planes, &f, &out, views[0], spectra == 3 ? views[2] : views[1], views[1], layout)
+                }
+            }
+        }
+
         // Pass A: checks, R = rfft(f) per slab; outputs without an axis-0 term; R parked for the others.
-        try Engine.withScratch(count: spectra, elements: 2 * complexPlane * budget.planesPerSlab) { buffers in
-            var f = try uninitialized(budget.planesPerSlab), out = try uninitialized(budget.planesPerSlab)
-            for k in 0..<slabs.count {
-                let planes = slabs[k].planes
-                if f.shape[0] != planes.count {
-                    // The shorter last slab: the old buffers go before the new ones come (memory stays in budget).
-                    (f, out) = (SlabStreams<T>.empty, SlabStreams<T>.empty)
-                    (f, out) = (try uninitialized(planes.count), try uninitialized(planes.count))
-                }
-                try streams.read(planes, &f)
-                try Engine.checkFinite(f, firstPlane: planes.lowerBound)
-                checks.add(f, planes: planes)
-                let layout = Engine.SpectrumLayout(shape: f.shape)
-                let views = buffers.map { $0.slice(from: 0, count: 2 * layout.complexCount) }
-                let (R, B) = (views[0], views[1]), S = spectra == 3 ? views[2] : B
-                try Engine.spectrum(of: f, into: R, rigour: rigour)
-                for q in throughColumns {
-                    try scratch!.write(R, at: region(q) + planes.lowerBound * complexPlane * 2 * MemoryLayout<T>.stride)
-                }
-                for q in outputs.indices where !throughColumns.contains(q) {
-                    try Engine.sum(outputs[q], of: R, into: S, scratch: B, layout: layout, periods: periods, rigour: rigour)
-                    try Engine.real(of: S, into: &out, rigour: rigour)
-                    try streams.write(q, planes, out)
-                }
+        try forEachSlab { planes, f, out, R, S, B, layout in
+            try streams.read(planes, &f)
+            try Engine.checkFinite(f, firstPlane: planes.lowerBound)
+            checks.add(f, planes: planes)
+            try Engine.spectrum(of: f, into: R, rigour: rigour)
+            for q in throughColumns {
+                try scratch!.write(R, at: region(q) + planes.lowerBound * complexPlane * 2 * MemoryLayout<T>.stride)
+            }
+            for q in outputs.indices where !throughColumns.contains(q) {
+                try Engine.sum(outputs[q], of: R, into: S, scratch: B, layout: layout, periods: periods, rigour: rigour)
+                try Engine.real(of: S, into: &out, rigour: rigour)
+                try streams.write(q, planes, out)
             }
         }
         guard let scratch, let columns = budget.columnsPerBlock else { return checks.warnings }
@@ -324,29 +332,17 @@ enum SpectralSlabs<T: SpectralScalar> {
         // Pass C: S = the axis-0 term (+ the other terms from the input's R, in order), irfft, written.
         FFTW.shared.releasePooledBuffers()
         let rereads = throughColumns.contains { outputs[$0].count > 1 }
-        try Engine.withScratch(count: spectra, elements: 2 * complexPlane * budget.planesPerSlab) { buffers in
-            var f = try uninitialized(budget.planesPerSlab), out = try uninitialized(budget.planesPerSlab)
-            for k in 0..<slabs.count {
-                let planes = slabs[k].planes
-                if f.shape[0] != planes.count {
-                    // The shorter last slab: the old buffers go before the new ones come (memory stays in budget).
-                    (f, out) = (SlabStreams<T>.empty, SlabStreams<T>.empty)
-                    (f, out) = (try uninitialized(planes.count), try uninitialized(planes.count))
-                }
-                let layout = Engine.SpectrumLayout(shape: f.shape)
-                let views = buffers.map { $0.slice(from: 0, count: 2 * layout.complexCount) }
-                let (R, B) = (views[0], views[1]), S = spectra == 3 ? views[2] : B
-                if rereads {
-                    try streams.read(planes, &f)
-                    try Engine.spectrum(of: f, into: R, rigour: rigour)
-                }
-                for q in throughColumns {
-                    try scratch.read(at: region(q) + planes.lowerBound * complexPlane * 2 * MemoryLayout<T>.stride, into: S)
-                    try Engine.sum(outputs[q], of: R, into: S, scratch: B, layout: layout, periods: periods, rigour: rigour,
-                                   skipFirst: true)
-                    try Engine.real(of: S, into: &out, rigour: rigour)
-                    try streams.write(q, planes, out)
-                }
+        try forEachSlab { planes, f, out, R, S, B, layout in
+            if rereads {
+                try streams.read(planes, &f)
+                try Engine.spectrum(of: f, into: R, rigour: rigour)
+            }
+            for q in throughColumns {
+                try scratch.read(at: region(q) + planes.lowerBound * complexPlane * 2 * MemoryLayout<T>.stride, into: S)
+                try Engine.sum(outputs[q], of: R, into: S, scratch: B, layout: layout, periods: periods, rigour: rigour,
+                               skipFirst: true)
+                try Engine.real(of: S, into: &out, rigour: rigour)
+                try streams.write(q, planes, out)
             }
         }
         return checks.warnings
