@@ -508,6 +508,16 @@ final class FFTW: @unchecked Sendable {
         return FFTWBuffer(base: base, bytes: bytes)
     }
 
+    /// Frees every pooled buffer (plans stay cached): the slab path calls it between passes whose
+    /// buffers differ in size, so that the pool never holds more than the memory budget.
+    func releasePooledBuffers() {
+        let dropped = cache.withLock { cache -> [FFTWBuffer] in
+            defer { cache.pool = [] }
+            return cache.pool
+        }
+        _ = dropped  // freed here, outside the lock
+    }
+
     /// Returns a buffer to the pool, or frees it when the pool is full.
     func returnBuffer(_ buffer: FFTWBuffer) {
         cache.withLock { cache in

@@ -40,101 +40,152 @@ package enum SpectralEngine<T: BinaryFloatingPoint & Sendable> {
         if outputs.isEmpty { results = []; return warnings }
         if results.count > outputs.count { results.removeLast(results.count - outputs.count) }
 
-        let last = shape.count - 1
-        var complexShape = shape
-        complexShape[last] = shape[last] / 2 + 1
-        let complexCount = complexShape.reduce(1, *)
-        let bytes = complexCount * 2 * MemoryLayout<T>.stride
-        let fftw = FFTW.shared
-        func plan(_ direction: FFTW.Direction, axis: Int, inPlace: Bool = false, real: UnsafeMutableRawPointer? = nil) throws -> FFTWPlan {
-            try fftw.plan(.init(precision: precision, direction: direction, shape: shape, axis: axis, inPlace: inPlace,
-                                rigour: rigour ?? SpectralFFT.defaultRigour,
-                                alignment: real.map { fftw.alignment(of: $0, precision) } ?? 0),
-                          byDefault: rigour == nil)
-        }
-        /// The `outer × n × inner` layout of the half-spectrum around axis `a`.
-        func layout(_ a: Int) -> (outer: Int, n: Int, inner: Int) {
-            (complexShape[..<a].reduce(1, *), complexShape[a], complexShape[(a + 1)...].reduce(1, *))
-        }
-
+        let layout = SpectrumLayout(shape: shape)
         // Buffers: R (the half-spectrum of f), B (one term), S (a sum of terms).
+        let sums = outputs.contains(where: { $0.count > 1 })
+        return try withScratch(count: sums ? 3 : 2, elements: 2 * layout.complexCount) { buffers in
+            let R = buffers[0], B = buffers[1], S = sums ? buffers[2] : B
+            try spectrum(of: f, into: R, rigour: rigour)
+            for (q, terms) in outputs.enumerated() {
+                try sum(terms, of: R, into: S, scratch: B, layout: layout, periods: periods, rigour: rigour)
+                if q < results.count, results[q].shape == shape {
+                    try real(of: S, into: &results[q], rigour: rigour)  // destroys S
+                    continue
+                }
+                var array = try NDArray(shape: shape, scalars: [T].uninitialized(count: count) { _ in })
+                try real(of: S, into: &array, rigour: rigour)  // destroys S
+                if q < results.count { results[q] = array } else { results.append(array) }
+            }
+            return warnings
+        }
+    }
+
+    /// Calls `body` with `count` scratch buffers of `elements` values each, `fftw_malloc`ed (FFTW's SIMD
+    /// alignment) from the pool and returned to it afterwards.
+    static func withScratch<R>(count: Int, elements: Int, _ body: ([SharedBuffer<T>]) throws -> R) throws -> R {
+        let fftw = FFTW.shared
         var borrowed: [FFTWBuffer] = []
         defer { borrowed.forEach(fftw.returnBuffer) }
-        func buffer() throws -> SharedBuffer<T> {
-            let b = try fftw.borrowBuffer(bytes: bytes)
-            borrowed.append(b)
-            return SharedBuffer(start: b.base, count: 2 * complexCount)
-        }
-        let R = try buffer()
-        let B = try buffer()
-        let S = outputs.contains(where: { $0.count > 1 }) ? try buffer() : B
+        for _ in 0..<count { borrowed.append(try fftw.borrowBuffer(bytes: elements * MemoryLayout<T>.stride)) }
+        return try body(borrowed.map { SharedBuffer(start: $0.base, count: elements) })
+    }
 
+    // MARK: Steps (the in-memory path runs them on the whole field, the slab path on slabs)
+
+    /// The shapes of a real field and of its half-spectrum (the last axis cut to `n/2 + 1` complex values).
+    struct SpectrumLayout {
+        let shape: [Int]
+        let complexShape: [Int]
+        var last: Int { shape.count - 1 }
+        var complexCount: Int { complexShape.reduce(1, *) }
+
+        init(shape: [Int]) {
+            self.shape = shape
+            var complexShape = shape
+            complexShape[shape.count - 1] = shape[shape.count - 1] / 2 + 1
+            self.complexShape = complexShape
+        }
+
+        /// The `outer × n × inner` layout of the half-spectrum around axis `a`.
+        func around(_ a: Int) -> (outer: Int, n: Int, inner: Int) {
+            (complexShape[..<a].reduce(1, *), complexShape[a], complexShape[(a + 1)...].reduce(1, *))
+        }
+    }
+
+    /// An r2c or c2r plan along the last axis of `shape` for a real array at `real`.
+    static func lastAxisPlan(_ direction: FFTW.Direction, shape: [Int], real: UnsafeMutableRawPointer,
+                             rigour: PlanningRigour?) throws -> FFTWPlan {
+        let fftw = FFTW.shared
+        return try fftw.plan(.init(precision: precision, direction: direction, shape: shape, axis: shape.count - 1, inPlace: false,
+                                   rigour: rigour ?? SpectralFFT.defaultRigour, alignment: fftw.alignment(of: real, precision)),
+                             byDefault: rigour == nil)
+    }
+
+    /// `R = rfft(f)` along the last axis (one batched r2c transform; `f` is only read).
+    static func spectrum(of f: NDArray<T>, into R: SharedBuffer<T>, rigour: PlanningRigour?) throws {
         try f.withUnsafeBufferPointer { input in
             let source = UnsafeMutablePointer(mutating: input.baseAddress!)  // read only: r2c plans preserve input
-            try plan(.r2c, axis: last, real: source).execute(source, R.rawPointer)
+            try lastAxisPlan(.r2c, shape: f.shape, real: UnsafeMutableRawPointer(source), rigour: rigour)
+                .execute(UnsafeMutableRawPointer(source), R.rawPointer)
         }
+    }
 
-        for (q, terms) in outputs.enumerated() {
-            for (t, orders) in terms.enumerated() {
-                let target = terms.count == 1 || t == 0 ? S : B
-                let strided = orders.indices.filter { $0 < last && orders[$0] > 0 }
-                let scaleLast = 1 / Double(shape[last])
-                if strided.isEmpty {
-                    // 1D equivalent -- Y = R * (1j k_z)^m / N_z
-                    let (c, odd) = multipliers(n: shape[last], order: orders[last], period: periods[last], half: true, scale: scaleLast)
-                    multiply(R, into: target, factors: c, odd: odd, outer: complexCount / complexShape[last], n: complexShape[last], inner: 1)
-                } else if strided.count == 1 {
-                    // One pass over column blocks: forward DFT, multiply, inverse DFT while the block is in cache.
-                    let a = strided[0]
-                    let scale = 1 / Double(shape[a]) * (orders[last] == 0 ? scaleLast : 1)
-                    let (c, odd) = multipliers(n: shape[a], order: orders[a], period: periods[a], half: false, scale: scale)
-                    let (outer, n, inner) = layout(a)
-                    try axisPass(from: R, to: target, outer: outer, n: n, inner: inner, forward: true, factors: (c, odd),
-                                 backward: true, rigour: rigour)
-                    if orders[last] > 0 {
-                        // 1D equivalent -- Y *= (1j k_z)^m / N_z (commutes with the transforms along a)
-                        let (c, odd) = multipliers(n: shape[last], order: orders[last], period: periods[last], half: true, scale: scaleLast)
-                        multiply(target, into: target, factors: c, odd: odd, outer: complexCount / complexShape[last], n: complexShape[last], inner: 1)
-                    }
-                } else {
-                    for (i, a) in strided.enumerated() {
-                        let (outer, n, inner) = layout(a)
-                        try axisPass(from: i == 0 ? R : target, to: target, outer: outer, n: n, inner: inner, forward: true,
-                                     factors: nil, backward: false, rigour: rigour)
-                    }
-                    for (i, a) in strided.enumerated() {
-                        // 1D equivalent -- Y *= (1j k_a)^m / N_a along axis a
-                        let scale = 1 / Double(shape[a]) * (i == 0 && orders[last] == 0 ? scaleLast : 1)
-                        let (c, odd) = multipliers(n: shape[a], order: orders[a], period: periods[a], half: false, scale: scale)
-                        let (outer, _, inner) = layout(a)
-                        multiply(target, into: target, factors: c, odd: odd, outer: outer, n: shape[a], inner: inner)
-                    }
-                    if orders[last] > 0 {
-                        let (c, odd) = multipliers(n: shape[last], order: orders[last], period: periods[last], half: true, scale: scaleLast)
-                        multiply(target, into: target, factors: c, odd: odd, outer: complexCount / complexShape[last], n: complexShape[last], inner: 1)
-                    }
-                    for a in strided {
-                        let (outer, n, inner) = layout(a)
-                        try axisPass(from: target, to: target, outer: outer, n: n, inner: inner, forward: false, factors: nil,
-                                     backward: true, rigour: rigour)
-                    }
-                }
-                if t > 0 { add(target, into: S) }
-            }
-            if q < results.count, results[q].shape == shape {
-                try results[q].withUnsafeMutableBufferPointer { out in
-                    let real = UnsafeMutableRawPointer(out.baseAddress!)
-                    try plan(.c2r, axis: last, real: real).execute(S.rawPointer, real)  // destroys S
-                }
-                continue
-            }
-            let scalars = try [T].uninitialized(count: count) { (out: SharedBuffer<T>) throws in
-                try plan(.c2r, axis: last, real: out.rawPointer).execute(S.rawPointer, out.rawPointer)  // destroys S
-            }
-            let array = try NDArray(shape: shape, scalars: scalars)
-            if q < results.count { results[q] = array } else { results.append(array) }
+    /// `out = irfft(S)` along the last axis (one batched c2r transform into `out`, which has the real shape);
+    /// destroys `S`.
+    static func real(of S: SharedBuffer<T>, into out: inout NDArray<T>, rigour: PlanningRigour?) throws {
+        let shape = out.shape
+        try out.withUnsafeMutableBufferPointer { buffer in
+            let real = UnsafeMutableRawPointer(buffer.baseAddress!)
+            try lastAxisPlan(.c2r, shape: shape, real: real, rigour: rigour).execute(S.rawPointer, real)
         }
-        return warnings
+    }
+
+    /// The multipliers of a term's one strided axis `a` (with `orders[a] > 0`), the `1/N` of the last
+    /// axis folded in when the last axis is not differentiated.
+    static func stridedFactors(_ orders: [Int], axis a: Int, shape: [Int], periods: [Double]) -> (c: [T], odd: Bool) {
+        let last = shape.count - 1
+        let scale = 1 / Double(shape[a]) * (orders[last] == 0 ? 1 / Double(shape[last]) : 1)
+        let (c, odd) = multipliers(n: shape[a], order: orders[a], period: periods[a], half: false, scale: scale)
+        return (c, odd)
+    }
+
+    /// `S = Σ_t term_t`, in order, each term `Π (i k_a)^{m_a} / N_a · R` with `m = terms[t]` (every term but
+    /// the first computed in `B`, then added to `S`). `skipFirst`: `S` already holds the first term
+    /// (computed elsewhere: the slab path's column blocks along axis 0).
+    static func sum(_ terms: [[Int]], of R: SharedBuffer<T>, into S: SharedBuffer<T>, scratch B: SharedBuffer<T>,
+                    layout: SpectrumLayout, periods: [Double], rigour: PlanningRigour?, skipFirst: Bool = false) throws {
+        for (t, orders) in terms.enumerated() where !(skipFirst && t == 0) {
+            let target = terms.count == 1 || t == 0 ? S : B
+            try term(orders, of: R, into: target, layout: layout, periods: periods, rigour: rigour)
+            if t > 0 { add(target, into: S) }
+        }
+    }
+
+    /// One term: `target = Π_a (i k_a)^{m_a} / N_a · R` (the `1/N` of the last axis included).
+    static func term(_ orders: [Int], of R: SharedBuffer<T>, into target: SharedBuffer<T>, layout: SpectrumLayout,
+                     periods: [Double], rigour: PlanningRigour?) throws {
+        let shape = layout.shape, complexShape = layout.complexShape, last = layout.last
+        let complexCount = layout.complexCount
+        let strided = orders.indices.filter { $0 < last && orders[$0] > 0 }
+        let scaleLast = 1 / Double(shape[last])
+        if strided.isEmpty {
+            // 1D equivalent -- Y = R * (1j k_z)^m / N_z
+            let (c, odd) = multipliers(n: shape[last], order: orders[last], period: periods[last], half: true, scale: scaleLast)
+            multiply(R, into: target, factors: c, odd: odd, outer: complexCount / complexShape[last], n: complexShape[last], inner: 1)
+        } else if strided.count == 1 {
+            // One pass over column blocks: forward DFT, multiply, inverse DFT while the block is in cache.
+            let a = strided[0]
+            let (outer, n, inner) = layout.around(a)
+            try axisPass(from: R, to: target, outer: outer, n: n, inner: inner, forward: true,
+                         factors: stridedFactors(orders, axis: a, shape: shape, periods: periods), backward: true, rigour: rigour)
+            if orders[last] > 0 {
+                // 1D equivalent -- Y *= (1j k_z)^m / N_z (commutes with the transforms along a)
+                let (c, odd) = multipliers(n: shape[last], order: orders[last], period: periods[last], half: true, scale: scaleLast)
+                multiply(target, into: target, factors: c, odd: odd, outer: complexCount / complexShape[last], n: complexShape[last], inner: 1)
+            }
+        } else {
+            for (i, a) in strided.enumerated() {
+                let (outer, n, inner) = layout.around(a)
+                try axisPass(from: i == 0 ? R : target, to: target, outer: outer, n: n, inner: inner, forward: true,
+                             factors: nil, backward: false, rigour: rigour)
+            }
+            for (i, a) in strided.enumerated() {
+                // 1D equivalent -- Y *= (1j k_a)^m / N_a along axis a
+                let scale = 1 / Double(shape[a]) * (i == 0 && orders[last] == 0 ? scaleLast : 1)
+                let (c, odd) = multipliers(n: shape[a], order: orders[a], period: periods[a], half: false, scale: scale)
+                let (outer, _, inner) = layout.around(a)
+                multiply(target, into: target, factors: c, odd: odd, outer: outer, n: shape[a], inner: inner)
+            }
+            if orders[last] > 0 {
+                let (c, odd) = multipliers(n: shape[last], order: orders[last], period: periods[last], half: true, scale: scaleLast)
+                multiply(target, into: target, factors: c, odd: odd, outer: complexCount / complexShape[last], n: complexShape[last], inner: 1)
+            }
+            for a in strided {
+                let (outer, n, inner) = layout.around(a)
+                try axisPass(from: target, to: target, outer: outer, n: n, inner: inner, forward: false, factors: nil,
+                             backward: true, rigour: rigour)
+            }
+        }
     }
 
     /// Computes `outputs` of a complex field `f` (interleaved real and imaginary parts, `f.count` complex
@@ -221,8 +272,7 @@ package enum SpectralEngine<T: BinaryFloatingPoint & Sendable> {
                          factors: (c: [T], odd: Bool)?, backward: Bool, rigour: PlanningRigour?) throws {
         let fftw = FFTW.shared
         let complexBytes = 2 * MemoryLayout<T>.stride
-        // Blocks of at most 16 columns and ~128 KiB.
-        let width = max(1, min(16, inner, (128 << 10) / max(1, n * complexBytes)))
+        let width = blockWidth(n: n, inner: inner, complexBytes: complexBytes)
         let blocks = (inner + width - 1) / width
         let rest = inner - (blocks - 1) * width
         func plan(_ direction: FFTW.Direction, _ w: Int) throws -> FFTWPlan {
@@ -275,6 +325,13 @@ package enum SpectralEngine<T: BinaryFloatingPoint & Sendable> {
                 }
             }
         }
+    }
+
+    /// The column-block width of ``axisPass(from:to:outer:n:inner:forward:factors:backward:rigour:)``: at
+    /// most 16 columns and ~128 KiB. The slab path cuts its column blocks along axis 0 at multiples of
+    /// it, so that every column meets the plan it meets in memory.
+    static func blockWidth(n: Int, inner: Int, complexBytes: Int) -> Int {
+        max(1, min(16, inner, (128 << 10) / max(1, n * complexBytes)))
     }
 
     /// The multipliers `(i k_j)^m · scale` of the modes `j` along an axis of `N` samples and period `L`,

@@ -11,7 +11,8 @@ import NablaSpectral
 /// Every command takes the same steps, in this order, so that the same mistake gets the same message from
 /// every command: the output's format, the scheme, the paths (``FileSafety``); then either the slab engine
 /// (``SlabJob``: a `.npy`, stored `.npz` or HDF5 input to a `.npy`/`.npz`/HDF5 output by finite
-/// differences, in bounded memory, the in-memory results to the bit) or the in-memory path: read, the spacing (`--spacing`,
+/// differences, in bounded memory, the in-memory results to the bit; ``SpectralSlabJob`` for `--method
+/// spectral` from a `.npy`/stored `.npz` to a `.npy`/`.npz`) or the in-memory path: read, the spacing (`--spacing`,
 /// else the grid the file stores), the checks of the data and of the output, the computation, the write.
 /// Nothing is written unless every step succeeds; the output appears under its name only when complete.
 package struct FieldJob: Sendable {
@@ -133,12 +134,14 @@ package struct FieldJob: Sendable {
 
     // MARK: Steps
 
-    /// The slab engine's path, when it applies (finite differences; a `.npy` or stored `.npz` input, or HDF5
-    /// datasets, that the engine reads; a `.npy`/`.npz` output): the same checks, spacing (the file's grid
-    /// unless `--spacing` overrides it) and results as the in-memory path, in memory bounded by
-    /// `options.memory`. Returns the names written, or nil when the in-memory path must run.
+    /// The slab paths, when they apply (finite differences: a `.npy` or stored `.npz` input, or HDF5
+    /// datasets, that the engine reads, to a `.npy`/`.npz`/HDF5 output; spectral: see
+    /// ``runSpectralInSlabs(format:)``): the same checks, spacing (the file's grid unless `--spacing`
+    /// overrides it) and results as the in-memory path, in memory bounded by `options.memory`. Returns the
+    /// names written, or nil when the in-memory path must run.
     private func runInSlabs(_ format: FieldFiles.Format) throws(PipelineError) -> [String]? {
-        guard slabEngine, options.method == .finiteDifference, SlabJob.writes(output) else { return nil }
+        guard slabEngine, SlabJob.writes(output) else { return nil }
+        if options.method == .spectral { return try runSpectralInSlabs(format: format) }
         let kind: SlabbedOperation.Kind
         switch operation {
         case .gradient: kind = .gradient(axes: axes, derivative: options.derivative)
@@ -157,6 +160,18 @@ package struct FieldJob: Sendable {
             (spacing, notes) = FieldFiles.chosenSpacing(spacing, grid: grid, axes: selectedAxes, file: input)
         }
         notes = unused + notes
+        let names = try slabChecks(spacing: spacing, shape: shape, format: format)
+        let slabbed = SlabbedOperation(kind, spacing: spacing, edgeOrder: options.edgeOrder, accuracy: options.accuracy,
+                                       periodicAxes: options.periodic.indices(selected: selectedAxes, rank: shape.count))
+        try SlabJob.run(slabbed, on: slabs, names: names, output: output, memory: options.memoryBudget, overwrite: overwrite,
+                         file: input.path)
+        notes.forEach(PipelineWarnings.printNote)
+        return names
+    }
+
+    /// The in-memory path's checks for a slab path on a field of `shape` with `spacing`: an output that
+    /// holds the results, coordinate files, the axes; returns the names of the results.
+    private func slabChecks(spacing: [Spacing], shape: [Int], format: FieldFiles.Format) throws(PipelineError) -> [String] {
         try checkOutputHolds(operation.resultCount(rank: shape.count, axes: selectedAxes), format: format, rank: shape.count)
         if operation == .gradient {
             try options.checkCoordinateFiles(spacing, shape: shape, axes: axes, input: input.path)
@@ -165,12 +180,22 @@ package struct FieldJob: Sendable {
         do { names = try operation.checkedNames(rank: shape.count, axes: selectedAxes) } catch {
             throw PipelineError.wrap(error, file: input.path)
         }
-        let slabbed = SlabbedOperation(kind, spacing: spacing, edgeOrder: options.edgeOrder, accuracy: options.accuracy,
-                                       periodicAxes: options.periodic.indices(selected: selectedAxes, rank: shape.count))
-        try SlabJob.run(slabbed, on: slabs, names: names, output: output, memory: options.memoryBudget, overwrite: overwrite,
-                         file: input.path)
-        notes.forEach(PipelineWarnings.printNote)
         return names
+    }
+
+    /// The spectral gradient or Laplacian through NablaSpectral's slab path (``SpectralSlabJob``) from a
+    /// `.npy` or stored `.npz` field to a `.npy`/`.npz` output, with the in-memory path's checks; nil when
+    /// the input (HDF5 and other formats, a dtype such as float16) or the output takes the in-memory path.
+    private func runSpectralInSlabs(format: FieldFiles.Format) throws(PipelineError) -> [String]? {
+        guard format == .npy || format == .npz, operation == .gradient || operation == .laplacian,
+              let (slabs, _, _) = slabInput(), case let .stored(locations) = slabs, locations.count == 1 else { return nil }
+        let shape = locations[0].header.shape
+        let spacing = try options.resolvedSpacing()
+        let names = try slabChecks(spacing: spacing, shape: shape, format: format)
+        let kind: SlabbedSpectralOperation.Kind = operation == .gradient ? .gradient(axes: axes, derivative: options.derivative) : .laplacian
+        let done = try SpectralSlabJob.run(SlabbedSpectralOperation(kind, spacing: spacing), on: locations[0], names: names,
+                                           output: output, memory: options.memoryBudget, file: input.path, onWarning: onWarning)
+        return done ? names : nil
     }
 
     /// What the slab engine reads: the field (`key`, or the only array), or a vector field's components

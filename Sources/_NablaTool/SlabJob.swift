@@ -198,6 +198,29 @@ enum SlabJob {
         _ type: T.Type, _ operation: SlabbedOperation, _ input: Input, _ names: [String],
         _ output: URL, _ planes: Int, _ overwrite: Bool, _ file: String, _ tally: NonFiniteTally?
     ) throws(PipelineError) {
+        try write(T.self, from: input, names: names, output: output, overwrite: overwrite, file: file) { source, sink in
+            // Opens the existentials so that the engine (and the tallying wrappers) run on the concrete types.
+            func run<Source: FieldSource<T>, Sink: FieldSink<T>>(_ source: Source, _ sink: Sink) throws {
+                if let tally {
+                    try streamDifferences(operation, from: TallyingSource(base: source, tally: tally),
+                                          to: TallyingSink(base: sink, tally: tally), planesPerSlab: planes)
+                } else {
+                    try streamDifferences(operation, from: source, to: sink, planesPerSlab: planes)
+                }
+            }
+            try run(source, sink)
+        }
+    }
+
+    /// Runs `body` from `input` into `output` written atomically: a `.npy` (the one result), a `.npz`
+    /// (`names`), or HDF5 datasets `names` (added to the file as the in-memory path adds them, replacing
+    /// existing ones only when `overwrite`). Errors of `body` are reported against `file`, the writer's
+    /// against `output`; nothing is left behind when either fails. The one writing step of the finite-
+    /// difference and spectral slab paths.
+    static func write<T: FieldScalar & NPYScalar>(
+        _ type: T.Type, from input: Input, names: [String], output: URL, overwrite: Bool = false, file: String,
+        _ body: (any FieldSource<T>, any FieldSink<T>) throws -> Void
+    ) throws(PipelineError) {
         let shape = input.shape
         let isNPY = (try? FieldFiles.Format(of: output)) == .npy
         // The engine's errors (I/O, or arguments the in-memory path would refuse the same way) are kept
@@ -205,16 +228,7 @@ enum SlabJob {
         var failure: (any Error)?
         func stream<Sink: FieldSink<T>>(to sink: Sink) throws(FormatError) {
             do {
-                // Opens the source's existential so that the tallying wrapper is specialised for it.
-                func run<Source: FieldSource<T>>(_ source: Source) throws {
-                    if let tally {
-                        try streamDifferences(operation, from: TallyingSource(base: source, tally: tally),
-                                              to: TallyingSink(base: sink, tally: tally), planesPerSlab: planes)
-                    } else {
-                        try streamDifferences(operation, from: source, to: sink, planesPerSlab: planes)
-                    }
-                }
-                try run(try input.source(T.self))
+                try body(try input.source(T.self), sink)
             } catch let error as FormatError {
                 throw error
             } catch {

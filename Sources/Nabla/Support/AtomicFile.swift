@@ -366,3 +366,69 @@ package enum AtomicFile {
 private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
     write(fd, buffer, count)
 }
+
+/// A nameless file for data a streaming computation parks between passes (the spectral slab path's
+/// half-spectrum), read and written at offsets with `pread(2)`/`pwrite(2)` straight from the caller's
+/// buffers.
+///
+/// It is made with `O_TMPFILE` in `folder` (Linux: the file never has a name, so nothing is left behind
+/// even after `kill -9`), else created under a hidden temporary name and unlinked at once; its space is
+/// returned when it is closed (on deinit), whatever ends the process.
+package final class ScratchFile {
+    private let descriptor: Int32
+    private let context: ErrorContext
+
+    /// A new empty scratch file in `folder` (on the file system that holds it).
+    ///
+    /// - Throws: ``FormatError`` of kind `.io` naming the folder when no file can be made there.
+    package init(folder: URL) throws(FormatError) {
+        context = ErrorContext(file: folder.path)
+        #if os(Linux)
+        // O_TMPFILE = __O_TMPFILE | O_DIRECTORY (Glibc does not import the compound macro).
+        let tmpfile: Int32 = 0o20_000_000 | O_DIRECTORY
+        let fd = FileSystem.open(folder.path, tmpfile | O_RDWR | O_CLOEXEC, 0o600)
+        if fd >= 0 { descriptor = fd; return }
+        #endif
+        for _ in 0..<16 {
+            let path = folder.appendingPathComponent(AtomicFile.temporaryName(for: "nabla-scratch")).path
+            let fd = FileSystem.open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            if fd >= 0 {
+                FileSystem.unlink(path)
+                descriptor = fd
+                return
+            }
+            if errno == EEXIST || errno == EINTR { continue }
+            break
+        }
+        throw context.error(.io, "cannot create a scratch file in \(folder.path): \(String(cString: strerror(errno)))")
+    }
+
+    deinit { close(descriptor) }
+
+    /// Writes the elements of `buffer` at byte `offset`.
+    package func write<T>(_ buffer: SharedBuffer<T>, at offset: Int) throws(FormatError) {
+        try transfer(buffer, at: offset, reading: false)
+    }
+
+    /// Fills `buffer` with the elements stored at byte `offset` (which must have been written).
+    package func read<T>(at offset: Int, into buffer: SharedBuffer<T>) throws(FormatError) {
+        try transfer(buffer, at: offset, reading: true)
+    }
+
+    /// `pread(2)` or `pwrite(2)` of every byte of `buffer` at `offset`, resumed after short transfers.
+    private func transfer<T>(_ buffer: SharedBuffer<T>, at offset: Int, reading: Bool) throws(FormatError) {
+        let bytes = buffer.count * MemoryLayout<T>.stride
+        var done = 0
+        while done < bytes {
+            let count = min(bytes - done, 1 << 30), at = off_t(offset + done)
+            let n = reading ? pread(descriptor, buffer.rawPointer + done, count, at)
+                            : pwrite(descriptor, buffer.rawPointer + done, count, at)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw context.error(.io, "\(reading ? "reading" : "writing") the scratch file failed at byte \(offset + done): \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { throw context.error(.io, "the scratch file \(reading ? "ended" : "took no more bytes") at byte \(offset + done)") }
+            done += n
+        }
+    }
+}
