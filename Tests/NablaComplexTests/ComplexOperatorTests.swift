@@ -1,3 +1,4 @@
+import Foundation
 import Nabla
 import NablaComplex
 import Testing
@@ -63,6 +64,32 @@ struct ComplexOperatorTests {
 
     @Test("Fornberg stencils, Laplacian and Hessian act on the parts independently (Float)")
     func byPartsFloat() throws { try checkGradientByParts(Float.self) }
+
+    /// numpy's scheme on coordinates (weights computed from the steps on each row, one weight triple per
+    /// complex pair along the last axis): edge order 2, whose edges are weighted sums too, so every value
+    /// is the parts' value.
+    func checkNumpyCoordinatesByParts<T: ComplexFieldScalar>(_: T.Type) throws {
+        for shape in Self.shapes + [[1001], [5, 67]] {
+            let f = Self.field(shape, seed: UInt64(shape.reduce(5, *)), T.self)
+            let (re, im) = Self.parts(f)
+            let xs = shape.map { n in (0..<n).map { Double($0) * 0.1 + 0.03 * sin(1.7 * Double($0)) } }
+            for float in [false, true] {
+                let spacing = xs.map { float ? Spacing.floatCoordinates($0.map { Float($0) }) : .coordinates($0) }
+                let z = try gradient(of: f, spacing: spacing, edgeOrder: 2)
+                let r = try gradient(of: re, spacing: spacing, edgeOrder: 2)
+                let i = try gradient(of: im, spacing: spacing, edgeOrder: 2)
+                for k in z.indices {
+                    #expect(Self.bitwise(z[k], Self.join(r[k], i[k])), "\(T.self) \(shape) axis \(k) float coordinates: \(float)")
+                }
+            }
+        }
+    }
+
+    @Test("numpy's scheme on Double and Float coordinates acts on the parts independently (Double and Float)")
+    func numpyCoordinatesByParts() throws {
+        try checkNumpyCoordinatesByParts(Double.self)
+        try checkNumpyCoordinatesByParts(Float.self)
+    }
 
     func checkVectorOperators<T: ComplexFieldScalar>(_: T.Type) throws {
         for shape in [[6, 5, 4], [40, 3, 5]] {

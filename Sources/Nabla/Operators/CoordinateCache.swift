@@ -1,11 +1,13 @@
 /// The checked spacings and built stencils of the last few coordinate arrays, so a repeated call with
-/// the same coordinates skips validating them, taking their steps and computing per-row weights (for
-/// 2^24 points those cost several times the differencing itself).
+/// the same coordinates skips validating them, taking their steps and, for Fornberg's stencils
+/// (accuracy above 2 or higher derivatives), computing per-row weights (for 2^24 points those cost
+/// several times the differencing itself). numpy's scheme needs only the steps: its stencil keeps them
+/// and the kernel computes each row's three weights as it goes (``NumpySteps``).
 ///
 /// ```
 /// key          the coordinates, compared in full (bit patterns) — or found by identity of storage
-/// entry        ResolvedSpacing (steps, or the collapsed uniform step) and, per stencil kind
-///              (numpy edge order or Fornberg m, p; element type), the BuiltStencil
+/// entry        ResolvedSpacing (steps, or the collapsed uniform step) and, per Fornberg stencil kind
+///              (m, p; element type), the BuiltStencil with its per-row weights
 /// bounds       at most `maxEntries` entries and `maxBytes` bytes (coordinates, steps, weights); LRU
 /// ```
 ///
@@ -20,10 +22,8 @@ enum CoordinateCache {
     /// At most this many bytes (coordinates, steps, weights) are kept; larger entries are not kept.
     static let maxBytes = 1 << 30
 
-    /// What a stencil was built for: numpy's scheme with an edge order, or Fornberg's (m, p); and the
-    /// field's element type.
+    /// What a Fornberg stencil was built for: (m, p) and the field's element type.
     struct StencilKind: Hashable {
-        var numpyEdgeOrder: Int?
         var derivative: Int
         var accuracy: Int
         var element: ObjectIdentifier

@@ -99,36 +99,26 @@ struct DifferencePlan: Sendable {
         let n = shape[axes[position]]
         let isPeriodic = periodic[position]
         let spacing = spacings[position]
-        let numpy = Self.usesNumpyScheme(derivative: m, accuracy: accuracy, periodic: isPeriodic)
-        switch spacing {
-        case let .steps(_, x), let .floatSteps(_, x):
-            // Per-row weights: kept with the coordinates for the next call (see CoordinateCache).
-            let kind = CoordinateCache.StencilKind(numpyEdgeOrder: numpy ? edgeOrder : nil, derivative: m, accuracy: accuracy,
-                                                   element: ObjectIdentifier(T.self))
-            return CoordinateCache.stencil(on: x, kind: kind) { () -> BuiltStencil<T> in
-                if numpy { return NumpyStencils.stencil(length: n, spacing: spacing, edgeOrder: edgeOrder) }
-                return .inDouble(FiniteDifference.nonUniform(coordinates: x, derivative: m, accuracy: accuracy))
-            }
-        case .weakStep, .strongStep, .floatStrongStep:
-            break
-        }
-        if numpy {
+        // numpy's scheme keeps the steps and computes its weights on each row as it goes (no table).
+        if Self.usesNumpyScheme(derivative: m, accuracy: accuracy, periodic: isPeriodic) {
             return NumpyStencils.stencil(length: n, spacing: spacing, edgeOrder: edgeOrder)
         }
         switch spacing {
+        case let .steps(_, x), let .floatSteps(_, x):
+            // Fornberg's per-row weights: kept with the coordinates for the next call (see CoordinateCache).
+            let kind = CoordinateCache.StencilKind(derivative: m, accuracy: accuracy, element: ObjectIdentifier(T.self))
+            return CoordinateCache.stencil(on: x, kind: kind) { () -> BuiltStencil<T> in
+                .inDouble(FiniteDifference.nonUniform(coordinates: x, derivative: m, accuracy: accuracy))
+            }
         case let .weakStep(h):
             return .native(FiniteDifference.uniform(length: n, step: h, derivative: m, accuracy: accuracy,
                                                     periodic: wraps[position], as: T.self))
         case let .floatStrongStep(h):
             return .inDouble(FiniteDifference.uniform(length: n, step: Double(h), derivative: m, accuracy: accuracy,
                                                       periodic: wraps[position], as: Double.self))
-        case let .floatSteps(_, x):
-            return .inDouble(FiniteDifference.nonUniform(coordinates: x, derivative: m, accuracy: accuracy))
         case let .strongStep(h):
             return .inDouble(FiniteDifference.uniform(length: n, step: h, derivative: m, accuracy: accuracy,
                                                       periodic: wraps[position], as: Double.self))
-        case let .steps(_, x):
-            return .inDouble(FiniteDifference.nonUniform(coordinates: x, derivative: m, accuracy: accuracy))
         }
     }
 }

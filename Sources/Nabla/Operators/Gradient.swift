@@ -224,11 +224,11 @@ enum NumpyStencils {
         switch spacing {
         case let .weakStep(h): .native(uniform(length: n, step: h, edgeOrder: edgeOrder, as: T.self))
         case let .strongStep(h): .inDouble(uniform(length: n, step: h, edgeOrder: edgeOrder, as: Double.self))
-        case let .steps(dx, _): .inDouble(nonUniform(steps: dx, edgeOrder: edgeOrder))
+        case let .steps(dx, _): .inDouble(nonUniform(steps: dx, edgeOrder: edgeOrder, interior: .double(dx)))
         // float32 coordinates: numpy's steps and weights are float32, the arithmetic is in the promoted
         // type of the data and float32 (float32 for float32 data, float64 for float64 data).
         case let .floatStrongStep(h): inFloatPrecision(uniform(length: n, step: Double(h), edgeOrder: edgeOrder, as: Float.self))
-        case let .floatSteps(dx, _): inFloatPrecision(nonUniform(steps: dx, edgeOrder: edgeOrder))
+        case let .floatSteps(dx, _): inFloatPrecision(nonUniform(steps: dx, edgeOrder: edgeOrder, interior: .float(dx)))
         }
     }
 
@@ -259,26 +259,17 @@ enum NumpyStencils {
                            interior: .centralQuotient(divisor: W(2.0 * h)))
     }
 
-    /// Non-uniform steps `dx[i] = x[i+1] - x[i]`, weights computed in the steps' type `W` (numpy computes
-    /// them in the coordinates' dtype).
-    @_specialize(where W == Double)
-    @_specialize(where W == Float)
-    static func nonUniform<W: BinaryFloatingPoint & Sendable>(steps dx: [W], edgeOrder: Int) -> AxisStencil<W> {
+    /// Non-uniform steps `dx[i] = x[i+1] - x[i]`: numpy's expressions, in the steps' type `W` (numpy computes
+    /// them in the coordinates' dtype), in numpy's order. The edge rows' weights are computed here; the
+    /// interior's on each row by the kernel, from `interior`, the same steps (see ``NumpySteps``), so no
+    /// per-row weight table is built or stored.
+    /// ```
+    /// interior:        a = -h2/(h1(h1+h2)), b = (h2-h1)/(h1 h2), c = h1/(h2(h1+h2))            O(h²)
+    /// edges, order 2:  -(2h1+h2)/(h1(h1+h2)), (h1+h2)/(h1 h2), -h1/(h2(h1+h2)) (and mirrored)   O(h²)
+    /// ```
+    /// - Complexity: `O(1)`; the stencil shares the steps' storage.
+    static func nonUniform<W: BinaryFloatingPoint & Sendable>(steps dx: [W], edgeOrder: Int, interior: NumpySteps.Values) -> AxisStencil<W> {
         let n = dx.count + 1
-        // numpy's expressions, evaluated in the same order, row by row (on all cores for long axes).
-        let weights = WeightTable<W>(rows: n, terms: 3) { rows, w in
-            // Boundary rows 0 and n-1 use their own rules; their entries are set to 0.
-            for i in [0, n - 1] where rows.contains(i) { w[i] = 0; w[n + i] = 0; w[2 * n + i] = 0 }
-            let lo = max(rows.lowerBound, 1), hi = min(rows.upperBound, n - 1)
-            guard lo < hi else { return }
-            for i in lo..<hi {
-                // 1D equivalent -- a = -dx2/(dx1(dx1+dx2)); b = (dx2-dx1)/(dx1 dx2); c = dx1/(dx2(dx1+dx2))
-                let dx1 = dx[i &- 1], dx2 = dx[i]
-                w[i] = -(dx2) / (dx1 * (dx1 + dx2))
-                w[n &+ i] = (dx2 - dx1) / (dx1 * dx2)
-                w[2 &* n &+ i] = dx1 / (dx2 * (dx1 + dx2))
-            }
-        }
         let leading: AxisStencil<W>.RowRule
         let trailing: AxisStencil<W>.RowRule
         if edgeOrder == 1 {
@@ -299,6 +290,6 @@ enum NumpyStencils {
             ])
         }
         return AxisStencil(length: n, leading: [leading], trailing: [trailing],
-                           interior: .perRow(offsets: [-1, 0, 1], weights: weights))
+                           interior: .numpySteps(NumpySteps(values: interior)))
     }
 }

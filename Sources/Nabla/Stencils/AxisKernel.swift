@@ -69,18 +69,24 @@ enum AxisKernel {
 
 extension AxisStencil {
     /// Calls `body` with the stencil compiled for rows of `inner` elements; the compiled form (which may
-    /// borrow the stencil's ``WeightTable`` storage) is valid only inside `body`.
+    /// borrow the storage of the stencil's ``WeightTable`` or ``NumpySteps``) is valid only inside `body`.
     func withCompiled<R>(inner: Int, _ body: (CompiledStencil<W>) -> R) -> R {
-        if case let .perRow(_, table) = interior {
-            return table.weights.withUnsafeBufferPointer { weights in
-                let compiled = CompiledStencil(self, inner: inner, borrowing: weights.baseAddress)
-                defer { compiled.deallocate() }
-                return body(compiled)
-            }
+        func compiled(_ weights: UnsafePointer<W>?, _ steps: CompiledStencil<W>.BorrowedSteps) -> R {
+            let compiled = CompiledStencil(self, inner: inner, borrowing: weights, steps: steps)
+            defer { compiled.deallocate() }
+            return body(compiled)
         }
-        let compiled = CompiledStencil(self, inner: inner, borrowing: nil)
-        defer { compiled.deallocate() }
-        return body(compiled)
+        switch interior {
+        case let .perRow(_, table):
+            return table.weights.withUnsafeBufferPointer { compiled($0.baseAddress, .none) }
+        case let .numpySteps(steps):
+            switch steps.values {
+            case let .double(dx): return dx.withUnsafeBufferPointer { compiled(nil, $0.baseAddress.map { .double($0) } ?? .none) }
+            case let .float(dx): return dx.withUnsafeBufferPointer { compiled(nil, $0.baseAddress.map { .float($0) } ?? .none) }
+            }
+        case .centralQuotient, .uniform:
+            return compiled(nil, .none)
+        }
     }
 }
 
@@ -88,7 +94,9 @@ extension AxisStencil {
 /// already multiplied by `inner`. Made and deallocated by ``AxisStencil/withCompiled(inner:_:)``, which
 /// outlives the workers using it.
 struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
-    enum Kind { case centralQuotient, uniform, perRow }
+    enum Kind { case centralQuotient, uniform, perRow, numpySteps }
+    /// The steps of a `.numpySteps` interior, borrowed from the stencil's ``NumpySteps``.
+    enum BorrowedSteps { case none, double(UnsafePointer<Double>), float(UnsafePointer<Float>) }
 
     let n: Int
     let inner: Int
@@ -105,6 +113,10 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
     let termWeights: UnsafeMutablePointer<W>
     /// Whether `termWeights` belongs to the stencil's ``WeightTable`` (not deallocated here).
     private(set) var borrowsTermWeights = false
+    /// `.numpySteps`: the steps `dx` (row `i`'s weights come from `dx[i-1]`, `dx[i]`) and whether the
+    /// weights are negated.
+    let steps: BorrowedSteps
+    let stepsNegated: Bool
     /// Boundary rows `0..<leadingCount` and `trailingStart..<n`, rule `r` = row, or `leadingCount + (row - trailingStart)`.
     let leadingCount: Int
     let trailingStart: Int
@@ -117,13 +129,15 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
     let ruleShifts: UnsafeMutablePointer<Int>
     let ruleWeights: UnsafeMutablePointer<W>
 
-    /// `perRowWeights`: the storage of the stencil's ``WeightTable`` when the interior is `.perRow`,
-    /// valid while this value is used.
-    init(_ stencil: AxisStencil<W>, inner: Int, borrowing perRowWeights: UnsafePointer<W>?) {
+    /// `perRowWeights`: the storage of the stencil's ``WeightTable`` when the interior is `.perRow`;
+    /// `steps`: the storage of its ``NumpySteps`` when it is `.numpySteps`; valid while this value is used.
+    init(_ stencil: AxisStencil<W>, inner: Int, borrowing perRowWeights: UnsafePointer<W>?, steps: BorrowedSteps) {
         n = stencil.length
         self.inner = inner
         let byReciprocal = stencil.dividesByReciprocal
         self.byReciprocal = byReciprocal
+        self.steps = steps
+        stepsNegated = if case let .numpySteps(s) = stencil.interior { s.negated } else { false }
         switch stencil.interior {
         case let .centralQuotient(d):
             kind = .centralQuotient
@@ -150,6 +164,12 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
             } else {
                 termWeights = .copy(table.weights)
             }
+        case .numpySteps:
+            kind = .numpySteps
+            divisor = 1
+            termShifts = .copy([-inner, 0, inner])
+            termCount = 3
+            termWeights = .copy([])
         }
         leadingCount = stencil.leading.count
         trailingStart = stencil.length - stencil.trailing.count
@@ -235,6 +255,8 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
                 Self.varyingWeightedSum(count: count, base: input + lo, shifts: shifts, terms: terms,
                                         weights: weights + lo, weightStride: n,
                                         output: output + lo, accumulator: accumulator, accumulate: accumulate)
+            case .numpySteps:
+                applyNumpySteps(lo..<hi, input: input, output: output, accumulate: accumulate)
             }
         } else {
             for i in lo..<hi {
@@ -252,6 +274,9 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
                     Self.weightedSum(count: inner, base: input + row, shifts: shifts, weights: weights + i,
                                      weightStride: n, terms: terms,
                                      output: output + row, accumulator: accumulator, accumulate: accumulate)
+                case .numpySteps:
+                    // Row i's three weights, computed once for its `inner` elements.
+                    applyNumpySteps(i..<(i &+ 1), input: input, output: output, accumulate: accumulate)
                 }
             }
         }
@@ -290,6 +315,69 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
                     }
                     if accumulate { output[j] += T(sum) } else { output[j] = T(sum) }
                 }
+            }
+        case .numpySteps:
+            // Each row's weights serve its real and imaginary part.
+            applyNumpySteps(rows, input: input, output: output, accumulate: accumulate)
+        }
+    }
+
+    /// Interior rows `rows` of numpy's non-uniform stencil (`.numpySteps`), whatever `inner`: row `i`'s
+    /// weights are computed from the steps `dx[i-1]`, `dx[i]` in their own type (``NumpySteps``), converted
+    /// to `W`, and applied to the row's `inner` elements; along a contiguous axis (`inner == 1`) four rows
+    /// at a time in SIMD registers, with the same operations lane by lane.
+    @inline(__always)
+    func applyNumpySteps<T: BinaryFloatingPoint>(
+        _ rows: Range<Int>, input: UnsafePointer<T>, output: UnsafeMutablePointer<T>, accumulate: Bool
+    ) {
+        switch steps {
+        case let .double(dx): numpyStepRows(rows, steps: dx, input: input, output: output, accumulate: accumulate)
+        case let .float(dx): numpyStepRows(rows, steps: dx, input: input, output: output, accumulate: accumulate)
+        case .none: assert(rows.isEmpty)
+        }
+    }
+
+    @inline(__always)
+    func numpyStepRows<S: BinaryFloatingPoint, T: BinaryFloatingPoint>(
+        _ rows: Range<Int>, steps dx: UnsafePointer<S>, input: UnsafePointer<T>, output: UnsafeMutablePointer<T>,
+        accumulate: Bool
+    ) {
+        assert(rows.lowerBound >= 1 && rows.upperBound <= n - 1)
+        var first = rows.lowerBound
+        if inner == 1 {
+            first = NumpyStepsVectors.rows(rows, steps: dx, negated: stepsNegated, input: input, output: output,
+                                           accumulate: accumulate, weightType: W.self)
+        }
+        let negated = stepsNegated
+        for i in first..<rows.upperBound {
+            let w = NumpySteps.weights(dx[i &- 1], dx[i])
+            let a = negated ? -W(w.a) : W(w.a), b = negated ? -W(w.b) : W(w.b), c = negated ? -W(w.c) : W(w.c)
+            let row = i &* inner
+            // 1D equivalent -- out[i] = (a * f[i-1] + b * f[i]) + c * f[i+1], for a whole row
+            Self.threeTermSum(count: inner, minus: input + (row &- inner), centre: input + row, plus: input + (row &+ inner),
+                              a, b, c, output: output + row, accumulate: accumulate)
+        }
+    }
+
+    /// `output[j] (+)= (a · minus[j] + b · centre[j]) + c · plus[j]`, summed in `W`.
+    @inline(__always)
+    static func threeTermSum<T: BinaryFloatingPoint>(
+        count: Int, minus s0: UnsafePointer<T>, centre s1: UnsafePointer<T>, plus s2: UnsafePointer<T>,
+        _ w0: W, _ w1: W, _ w2: W, output: UnsafeMutablePointer<T>, accumulate: Bool
+    ) {
+        if accumulate {
+            for j in 0..<count {
+                var sum: W = w0 * W(s0[j])
+                sum += w1 * W(s1[j])
+                sum += w2 * W(s2[j])
+                output[j] += T(sum)
+            }
+        } else {
+            for j in 0..<count {
+                var sum: W = w0 * W(s0[j])
+                sum += w1 * W(s1[j])
+                sum += w2 * W(s2[j])
+                output[j] = T(sum)
             }
         }
     }
@@ -346,14 +434,8 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
         // Three, four and six terms (numpy's non-uniform stencil, accuracy 4 and 6): one pass with the sum
         // in registers, the same left-to-right order as the general loop below, so the same bits.
         if !accumulate && terms == 3 {
-            let w0 = weights[0], w1 = weights[weightStride], w2 = weights[2 &* weightStride]
-            let s0 = base + shifts[0], s1 = base + shifts[1], s2 = base + shifts[2]
-            for j in 0..<count {
-                var sum: W = w0 * W(s0[j])
-                sum += w1 * W(s1[j])
-                sum += w2 * W(s2[j])
-                output[j] = T(sum)
-            }
+            threeTermSum(count: count, minus: base + shifts[0], centre: base + shifts[1], plus: base + shifts[2],
+                         weights[0], weights[weightStride], weights[2 &* weightStride], output: output, accumulate: false)
             return
         }
         if !accumulate && (terms == 4 || terms == 6) {
@@ -501,6 +583,76 @@ extension BuiltStencil {
         case let .inDouble(s):
             return s.withCompiled(inner: inner) { c in withCompiled(rest, inners: restInners) { body([.inDouble(c)] + $0) } }
         }
+    }
+}
+
+/// The contiguous rows of numpy's non-uniform stencil (`inner == 1`), four at a time: each lane does the
+/// operations of ``CompiledStencil/numpyStepRows(_:steps:input:output:accumulate:)`` for its row, in the
+/// same order and types, so the results are the same bits (Swift never fuses a multiply and an add).
+enum NumpyStepsVectors {
+    /// Does rows `rows.lowerBound..<r` in SIMD registers and returns `r`, the first row left for the
+    /// scalar loop (`rows.lowerBound` when the types have no vector loop here).
+    @inline(__always)
+    static func rows<S: BinaryFloatingPoint, W: BinaryFloatingPoint, T: BinaryFloatingPoint>(
+        _ rows: Range<Int>, steps dx: UnsafePointer<S>, negated: Bool, input: UnsafePointer<T>,
+        output: UnsafeMutablePointer<T>, accumulate: Bool, weightType: W.Type
+    ) -> Int {
+        // The combinations numpy's precision rules produce; the comparisons fold away once specialised.
+        if S.self == Double.self, W.self == Double.self, T.self == Double.self {
+            return run(rows, dx: rebound(dx, Double.self), negated: negated, input: rebound(input, Double.self),
+                       output: rebound(output, Double.self), accumulate: accumulate, weightType: Double.self)
+        } else if S.self == Double.self, W.self == Double.self, T.self == Float.self {
+            return run(rows, dx: rebound(dx, Double.self), negated: negated, input: rebound(input, Float.self),
+                       output: rebound(output, Float.self), accumulate: accumulate, weightType: Double.self)
+        } else if S.self == Float.self, W.self == Float.self, T.self == Float.self {
+            return run(rows, dx: rebound(dx, Float.self), negated: negated, input: rebound(input, Float.self),
+                       output: rebound(output, Float.self), accumulate: accumulate, weightType: Float.self)
+        } else if S.self == Float.self, W.self == Double.self, T.self == Double.self {
+            return run(rows, dx: rebound(dx, Float.self), negated: negated, input: rebound(input, Double.self),
+                       output: rebound(output, Double.self), accumulate: accumulate, weightType: Double.self)
+        }
+        return rows.lowerBound
+    }
+
+    @inline(__always)
+    static func run<S: BinaryFloatingPoint & SIMDScalar & BitwiseCopyable, W: BinaryFloatingPoint & SIMDScalar,
+                    T: BinaryFloatingPoint & SIMDScalar & BitwiseCopyable>(
+        _ rows: Range<Int>, dx: UnsafePointer<S>, negated: Bool, input: UnsafePointer<T>,
+        output: UnsafeMutablePointer<T>, accumulate: Bool, weightType: W.Type
+    ) -> Int {
+        var i = rows.lowerBound
+        while i &+ 4 <= rows.upperBound {
+            // 1D equivalent -- a, b, c = numpy's weights of rows i..<i+4; out[i:i+4] = (a f[i-1:i+3] + b f[i:i+4]) + c f[i+1:i+5]
+            let h1 = UnsafeRawPointer(dx + (i &- 1)).loadUnaligned(as: SIMD4<S>.self)
+            let h2 = UnsafeRawPointer(dx + i).loadUnaligned(as: SIMD4<S>.self)
+            let sum = h1 + h2
+            var a = SIMD4<W>(-(h2) / (h1 * sum)), b = SIMD4<W>((h2 - h1) / (h1 * h2)), c = SIMD4<W>(h1 / (h2 * sum))
+            if negated { a = -a; b = -b; c = -c }
+            let fm = SIMD4<W>(UnsafeRawPointer(input + (i &- 1)).loadUnaligned(as: SIMD4<T>.self))
+            let f0 = SIMD4<W>(UnsafeRawPointer(input + i).loadUnaligned(as: SIMD4<T>.self))
+            let fp = SIMD4<W>(UnsafeRawPointer(input + (i &+ 1)).loadUnaligned(as: SIMD4<T>.self))
+            var s = a * fm
+            s += b * f0
+            s += c * fp
+            var result = SIMD4<T>(s)
+            if accumulate { result = UnsafeRawPointer(output + i).loadUnaligned(as: SIMD4<T>.self) + result }
+            UnsafeMutableRawPointer(output + i).storeBytes(of: result, as: SIMD4<T>.self)
+            i &+= 4
+        }
+        return i
+    }
+
+    /// The same memory seen as `U`; only called when `T` and `U` are the same type.
+    @inline(__always)
+    static func rebound<T, U>(_ pointer: UnsafePointer<T>, _: U.Type) -> UnsafePointer<U> {
+        assert(T.self == U.self)
+        return UnsafeRawPointer(pointer).assumingMemoryBound(to: U.self)
+    }
+
+    @inline(__always)
+    static func rebound<T, U>(_ pointer: UnsafeMutablePointer<T>, _: U.Type) -> UnsafeMutablePointer<U> {
+        assert(T.self == U.self)
+        return UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: U.self)
     }
 }
 

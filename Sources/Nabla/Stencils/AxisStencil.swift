@@ -7,7 +7,8 @@
 /// - a boundary rule for the first rows (one-sided stencils at the leading edge),
 /// - a boundary rule for the last rows (one-sided stencils at the trailing edge),
 /// - the interior stencil otherwise: `Σ_k w_k(i) · f[i + offsets[k]]`, summed left to right
-///   (the same weights on every row for a uniform axis, per-row weights for coordinates).
+///   (the same weights on every row for a uniform axis; for coordinates, numpy's weights computed on
+///   each row from the steps, or a table of per-row weights for higher orders).
 ///
 /// `W` is the type the weights are stored and the sums are computed in; results are rounded to the
 /// element type at the end (numpy computes `Float` data with `Double` coordinates in `Double`).
@@ -32,6 +33,9 @@ package struct AxisStencil<W: BinaryFloatingPoint & Sendable>: Sendable {
         /// `Σ_k weights[k · length + i] · f[i + offsets[k]]`: each row its own weights (non-uniform coordinates);
         /// `weights[k * length + i]` is term `k`'s weight on row `i` (entries of boundary rows are unused).
         case perRow(offsets: [Int], weights: WeightTable<W>)
+        /// `(a(i) · f[i-1] + b(i) · f[i]) + c(i) · f[i+1]` with numpy's non-uniform weights computed on each
+        /// row from the steps (see ``NumpySteps``), in the steps' type, then converted to `W`.
+        case numpySteps(NumpySteps)
     }
 
     /// The number of samples along the axis.
@@ -77,6 +81,9 @@ extension AxisStencil {
         case let .centralQuotient(divisor): newInterior = .centralQuotient(divisor: -divisor)
         case let .uniform(offsets, weights): newInterior = .uniform(offsets: offsets, weights: weights.map { -$0 })
         case let .perRow(offsets, weights): newInterior = .perRow(offsets: offsets, weights: weights.negated)
+        case var .numpySteps(steps):
+            steps.negated.toggle()
+            newInterior = .numpySteps(steps)
         }
         return AxisStencil(length: length, leading: leading.map(flip), trailing: trailing.map(flip), interior: newInterior,
                            dividesByReciprocal: dividesByReciprocal)
@@ -103,6 +110,8 @@ extension AxisStencil {
         case let .centralQuotient(divisor): newInterior = .centralQuotient(divisor: V(divisor))
         case let .uniform(offsets, weights): newInterior = .uniform(offsets: offsets, weights: weights.map { V($0) })
         case let .perRow(offsets, weights): newInterior = .perRow(offsets: offsets, weights: weights.converted(to: V.self))
+        // The weights are computed in the steps' type and converted to the weight type on each row.
+        case let .numpySteps(steps): newInterior = .numpySteps(steps)
         }
         return AxisStencil<V>(length: length, leading: leading.map(convert), trailing: trailing.map(convert),
                               interior: newInterior, dividesByReciprocal: dividesByReciprocal)
