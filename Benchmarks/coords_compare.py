@@ -2,7 +2,11 @@
 """Issue 12, item 5: a 1-D gradient of 2^24 float64 samples with coordinates vs the uniform case vs numpy.
 
 Run from the repository root (after `cd Benchmarks && swift build -c release --product NablaBench`):
-    python3 Benchmarks/coords_compare.py [ROUNDS]
+    python3 Benchmarks/coords_compare.py [ROUNDS] [--binary PATH]
+`--binary` times another build of NablaBench, e.g. one built for this machine's CPU:
+    (cd Benchmarks && swift build -c release --product NablaBench -Xswiftc -target-cpu -Xswiftc native \
+        --build-path .build-native)
+    python3 Benchmarks/coords_compare.py 5 --binary Benchmarks/.build-native/release/NablaBench
 Each round runs, alternating, NablaBench on the uniform case and on the coordinates case (each its own
 process: the first call, which checks the coordinates and builds and caches the weights, is reported
 apart; then the minimum over 7 later calls, into caller-supplied outputs and with fresh outputs), and
@@ -13,10 +17,18 @@ import json, os, statistics, subprocess, sys, time
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+ARGS = sys.argv[1:]
+BINARY = None
+if "--binary" in ARGS:
+    i = ARGS.index("--binary")
+    BINARY = os.path.abspath(ARGS[i + 1])
+    del ARGS[i:i + 2]
+ROUNDS = int(ARGS[0]) if ARGS else 5
 N = 1 << 24
 
 def binary():
+    if BINARY:
+        return BINARY
     out = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=HERE, check=True,
                          capture_output=True, text=True).stdout.strip()
     return os.path.join(out, "NablaBench")
@@ -46,7 +58,7 @@ for _ in range(ROUNDS):
     rows["coords first"].append(c["gradient_first_ms"]); rows["copy"].append(min(u["copy_ms"], c["copy_ms"]))
     rows["numpy coords"].append(numpy_ms(a, x)); rows["numpy uniform"].append(numpy_ms(a, 0.1))
 
-print(f"2^24 float64, {ROUNDS} rounds, load average {os.getloadavg()[0]:.2f}")
+print(f"{exe}: 2^24 float64, {ROUNDS} rounds, load average {os.getloadavg()[0]:.2f}")
 print("| figure | best ms | median ms |\n|---|---:|---:|")
 for k, v in rows.items():
     print(f"| {k} | {min(v):.1f} | {statistics.median(v):.1f} |")

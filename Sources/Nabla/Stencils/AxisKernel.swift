@@ -620,26 +620,50 @@ enum NumpyStepsVectors {
         _ rows: Range<Int>, dx: UnsafePointer<S>, negated: Bool, input: UnsafePointer<T>,
         output: UnsafeMutablePointer<T>, accumulate: Bool, weightType: W.Type
     ) -> Int {
+        // One loop per combination of the flags, so that none is tested inside it.
+        switch (negated, accumulate) {
+        case (false, false): run(rows, dx: dx, input: input, output: output, W.self, negated: false, accumulate: false)
+        case (false, true): run(rows, dx: dx, input: input, output: output, W.self, negated: false, accumulate: true)
+        case (true, false): run(rows, dx: dx, input: input, output: output, W.self, negated: true, accumulate: false)
+        case (true, true): run(rows, dx: dx, input: input, output: output, W.self, negated: true, accumulate: true)
+        }
+    }
+
+    @inline(__always)
+    static func run<S: BinaryFloatingPoint & SIMDScalar & BitwiseCopyable, W: BinaryFloatingPoint & SIMDScalar,
+                    T: BinaryFloatingPoint & SIMDScalar & BitwiseCopyable>(
+        _ rows: Range<Int>, dx: UnsafePointer<S>, input: UnsafePointer<T>, output: UnsafeMutablePointer<T>,
+        _: W.Type, negated: Bool, accumulate: Bool
+    ) -> Int {
         var i = rows.lowerBound
         while i &+ 4 <= rows.upperBound {
             // 1D equivalent -- a, b, c = numpy's weights of rows i..<i+4; out[i:i+4] = (a f[i-1:i+3] + b f[i:i+4]) + c f[i+1:i+5]
             let h1 = UnsafeRawPointer(dx + (i &- 1)).loadUnaligned(as: SIMD4<S>.self)
             let h2 = UnsafeRawPointer(dx + i).loadUnaligned(as: SIMD4<S>.self)
             let sum = h1 + h2
-            var a = SIMD4<W>(-(h2) / (h1 * sum)), b = SIMD4<W>((h2 - h1) / (h1 * h2)), c = SIMD4<W>(h1 / (h2 * sum))
+            var a: SIMD4<W> = converted(-(h2) / (h1 * sum))
+            var b: SIMD4<W> = converted((h2 - h1) / (h1 * h2))
+            var c: SIMD4<W> = converted(h1 / (h2 * sum))
             if negated { a = -a; b = -b; c = -c }
-            let fm = SIMD4<W>(UnsafeRawPointer(input + (i &- 1)).loadUnaligned(as: SIMD4<T>.self))
-            let f0 = SIMD4<W>(UnsafeRawPointer(input + i).loadUnaligned(as: SIMD4<T>.self))
-            let fp = SIMD4<W>(UnsafeRawPointer(input + (i &+ 1)).loadUnaligned(as: SIMD4<T>.self))
+            let fm: SIMD4<W> = converted(UnsafeRawPointer(input + (i &- 1)).loadUnaligned(as: SIMD4<T>.self))
+            let f0: SIMD4<W> = converted(UnsafeRawPointer(input + i).loadUnaligned(as: SIMD4<T>.self))
+            let fp: SIMD4<W> = converted(UnsafeRawPointer(input + (i &+ 1)).loadUnaligned(as: SIMD4<T>.self))
             var s = a * fm
             s += b * f0
             s += c * fp
-            var result = SIMD4<T>(s)
+            var result: SIMD4<T> = converted(s)
             if accumulate { result = UnsafeRawPointer(output + i).loadUnaligned(as: SIMD4<T>.self) + result }
             UnsafeMutableRawPointer(output + i).storeBytes(of: result, as: SIMD4<T>.self)
             i &+= 4
         }
         return i
+    }
+
+    /// `v` lane by lane in `V` (rounded to nearest); a no-op when the types are the same.
+    @inline(__always)
+    static func converted<U: BinaryFloatingPoint & SIMDScalar, V: BinaryFloatingPoint & SIMDScalar>(_ v: SIMD4<U>) -> SIMD4<V> {
+        if U.self == V.self { return unsafeBitCast(v, to: SIMD4<V>.self) }
+        return SIMD4<V>(V(v[0]), V(v[1]), V(v[2]), V(v[3]))
     }
 
     /// The same memory seen as `U`; only called when `T` and `U` are the same type.
