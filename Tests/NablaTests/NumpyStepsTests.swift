@@ -168,6 +168,31 @@ struct NumpyStepsTests {
         try checkCurl(Float.self)
     }
 
+    func checkNegatedAccumulated<T: FieldScalar>(_: T.Type) throws {
+        // Along a contiguous axis of one line the weights are computed in SIMD registers; negated and
+        // added to an output (what curl does off this path) they must give `g - ∂f/∂x` to the bit.
+        for n in Self.lengths {
+            let f = Self.field(T.self, shape: [n], seed: UInt64(n)), g = Self.field(T.self, shape: [n], seed: UInt64(n + 1))
+            let x = Self.coordinates(n)
+            for float in [false, true] {
+                let plan = try DifferencePlan(shape: [n], spacing: [Self.spacing(x, float: float)], axes: nil, edgeOrder: 2,
+                                              accuracy: nil, derivatives: nil, derivative: 1, periodicAxes: [])
+                let stencil: BuiltStencil<T> = plan.stencil(at: 0)
+                var out = g
+                out.apply(stencil.negated, along: 0, from: f, accumulate: true)
+                let d = Self.expected(f, axis: 0, x: x, float: float, edgeOrder: 2)
+                expectBitwise(out, try NDArray(shape: [n], scalars: zip(g.scalars, d.scalars).map { $0 - $1 }),
+                              "\(T.self) n=\(n) float coordinates: \(float)")
+            }
+        }
+    }
+
+    @Test("negated and accumulated along one line (Double and Float)")
+    func negatedAccumulated() throws {
+        try checkNegatedAccumulated(Double.self)
+        try checkNegatedAccumulated(Float.self)
+    }
+
     @Test("slabs of every size along axis 0 give the whole array's bits (1-D and 2-D, Double and Float)")
     func slabs() throws {
         for shape in [[41], [29, 5]] {

@@ -47,7 +47,7 @@ enum AxisKernel {
         let src = SharedBuffer(UnsafeMutablePointer(mutating: inBase), count: input.count)  // read only
         let dst = SharedBuffer(outBase, count: output.count)
         let total = input.count
-        stencil.withCompiled(inner: inner) { compiled in
+        stencil.withCompiled(inner: inner, lines: outer) { compiled in
             Parallel.forEachChunk(count: outer * n, costPerItem: inner * compiled.termCount) { units in
                 let accumulator = UnsafeMutablePointer<W>.allocate(capacity: blockSize)
                 defer { accumulator.deallocate() }
@@ -68,11 +68,12 @@ enum AxisKernel {
 }
 
 extension AxisStencil {
-    /// Calls `body` with the stencil compiled for rows of `inner` elements; the compiled form (which may
-    /// borrow the storage of the stencil's ``WeightTable`` or ``NumpySteps``) is valid only inside `body`.
-    func withCompiled<R>(inner: Int, _ body: (CompiledStencil<W>) -> R) -> R {
+    /// Calls `body` with the stencil compiled for `lines` lines of rows of `inner` elements; the compiled
+    /// form (which may borrow the storage of the stencil's ``WeightTable`` or ``NumpySteps``) is valid only
+    /// inside `body`.
+    func withCompiled<R>(inner: Int, lines: Int, _ body: (CompiledStencil<W>) -> R) -> R {
         func compiled(_ weights: UnsafePointer<W>?, _ steps: CompiledStencil<W>.BorrowedSteps) -> R {
-            let compiled = CompiledStencil(self, inner: inner, borrowing: weights, steps: steps)
+            let compiled = CompiledStencil(self, inner: inner, lines: lines, borrowing: weights, steps: steps)
             defer { compiled.deallocate() }
             return body(compiled)
         }
@@ -91,7 +92,7 @@ extension AxisStencil {
 }
 
 /// An ``AxisStencil`` flattened into manually managed buffers for rows of `inner` elements: offsets are
-/// already multiplied by `inner`. Made and deallocated by ``AxisStencil/withCompiled(inner:_:)``, which
+/// already multiplied by `inner`. Made and deallocated by ``AxisStencil/withCompiled(inner:lines:_:)``, which
 /// outlives the workers using it.
 struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
     enum Kind { case centralQuotient, uniform, perRow, numpySteps }
@@ -129,9 +130,18 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
     let ruleShifts: UnsafeMutablePointer<Int>
     let ruleWeights: UnsafeMutablePointer<W>
 
+    /// Axes of at most this many samples apply numpy's non-uniform stencil from a table of per-row weights
+    /// computed once per call when several lines share them (``init(_:inner:lines:borrowing:steps:)``).
+    static var numpyTableLimit: Int { 1 << 16 }
+
     /// `perRowWeights`: the storage of the stencil's ``WeightTable`` when the interior is `.perRow`;
     /// `steps`: the storage of its ``NumpySteps`` when it is `.numpySteps`; valid while this value is used.
-    init(_ stencil: AxisStencil<W>, inner: Int, borrowing perRowWeights: UnsafePointer<W>?, steps: BorrowedSteps) {
+    ///
+    /// A `.numpySteps` interior is applied from its steps, each row's weights computed as the row is
+    /// computed, unless `lines > 1` lines of an axis of at most ``numpyTableLimit`` samples share them:
+    /// then this computes the weights once into a table of `3 n` values (the same bits; deallocated with
+    /// this value), which the lines read instead of dividing again.
+    init(_ stencil: AxisStencil<W>, inner: Int, lines: Int, borrowing perRowWeights: UnsafePointer<W>?, steps: BorrowedSteps) {
         n = stencil.length
         self.inner = inner
         let byReciprocal = stencil.dividesByReciprocal
@@ -165,11 +175,20 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
                 termWeights = .copy(table.weights)
             }
         case .numpySteps:
-            kind = .numpySteps
             divisor = 1
             termShifts = .copy([-inner, 0, inner])
             termCount = 3
-            termWeights = .copy([])
+            if lines > 1 && n <= Self.numpyTableLimit {
+                kind = .perRow
+                switch steps {
+                case let .double(dx): termWeights = Self.numpyTable(n: n, steps: dx, negated: stepsNegated)
+                case let .float(dx): termWeights = Self.numpyTable(n: n, steps: dx, negated: stepsNegated)
+                case .none: termWeights = .copy([])
+                }
+            } else {
+                kind = .numpySteps
+                termWeights = .copy([])
+            }
         }
         leadingCount = stencil.leading.count
         trailingStart = stencil.length - stencil.trailing.count
@@ -195,6 +214,29 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
         ruleTermStart = .copy(starts)
         ruleShifts = .copy(shifts)
         ruleWeights = .copy(weights)
+    }
+
+    /// numpy's non-uniform weights of every row, `table[k * n + i]` (`0` on the boundary rows), computed as
+    /// ``numpyStepRows(_:steps:input:output:accumulate:)`` computes them; the caller deallocates the table.
+    static func numpyTable<S: BinaryFloatingPoint>(n: Int, steps dx: UnsafePointer<S>, negated: Bool) -> UnsafeMutablePointer<W> {
+        let table = UnsafeMutablePointer<W>.allocate(capacity: 3 * n)
+        table.initialize(repeating: 0, count: 3 * n)
+        for i in 1..<max(1, n - 1) {
+            let (a, b, c) = rowWeights(dx, i, negated: negated)
+            table[i] = a
+            table[n &+ i] = b
+            table[2 &* n &+ i] = c
+        }
+        return table
+    }
+
+    /// Row `i`'s weights from the steps `dx[i-1]`, `dx[i]`: computed in `S`, converted to `W`, negated
+    /// when asked.
+    @inline(__always)
+    static func rowWeights<S: BinaryFloatingPoint>(_ dx: UnsafePointer<S>, _ i: Int, negated: Bool) -> (W, W, W) {
+        let w = NumpySteps.weights(dx[i &- 1], dx[i])
+        let a = W(w.a), b = W(w.b), c = W(w.c)
+        return negated ? (-a, -b, -c) : (a, b, c)
     }
 
     func deallocate() {
@@ -348,10 +390,8 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
             first = NumpyStepsVectors.rows(rows, steps: dx, negated: stepsNegated, input: input, output: output,
                                            accumulate: accumulate, weightType: W.self)
         }
-        let negated = stepsNegated
         for i in first..<rows.upperBound {
-            let w = NumpySteps.weights(dx[i &- 1], dx[i])
-            let a = negated ? -W(w.a) : W(w.a), b = negated ? -W(w.b) : W(w.b), c = negated ? -W(w.c) : W(w.c)
+            let (a, b, c) = Self.rowWeights(dx, i, negated: stepsNegated)
             let row = i &* inner
             // 1D equivalent -- out[i] = (a * f[i-1] + b * f[i]) + c * f[i+1], for a whole row
             Self.threeTermSum(count: inner, minus: input + (row &- inner), centre: input + row, plus: input + (row &+ inner),
@@ -571,17 +611,21 @@ enum CompiledAnyStencil<T: FieldScalar>: @unchecked Sendable {
 }
 
 extension BuiltStencil {
-    /// Calls `body` with every stencil of `stencils[k...]` compiled (row length `inners[k]`), in order;
+    /// Calls `body` with every stencil of `stencils[k...]` compiled (row length `inners[k]`, `lines[k]` lines), in order;
     /// the compiled forms are valid only inside `body`.
-    static func withCompiled<R>(_ stencils: ArraySlice<BuiltStencil>, inners: ArraySlice<Int>,
+    static func withCompiled<R>(_ stencils: ArraySlice<BuiltStencil>, inners: ArraySlice<Int>, lines: ArraySlice<Int>,
                                 _ body: ([CompiledAnyStencil<T>]) -> R) -> R {
-        guard let first = stencils.first, let inner = inners.first else { return body([]) }
-        let rest = stencils.dropFirst(), restInners = inners.dropFirst()
+        guard let first = stencils.first, let inner = inners.first, let count = lines.first else { return body([]) }
+        let rest = stencils.dropFirst(), restInners = inners.dropFirst(), restLines = lines.dropFirst()
         switch first {
         case let .native(s):
-            return s.withCompiled(inner: inner) { c in withCompiled(rest, inners: restInners) { body([.native(c)] + $0) } }
+            return s.withCompiled(inner: inner, lines: count) { c in
+                withCompiled(rest, inners: restInners, lines: restLines) { body([.native(c)] + $0) }
+            }
         case let .inDouble(s):
-            return s.withCompiled(inner: inner) { c in withCompiled(rest, inners: restInners) { body([.inDouble(c)] + $0) } }
+            return s.withCompiled(inner: inner, lines: count) { c in
+                withCompiled(rest, inners: restInners, lines: restLines) { body([.inDouble(c)] + $0) }
+            }
         }
     }
 }
@@ -697,7 +741,8 @@ extension AxisKernel {
         precondition(outputs.allSatisfy { $0.count == input.count })
         let planeSize = shape[1...].reduce(1, *)
         let inners = axes.map { shape[($0 + 1)...].reduce(1, *) }
-        BuiltStencil.withCompiled(stencils[...], inners: inners[...]) { compiled in
+        let lines = axes.map { shape[..<$0].reduce(1, *) }
+        BuiltStencil.withCompiled(stencils[...], inners: inners[...], lines: lines[...]) { compiled in
             // Per axis: (lines per plane, line length in elements).
             let geometry = axes.map { axis in (shape[1..<max(1, axis)].reduce(1, *), shape[axis...].reduce(1, *)) }
             let work = SendableFusedWork(compiled: compiled, axes: axes, geometry: geometry, outputs: outputs,
