@@ -43,11 +43,14 @@
 ///   axis, or an axis too short for the stencil.
 /// - Complexity: `O(n · a · k)` for `n = f.count` elements, `a` selected axes and `k`-point stencils
 ///   (`k = 2` for numpy's scheme, about `m + p` otherwise), spread over all cores; several axes are computed
-///   in one pass over `f` when axis 0 is long enough. Coordinates cost `O(N · k²)` more per axis of length
-///   `N` (checking them, and weights per row) on their first use; the checked steps and weights of the
-///   last 8 coordinate arrays (1 GiB at most) are kept, so a later call with the same coordinates (found
-///   by identity of the array's storage, else compared in full) pays `O(N)` at most. Memory: the `a`
-///   results, and that cache.
+///   in one pass over `f` when axis 0 is long enough. Coordinates cost `O(N)` more per axis of length `N`
+///   on their first use (checking them, taking their steps); numpy's scheme then computes each row's
+///   three weights from the steps as it goes (3 divisions per row, vectorised along a contiguous axis;
+///   lines that share an axis of at most 2^16 samples read them from a table computed once per call),
+///   Fornberg's stencils (`p > 2` or `m > 1`) build per-row weights, `O(N · k²)`. The checked steps (and
+///   Fornberg weights) of the last 8 coordinate arrays (1 GiB at most) are kept, so a later call with the
+///   same coordinates (found by identity of the array's storage, else compared in full) pays `O(N)` at
+///   most. Memory: the `a` results, and that cache (for numpy's scheme: the steps, no weight table).
 ///
 /// `Float` and `Float16` fields keep their type. As in numpy, a step given as a number is used in the
 /// field's type, while coordinates (and uniform coordinates collapsed to a step) are `Double` and the

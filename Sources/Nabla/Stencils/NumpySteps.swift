@@ -10,8 +10,10 @@
 /// the coordinates' dtype), then converted to the stencil's weight type `W` and summed left to right in
 /// `W`: the bits numpy's `gradient` gives.
 ///
-/// - Complexity: 3 divisions per row, done by the kernel (4 rows at a time along a contiguous axis);
-///   memory: the steps, shared with the ``ResolvedSpacing`` they came from (no copy).
+/// - Complexity: 3 divisions per row, done by the kernel (4 rows at a time in SIMD registers along a
+///   contiguous axis); when several lines share an axis of at most 2^16 samples, once per call into a
+///   table the lines read (``CompiledStencil/numpyTableLimit``). Memory: the steps, shared with the
+///   ``ResolvedSpacing`` they came from (no copy); no per-row weights are kept.
 package struct NumpySteps: Sendable {
     /// The steps, in the type numpy computes the weights in.
     enum Values: Sendable {
