@@ -46,7 +46,7 @@
 ///   in one pass over `f` when axis 0 is long enough. Coordinates cost `O(N)` more per axis of length `N`
 ///   on their first use (checking them, taking their steps); numpy's scheme then computes each row's
 ///   three weights from the steps as it goes (3 divisions per row, vectorised along a contiguous axis;
-///   lines that share an axis of at most 2^16 samples read them from a table computed once per call),
+///   8 or more lines sharing an axis of at most 2^16 samples read them from a table made once per call),
 ///   Fornberg's stencils (`p > 2` or `m > 1`) build per-row weights, `O(N · k²)`. The checked steps (and
 ///   Fornberg weights) of the last 8 coordinate arrays (1 GiB at most) are kept, so a later call with the
 ///   same coordinates (found by identity of the array's storage, else compared in full) pays `O(N)` at

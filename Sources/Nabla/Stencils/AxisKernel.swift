@@ -131,16 +131,20 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
     let ruleWeights: UnsafeMutablePointer<W>
 
     /// Axes of at most this many samples apply numpy's non-uniform stencil from a table of per-row weights
-    /// computed once per call when several lines share them (``init(_:inner:lines:borrowing:steps:)``).
+    /// computed once per call when at least ``numpyTableMinimumLines`` lines share them
+    /// (``init(_:inner:lines:borrowing:steps:)``).
     static var numpyTableLimit: Int { 1 << 16 }
+    /// Filling the table takes about as long as computing the weights in the loop for 4–6 lines (it is
+    /// one scalar pass on one core), so fewer lines compute them in the loop.
+    static var numpyTableMinimumLines: Int { 8 }
 
     /// `perRowWeights`: the storage of the stencil's ``WeightTable`` when the interior is `.perRow`;
     /// `steps`: the storage of its ``NumpySteps`` when it is `.numpySteps`; valid while this value is used.
     ///
     /// A `.numpySteps` interior is applied from its steps, each row's weights computed as the row is
-    /// computed, unless `lines > 1` lines of an axis of at most ``numpyTableLimit`` samples share them:
-    /// then this computes the weights once into a table of `3 n` values (the same bits; deallocated with
-    /// this value), which the lines read instead of dividing again.
+    /// computed, unless at least ``numpyTableMinimumLines`` lines of an axis of at most ``numpyTableLimit``
+    /// samples share them: then this computes the weights once into a table of `3 n` values (the same
+    /// bits; deallocated with this value), which the lines read instead of dividing again.
     init(_ stencil: AxisStencil<W>, inner: Int, lines: Int, borrowing perRowWeights: UnsafePointer<W>?, steps: BorrowedSteps) {
         n = stencil.length
         self.inner = inner
@@ -178,7 +182,7 @@ struct CompiledStencil<W: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
             divisor = 1
             termShifts = .copy([-inner, 0, inner])
             termCount = 3
-            if lines > 1 && n <= Self.numpyTableLimit {
+            if lines >= Self.numpyTableMinimumLines && n <= Self.numpyTableLimit {
                 kind = .perRow
                 switch steps {
                 case let .double(dx): termWeights = Self.numpyTable(n: n, steps: dx, negated: stepsNegated)

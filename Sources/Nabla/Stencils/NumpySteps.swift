@@ -11,7 +11,7 @@
 /// `W`: the bits numpy's `gradient` gives.
 ///
 /// - Complexity: 3 divisions per row, done by the kernel (4 rows at a time in SIMD registers along a
-///   contiguous axis); when several lines share an axis of at most 2^16 samples, once per call into a
+///   contiguous axis); when 8 or more lines share an axis of at most 2^16 samples, once per call into a
 ///   table the lines read (``CompiledStencil/numpyTableLimit``). Memory: the steps, shared with the
 ///   ``ResolvedSpacing`` they came from (no copy); no per-row weights are kept.
 package struct NumpySteps: Sendable {
