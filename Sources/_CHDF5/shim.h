@@ -32,6 +32,7 @@ static inline unsigned nabla_h5f_acc_excl(void) { return H5F_ACC_EXCL; }
 static inline unsigned nabla_h5f_acc_rdwr(void) { return H5F_ACC_RDWR; }
 static inline hid_t nabla_h5p_link_access(void) { return H5P_LINK_ACCESS; }
 static inline hid_t nabla_h5p_dataset_access(void) { return H5P_DATASET_ACCESS; }
+static inline hid_t nabla_h5p_dataset_create(void) { return H5P_DATASET_CREATE; }
 static inline hid_t nabla_h5p_group_access(void) { return H5P_GROUP_ACCESS; }
 
 // MARK: External data
