@@ -190,4 +190,26 @@ struct BatchStreamingTests {
         let lap = try NPZ.read(from: s.url("out0/f.npz"))
         #expect(lap.map { NPY.encode($0.array) } == [NPY.encode(try Nabla.laplacian(of: f, accuracy: 4))])
     }
+
+    @Test("an HDF5 input with dimension scales: its grid gives the spacing, as `nabla gradient` takes it, streamed or not")
+    func hdf5InputWithGrid() throws {
+        let s = try Sandbox()
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("NablaHDF5Tests/Fixtures/hdf5/scales.h5")
+        try FileManager.default.createDirectory(at: s.url("in"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: fixture, to: s.url("in/scales.h5"))
+        let g = try s.nabla(["gradient", "in/scales.h5", "--key", "V", "-o", "single.npz"])
+        #expect(g.status == 0, "\(g)")
+        // The uniform-spacing result differs: the grid is not the default spacing.
+        let plain = try s.nabla(["gradient", "in/scales.h5", "--key", "V", "--spacing", "1", "-o", "plain.npz"])
+        #expect(plain.status == 0, "\(plain)")
+        #expect(try members(s, "single.npz") != members(s, "plain.npz"))
+        // A budget of a few planes per slab, and one too small for any (the file runs alone, in memory).
+        for (k, memory) in ["4K", "16", "1G"].enumerated() {
+            let r = try s.nabla(["batch", "in", "-o", "out\(k)", "--key", "V", "--memory", memory, "--quiet", "--log", "log\(k).jsonl"])
+            #expect(r.status == 0, "\(memory): \(r)")
+            #expect(try members(s, "out\(k)/scales.npz") == members(s, "single.npz"), "\(memory)")
+            #expect(try s.log("log\(k).jsonl")["scales.h5"]?["status"] as? String == "ok")
+        }
+    }
 }
