@@ -193,8 +193,7 @@ public enum HDF5 {
             }
             FileSystem.setMode(temporary.path, mode & 0o7777)
             let file = try locked { () throws(FormatError) -> hid_t in
-                let file = try check(H5Fopen(FileSystem.cString(temporary.path), nabla_h5f_acc_rdwr(), nabla_h5p_default()),
-                                     "opening a copy of the file for writing", context)
+                let file = try openPrivateFile(temporary.path, create: false, "opening a copy of the file for writing", context)
                 for old in replaced where H5Ldelete(file, old, nabla_h5p_default()) < 0 {
                     H5Fclose(file)
                     throw failure("removing the old dataset '\(old)'", ErrorContext(file: context.file, member: old))
@@ -203,6 +202,18 @@ public enum HDF5 {
             }
             try closing(file, context: context) { try body(file) }
         }
+    }
+
+    /// Creates (`create`: the file must not exist) or opens for writing the temporary file at `path`, which
+    /// only this process knows until it is renamed into place, without HDF5's file lock (see
+    /// `nabla_h5p_private_file_access`); called holding the HDF5 lock.
+    static func openPrivateFile(_ path: String, create: Bool, _ what: String, _ context: ErrorContext) throws(FormatError) -> hid_t {
+        let access = try check(nabla_h5p_private_file_access(), "creating a file access list", context)
+        defer { H5Pclose(access) }
+        let file = create
+            ? H5Fcreate(FileSystem.cString(path), nabla_h5f_acc_excl(), nabla_h5p_default(), access)
+            : H5Fopen(FileSystem.cString(path), nabla_h5f_acc_rdwr(), access)
+        return try check(file, what, context)
     }
 
     /// Runs `body` with the open `file`, then closes it (checked when `body` succeeds).
@@ -421,8 +432,7 @@ extension HDF5 {
         if FileSystem.status(url.path) == nil && errno == ENOENT {
             try AtomicFile.write(to: url) { (temporary: URL) throws in
                 let file = try locked { () throws(FormatError) -> hid_t in
-                    try check(H5Fcreate(FileSystem.cString(temporary.path), nabla_h5f_acc_excl(), nabla_h5p_default(), nabla_h5p_default()),
-                              "creating the file", context)
+                    try openPrivateFile(temporary.path, create: true, "creating the file", context)
                 }
                 try closing(file, context: context) { try body(file) }
             }
@@ -1034,8 +1044,7 @@ extension HDF5 {
     /// Creates the file at `path` (which must not exist) and writes each array to its dataset path.
     static func writeFile(_ items: [(path: String, array: AnyNDArray)], at path: String,
                           context: ErrorContext) throws(FormatError) {
-        let file = try check(H5Fcreate(FileSystem.cString(path), nabla_h5f_acc_excl(), nabla_h5p_default(), nabla_h5p_default()),
-                             "creating the file", context)
+        let file = try openPrivateFile(path, create: true, "creating the file", context)
         var open = true
         defer { if open { H5Fclose(file) } }
         try writeDatasets(items, into: file, context: context)
