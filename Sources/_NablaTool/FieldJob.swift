@@ -156,10 +156,10 @@ package struct FieldJob: Sendable {
 
     /// What the slab engine runs for this job by finite differences, or nil when the in-memory path must
     /// run (the slab engine switched off, spectral derivatives, the Jacobian, an input the engine cannot
-    /// read — see ``SlabJob/input(of:)`` — or an output it does not write): the command's checks first,
-    /// then the same checks, spacing (the file's grid unless `--spacing` overrides it) and results as the
-    /// in-memory path. The one plan of `nabla`'s commands and of `nabla batch`, which sizes its slabs for
-    /// each file's share of the batch's memory.
+    /// read — see ``SlabJob/input(of:)`` — or an output it does not write): the command's first checks
+    /// (``checkedFormat()``), then the in-memory path's checks, spacing (the file's grid unless `--spacing`
+    /// overrides it) and results. The one plan of `nabla`'s commands and of `nabla batch`, which sizes its
+    /// slabs for each file's share of the batch's memory.
     ///
     /// - Throws: ``PipelineError`` as ``run()`` throws it for the same job.
     func slabPlan() throws(PipelineError) -> SlabJob.Plan? {
