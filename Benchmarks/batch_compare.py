@@ -10,6 +10,14 @@ Prints the throughput of both and their ratio (target: nabla >= 4x), best and me
 of `nabla batch` on one large float64 file against the file's size (/usr/bin/time -f %M; target < 2.2x).
 `--dir` puts inputs and both sides' outputs in that folder (e.g. /dev/shm: no disk write-back); `--base`
 times another `nabla` binary in the same rounds (before/after a change).
+
+    python3 Benchmarks/batch_compare.py --share-files 4 [--share-mib 512] [--share-operation laplacian]
+                                        [--runs 3] [--base OTHER_NABLA]
+
+runs only the budget-share case: `nabla batch --operation laplacian --jobs 2 --memory 256M` on four
+512 MiB float64 files (each larger than the budget), `--runs` rounds alternating with `--base` and a `cat`
+copy of the same bytes; prints best/median time, peak RSS (/usr/bin/time -f %M; limit 1.25 × 256 MiB +
+64 MiB = 384 MiB), how many files ran alone, and checks that both binaries wrote the same arrays.
 """
 import argparse, os, shutil, statistics, subprocess, sys, tempfile, time
 import numpy as np
@@ -27,6 +35,58 @@ def python_loop(files, out):
                  **{f"axis{k}": x for k, x in enumerate(g)})
 
 
+def share_case(args):
+    """Files larger than the batch's budget, an operation other than the gradient (see the module's doc)."""
+    import json
+    tmp = tempfile.mkdtemp(prefix="nabla-batch-share-", dir=args.dir)
+    try:
+        src = os.path.join(tmp, "in")
+        os.makedirs(src)
+        rng = np.random.default_rng(0)
+        planes = args.share_mib * 2**20 // (256 * 256 * 8)
+        for k in range(args.share_files):
+            a = np.lib.format.open_memmap(os.path.join(src, f"f{k}.npy"), mode="w+", dtype=np.float64, shape=(planes, 256, 256))
+            for p in range(0, planes, 128):
+                a[p:p + 128] = rng.standard_normal((min(128, planes - p), 256, 256))
+            del a
+        sides = [("nabla", NABLA)] + ([("base", args.base)] if args.base else [])
+        results = {label: [] for label, _ in sides}
+        copies = []
+        for _ in range(args.runs):
+            shutil.rmtree(os.path.join(tmp, "copy"), ignore_errors=True)
+            os.makedirs(os.path.join(tmp, "copy"))
+            os.sync()
+            t = time.perf_counter()
+            subprocess.run(f"for f in {src}/*.npy; do cat $f > {tmp}/copy/$(basename $f); done",
+                           shell=True, check=True)
+            copies.append(time.perf_counter() - t)
+            shutil.rmtree(os.path.join(tmp, "copy"))
+            for label, binary in sides:
+                out = os.path.join(tmp, label)
+                shutil.rmtree(out, ignore_errors=True)
+                os.sync()
+                r = subprocess.run(["/usr/bin/time", "-f", "%M %e", binary, "batch", src, "-o", out, "--operation", args.share_operation,
+                                    "--jobs", "2", "--memory", "256M", "--quiet", "--log", os.path.join(tmp, f"{label}.jsonl")],
+                                   stderr=subprocess.PIPE, text=True, check=True)
+                kib, seconds = r.stderr.strip().splitlines()[-1].split()
+                alone = sum("ran alone" in (json.loads(line).get("note") or "") for line in open(os.path.join(tmp, f"{label}.jsonl")))
+                results[label].append((float(seconds), int(kib) / 1024, alone))
+        print(f"{args.share_files} files of {planes}×256×256 float64 ({args.share_mib} MiB each), "
+              f"nabla batch --operation {args.share_operation} --jobs 2 --memory 256M (limit 384 MiB peak), {args.runs} rounds")
+        print(f"  cat copy of the same files: best {min(copies):.2f} s, median {statistics.median(copies):.2f} s")
+        for label, _ in sides:
+            walls = [w for w, _, _ in results[label]]
+            peaks = [m for _, m, _ in results[label]]
+            print(f"  {label}: best {min(walls):.2f} s ({min(walls) / min(copies):.2f}× the copy), median {statistics.median(walls):.2f} s; "
+                  f"peak {max(peaks):.0f} MiB (median {statistics.median(peaks):.0f}); files run alone: {results[label][-1][2]}")
+        if args.base:
+            same = all(np.array_equal(np.load(os.path.join(tmp, "nabla", f"f{k}.npz"))[n], np.load(os.path.join(tmp, "base", f"f{k}.npz"))[n])
+                       for k in range(args.share_files) for n in np.load(os.path.join(tmp, "base", f"f{k}.npz")).files)
+            print(f"  same arrays as the base, bit for bit: {same}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--files", type=int, default=200)
@@ -36,9 +96,15 @@ def main():
     p.add_argument("--runs", type=int, default=1, help="rounds of both sides, alternating")
     p.add_argument("--dir", default=None, help="folder for inputs and outputs (default: the system's temporary folder)")
     p.add_argument("--base", default=None, help="another nabla binary timed in the same rounds")
+    p.add_argument("--share-files", type=int, default=0, help="run only the budget-share case with this many files")
+    p.add_argument("--share-mib", type=int, default=512)
+    p.add_argument("--share-operation", default="laplacian")
     args = p.parse_args()
     if not os.access(NABLA, os.X_OK):
         sys.exit(f"{NABLA} not found: run `swift build -c release --product nabla` first")
+    if args.share_files > 0:
+        share_case(args)
+        return
 
     tmp = tempfile.mkdtemp(prefix="nabla-batch-bench-", dir=args.dir)
     try:

@@ -14,6 +14,13 @@ Measured in one run, each command as its own process under /usr/bin/time (wall t
   - with --huge G: a G GiB field (more than this machine's memory, if G is large enough), gradient along
     axis 0 with --memory 512M: time, peak memory, and the copy's time for the same bytes.
 Peak memory must stay within 1.25 × 512 MiB + 64 MiB = 704 MiB.
+
+    python3 Benchmarks/streaming_compare.py --hdf5 1 [--runs 3] [--base OTHER_NABLA] [--dir DIR]
+
+runs only the HDF5 case: `nabla gradient big.h5:/f --memory 256M -o g.h5` on a G GiB float64 dataset
+written by h5py (contiguous), `--runs` rounds alternating with `--base` (another binary: before/after a
+change) and a `cat` copy of the input; prints best/median time, peak memory (limit 1.25 × 256 MiB + 64 MiB
+= 384 MiB), the outputs' chunk shapes (h5py), and checks each axis against numpy.gradient with h5py.
 """
 import argparse, os, subprocess, sys, tempfile, time
 import numpy as np
@@ -51,14 +58,67 @@ def drop_caches():
         return False
 
 
+def hdf5_case(args):
+    """The gradient of an HDF5 dataset into an HDF5 file within --memory 256M (see the module's doc)."""
+    import h5py, statistics
+    with tempfile.TemporaryDirectory(prefix="nabla-stream-h5-", dir=args.dir) as tmp:
+        planes = int(args.hdf5 * 2**30 / (512 * 512 * 8))
+        big = os.path.join(tmp, "big.h5")
+        rng = np.random.default_rng(0)
+        with h5py.File(big, "w") as f:
+            d = f.create_dataset("f", shape=(planes, 512, 512), dtype="f8")
+            for p in range(0, planes, 64):
+                d[p:p + 64] = rng.standard_normal((min(64, planes - p), 512, 512))
+        gib = os.path.getsize(big) / 2**30
+        print(f"HDF5 dataset {planes}×512×512 float64: {gib:.2f} GiB; nabla gradient big.h5:/f --memory 256M -o g.h5 "
+              f"(limit 384 MiB peak), {args.runs} rounds")
+        sides = [("nabla", NABLA)] + ([("base", args.base)] if args.base else [])
+        results = {label: [] for label, _ in sides}
+        copies = []
+        for _ in range(args.runs):
+            subprocess.run(["sync"], check=True)
+            copies.append(timed(f"cat {big} > {tmp}/copy.h5", shell=True)[0])
+            os.remove(os.path.join(tmp, "copy.h5"))
+            for label, binary in sides:
+                out = os.path.join(tmp, f"{label}.h5")
+                if os.path.exists(out):
+                    os.remove(out)
+                subprocess.run(["sync"], check=True)
+                results[label].append(timed([binary, "gradient", big + ":/f", "--memory", "256M", "-o", out]))
+        print(f"  disk copy of the input (cat): best {min(copies):.2f} s, median {statistics.median(copies):.2f} s")
+        for label, _ in sides:
+            walls = [w for w, _ in results[label]]
+            peaks = [m for _, m in results[label]]
+            with h5py.File(os.path.join(tmp, f"{label}.h5"), "r") as f:
+                chunks = {k: f[k].chunks for k in f.keys()}
+            print(f"  {label}: best {min(walls):.2f} s ({min(walls) / min(copies):.2f}× the copy), median "
+                  f"{statistics.median(walls):.2f} s; peak {max(peaks):.0f} MiB (median {statistics.median(peaks):.0f}); chunks {chunks}")
+        # Values: numpy.gradient, one axis at a time (h5py reads), and the base's output when given.
+        with h5py.File(big, "r") as f:
+            a = f["f"][...]
+        with h5py.File(os.path.join(tmp, "nabla.h5"), "r") as g:
+            for k in range(3):
+                same = np.array_equal(g[f"axis{k}"][...], np.gradient(a, axis=k))
+                print(f"  axis{k} equals numpy.gradient bit for bit (h5py): {same}; dtype {g[f'axis{k}'].dtype}")
+            if args.base:
+                with h5py.File(os.path.join(tmp, "base.h5"), "r") as b:
+                    print(f"  same values as the base: {all(np.array_equal(g[k][...], b[k][...]) for k in g.keys())}")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--planes", type=int, default=1536)
     p.add_argument("--huge", type=float, default=0, help="also run a field of this many GiB")
     p.add_argument("--dir", default=None, help="folder for the files (default: a temporary folder)")
+    p.add_argument("--hdf5", type=float, default=0, help="run only the HDF5 case, on a dataset of this many GiB")
+    p.add_argument("--runs", type=int, default=3, help="rounds of the HDF5 case")
+    p.add_argument("--base", default=None, help="another nabla binary timed in the same rounds (HDF5 case)")
     args = p.parse_args()
     if not os.access(NABLA, os.X_OK):
         sys.exit(f"{NABLA} not found: run `swift build -c release --product nabla` first")
+    if args.hdf5 > 0:
+        hdf5_case(args)
+        return
     with tempfile.TemporaryDirectory(prefix="nabla-stream-bench-", dir=args.dir) as tmp:
         big = os.path.join(tmp, "big.npy")
         make_field(big, args.planes)

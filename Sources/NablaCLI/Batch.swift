@@ -20,8 +20,11 @@ extension NablaCommand {
             means every supported file in it (--recursive: in its subfolders too); hidden files are skipped. Two \
             inputs that would write the same output are refused before any work.
 
-            Files run in parallel (--jobs), never holding more data than --memory at once (estimated from each \
-            file's header: input × (1 + number of axes)); a file larger than the budget runs alone. A bad file \
+            Files run in parallel (--jobs), never holding more data than --memory at once: a file the slab \
+            engine streams (finite differences of a .npy, stored .npz member or HDF5 dataset into npz or h5, \
+            any operation but jacobian) holds slabs sized for its share, --memory ÷ --jobs; other files are \
+            estimated from their header (input × (1 + number of results)), and one larger than the budget \
+            runs alone. A bad file \
             is reported and skipped; the others go on. Outputs appear only when complete (temporary file, then \
             rename), so after a crash or kill `--resume` finishes the work, keeping every complete output that \
             is newer than its input, and removes the temporaries of the killed run.

@@ -29,7 +29,8 @@ internal import _CHDF5
 /// filtered one may expand to at most `max(256 MiB, 1100 × file size)` (deflate cannot compress more than
 /// about 1032:1) and never more than the machine's physical memory.
 ///
-/// Writing puts each array in its own contiguous dataset, with native element types (`float16` as
+/// Writing puts each array in its own chunked dataset (chunks of whole planes or lines of at most 1 MiB;
+/// see ``chunkShape(_:elementSize:)``), with native element types (`float16` as
 /// h5py's IEEE half type, `bool` as h5py's enum), at the root or under a group. Files are written
 /// atomically: HDF5 creates a hidden temporary file in the target's directory, which is then renamed
 /// over the target (see `AtomicFile`).
@@ -192,8 +193,7 @@ public enum HDF5 {
             }
             FileSystem.setMode(temporary.path, mode & 0o7777)
             let file = try locked { () throws(FormatError) -> hid_t in
-                let file = try check(H5Fopen(FileSystem.cString(temporary.path), nabla_h5f_acc_rdwr(), nabla_h5p_default()),
-                                     "opening a copy of the file for writing", context)
+                let file = try openPrivateFile(temporary.path, create: false, "opening a copy of the file for writing", context)
                 for old in replaced where H5Ldelete(file, old, nabla_h5p_default()) < 0 {
                     H5Fclose(file)
                     throw failure("removing the old dataset '\(old)'", ErrorContext(file: context.file, member: old))
@@ -202,6 +202,18 @@ public enum HDF5 {
             }
             try closing(file, context: context) { try body(file) }
         }
+    }
+
+    /// Creates (`create`: the file must not exist) or opens for writing the temporary file at `path`, which
+    /// only this process knows until it is renamed into place, without HDF5's file lock (see
+    /// `nabla_h5p_private_file_access`); called holding the HDF5 lock.
+    static func openPrivateFile(_ path: String, create: Bool, _ what: String, _ context: ErrorContext) throws(FormatError) -> hid_t {
+        let access = try check(nabla_h5p_private_file_access(), "creating a file access list", context)
+        defer { H5Pclose(access) }
+        let file = create
+            ? H5Fcreate(FileSystem.cString(path), nabla_h5f_acc_excl(), nabla_h5p_default(), access)
+            : H5Fopen(FileSystem.cString(path), nabla_h5f_acc_rdwr(), access)
+        return try check(file, what, context)
     }
 
     /// Runs `body` with the open `file`, then closes it (checked when `body` succeeds).
@@ -401,7 +413,8 @@ extension HDF5 {
     /// group and attribute of an existing file is kept; a dataset that exists is replaced only when
     /// `replacingExisting`; the change is made to a copy (or a new file) renamed over `url` once `fill`
     /// returns and the file is closed, so a failure at any point leaves `url` as it was. Datasets are
-    /// stored as the in-memory writer stores them (contiguous); planes `fill` does not write read as 0.
+    /// created and stored as the in-memory writer stores them (chunked as ``chunkShape(_:elementSize:)``
+    /// says: writes of whole multiples of its planes are whole chunks); planes `fill` does not write read as 0.
     ///
     /// - Throws: `FormatError` as ``add(_:to:group:replacingExisting:)``, or when a write fails; an error
     ///   `fill` throws that is not a `FormatError` is wrapped (kind `.io`, its description kept).
@@ -419,8 +432,7 @@ extension HDF5 {
         if FileSystem.status(url.path) == nil && errno == ENOENT {
             try AtomicFile.write(to: url) { (temporary: URL) throws in
                 let file = try locked { () throws(FormatError) -> hid_t in
-                    try check(H5Fcreate(FileSystem.cString(temporary.path), nabla_h5f_acc_excl(), nabla_h5p_default(), nabla_h5p_default()),
-                              "creating the file", context)
+                    try openPrivateFile(temporary.path, create: true, "creating the file", context)
                 }
                 try closing(file, context: context) { try body(file) }
             }
@@ -1032,8 +1044,7 @@ extension HDF5 {
     /// Creates the file at `path` (which must not exist) and writes each array to its dataset path.
     static func writeFile(_ items: [(path: String, array: AnyNDArray)], at path: String,
                           context: ErrorContext) throws(FormatError) {
-        let file = try check(H5Fcreate(FileSystem.cString(path), nabla_h5f_acc_excl(), nabla_h5p_default(), nabla_h5p_default()),
-                             "creating the file", context)
+        let file = try openPrivateFile(path, create: true, "creating the file", context)
         var open = true
         defer { if open { H5Fclose(file) } }
         try writeDatasets(items, into: file, context: context)
@@ -1060,13 +1071,28 @@ extension HDF5 {
         }
     }
 
-    /// Creates the dataset `path` (and the groups on its path) of `dtype` and `shape` (contiguous storage,
-    /// allocated when first written) in the open file; the caller closes it.
+    /// Creates the dataset `path` (and the groups on its path) of `dtype` and `shape` in the open file;
+    /// the caller closes it. Storage is chunked as ``chunkShape(_:elementSize:)`` says (whole chunks
+    /// allocated when first written; planes never written read as 0), contiguous for a scalar or empty
+    /// dataset. The dataset's chunk cache holds ``chunkCacheChunks`` chunks, fully written chunks evicted
+    /// first, so a write of part of a chunk is completed in memory by the next one and the memory HDF5
+    /// holds per open dataset stays at most that many chunks.
     static func createDataset(_ path: String, dtype: DType, shape: [Int], in file: hid_t,
                               context: ErrorContext) throws(FormatError) -> hid_t {
         let linkCreation = try check(H5Pcreate(nabla_h5p_link_create()), "creating a link property list", context)
         defer { H5Pclose(linkCreation) }
         try check(H5Pset_create_intermediate_group(linkCreation, 1), "configuring group creation", context)
+        let creation = try check(H5Pcreate(nabla_h5p_dataset_create()), "creating a dataset creation list", context)
+        defer { H5Pclose(creation) }
+        let access = try check(H5Pcreate(nabla_h5p_dataset_access()), "creating a dataset access list", context)
+        defer { H5Pclose(access) }
+        if let chunk = chunkShape(shape, elementSize: dtype.itemSize) {
+            let dims = chunk.map { hsize_t($0) }
+            try check(H5Pset_chunk(creation, Int32(dims.count), dims), "setting the chunk shape \(chunk)", context)
+            let chunkBytes = chunk.reduce(dtype.itemSize, *)
+            // 521 slots (HDF5's default, a prime) for at most a few chunks: no two collide in practice.
+            try check(H5Pset_chunk_cache(access, 521, chunkCacheChunks * chunkBytes, 1.0), "setting the chunk cache", context)
+        }
         let space: hid_t
         if shape.isEmpty {
             space = try check(H5Screate(H5S_SCALAR), "creating the dataspace", context)
@@ -1079,8 +1105,67 @@ extension HDF5 {
         guard type >= 0 else { throw failure("creating the element type", context) }
         defer { if owned { H5Tclose(type) } }
         return try check(path.withCString {
-            H5Dcreate2(file, $0, type, space, linkCreation, nabla_h5p_default(), nabla_h5p_default())
+            H5Dcreate2(file, $0, type, space, linkCreation, creation, access)
         }, "creating the dataset", context)
+    }
+
+    /// The most bytes one chunk of a dataset this module writes holds (before clipping to the dataset's
+    /// shape): 1 MiB, which fits h5py's and HDF5's default chunk cache (1 MiB per dataset), so that a
+    /// reader taking a dataset in pieces reads each chunk from disk once.
+    package static let chunkTarget = 1 << 20
+
+    /// The chunks an open dataset written by this module caches: the chunk being completed by the next
+    /// write and the one being filled.
+    static let chunkCacheChunks = 2
+
+    /// The chunk shape of a dataset of `shape` whose elements take `elementSize` bytes: the largest block
+    /// of whole trailing axes (row-major order) of at most ``chunkTarget`` bytes,
+    ///
+    /// ```
+    /// chunk = [1, …, 1, c_d, n_{d+1}, …, n_{r-1}],   c_d = max(1, ⌊target / (elementSize · n_{d+1} ⋯ n_{r-1})⌋) ≤ n_d
+    /// ```
+    ///
+    /// where `d` is the outermost axis that does not fit whole. When planes of axis 0 fit, a chunk is `k`
+    /// whole planes, and a write of planes `p..<q` with `p` and `q` multiples of `k` (or `q` the last
+    /// plane) is whole chunks, which the slab engine arranges (its slabs are whole multiples of `k`
+    /// planes); when one plane is larger, a chunk is whole lines of the inner axes and any write of whole
+    /// planes is whole chunks. Nil for a scalar dataset or one with no elements (stored contiguous).
+    ///
+    /// - Complexity: O(rank).
+    package static func chunkShape(_ shape: [Int], elementSize: Int) -> [Int]? {
+        guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }) else { return nil }
+        var chunk = [Int](repeating: 1, count: shape.count)
+        var inner = max(elementSize, 1)
+        for d in shape.indices.reversed() {
+            guard inner <= chunkTarget / shape[d] else {
+                chunk[d] = max(1, min(shape[d], chunkTarget / inner))
+                break
+            }
+            chunk[d] = shape[d]
+            inner *= shape[d]
+        }
+        return chunk
+    }
+
+    /// The chunk shape of the dataset `dataset` of the HDF5 file at `url`, or nil when it is not chunked
+    /// (contiguous or compact storage): how a test sees the layout a write chose.
+    ///
+    /// - Throws: `FormatError` when the file or dataset cannot be opened.
+    package static func storedChunkShape(of url: URL, dataset: String) throws(FormatError) -> [Int]? {
+        let context = ErrorContext(file: url.path, member: dataset)
+        return try locked { () throws(FormatError) -> [Int]? in
+            let (file, _) = try openFile(url, context: context)
+            defer { H5Fclose(file) }
+            let handle = try check(dataset.withCString { H5Dopen2(file, $0, nabla_h5p_default()) }, "opening the dataset", context)
+            defer { H5Dclose(handle) }
+            let plist = try check(H5Dget_create_plist(handle), "reading the dataset layout", context)
+            defer { H5Pclose(plist) }
+            guard H5Pget_layout(plist) == H5D_CHUNKED else { return nil }
+            var dims = [hsize_t](repeating: 0, count: 32)
+            let rank = H5Pget_chunk(plist, 32, &dims)
+            guard rank >= 0 else { throw failure("reading the chunk shape", context) }
+            return dims.prefix(Int(rank)).map { Int($0) }
+        }
     }
 }
 

@@ -32,6 +32,21 @@ static inline unsigned nabla_h5f_acc_excl(void) { return H5F_ACC_EXCL; }
 static inline unsigned nabla_h5f_acc_rdwr(void) { return H5F_ACC_RDWR; }
 static inline hid_t nabla_h5p_link_access(void) { return H5P_LINK_ACCESS; }
 static inline hid_t nabla_h5p_dataset_access(void) { return H5P_DATASET_ACCESS; }
+static inline hid_t nabla_h5p_dataset_create(void) { return H5P_DATASET_CREATE; }
+
+/// A file access list for the temporary files NablaHDF5 creates and writes (private until renamed into
+/// place), without HDF5's file lock: a process started while such a file is open inherits its descriptor,
+/// and the lock, held by that copy, would outlive the file's closing and refuse every later reader of the
+/// renamed file. The caller closes it with H5Pclose. Negative on failure.
+static inline hid_t nabla_h5p_private_file_access(void) {
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0) return fapl;
+    if (H5Pset_file_locking(fapl, 0, 1) < 0) {
+        H5Pclose(fapl);
+        return -1;
+    }
+    return fapl;
+}
 static inline hid_t nabla_h5p_group_access(void) { return H5P_GROUP_ACCESS; }
 
 // MARK: External data

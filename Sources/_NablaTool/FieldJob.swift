@@ -92,15 +92,7 @@ package struct FieldJob: Sendable {
     /// - Returns: the names of the arrays written.
     @discardableResult
     package func run() throws(PipelineError) -> [String] {
-        let format = try FieldFiles.Format(of: output)
-        try options.validate()
-        if case let .derivative(orders) = operation, orders.contains(where: { $0 > DifferenceOptions.maximumDerivative }) {
-            throw PipelineError("derivative order \(orders.max() ?? 0) is not supported; use at most \(DifferenceOptions.maximumDerivative) per axis")
-        }
-        if options.method == .spectral && operation != .gradient && operation != .laplacian {
-            throw PipelineError("--method spectral applies to the gradient and the Laplacian; use finite differences")
-        }
-        try FileSafety.check(input: input, options: options, output: output)
+        let format = try checkedFormat()
         if let names = try runInSlabs(format) { return names }
 
         let (fields, grid, unused) = try read()
@@ -134,14 +126,49 @@ package struct FieldJob: Sendable {
 
     // MARK: Steps
 
-    /// The slab paths, when they apply (finite differences: a `.npy` or stored `.npz` input, or HDF5
-    /// datasets, that the engine reads, to a `.npy`/`.npz`/HDF5 output; spectral: see
-    /// ``runSpectralInSlabs(format:)``): the same checks, spacing (the file's grid unless `--spacing`
-    /// overrides it) and results as the in-memory path, in memory bounded by `options.memory`. Returns the
-    /// names written, or nil when the in-memory path must run.
+    /// The first steps of every command, before anything is read: the output's format (returned), the
+    /// scheme, the derivative orders, the method, the paths (``FileSafety``).
+    private func checkedFormat() throws(PipelineError) -> FieldFiles.Format {
+        let format = try FieldFiles.Format(of: output)
+        try options.validate()
+        if case let .derivative(orders) = operation, orders.contains(where: { $0 > DifferenceOptions.maximumDerivative }) {
+            throw PipelineError("derivative order \(orders.max() ?? 0) is not supported; use at most \(DifferenceOptions.maximumDerivative) per axis")
+        }
+        if options.method == .spectral && operation != .gradient && operation != .laplacian {
+            throw PipelineError("--method spectral applies to the gradient and the Laplacian; use finite differences")
+        }
+        try FileSafety.check(input: input, options: options, output: output)
+        return format
+    }
+
+    /// The slab paths, when they apply (finite differences: see ``slabPlan()``; spectral: see
+    /// ``runSpectralInSlabs(format:)``), in memory bounded by `options.memory`. Returns the names
+    /// written, or nil when the in-memory path must run.
     private func runInSlabs(_ format: FieldFiles.Format) throws(PipelineError) -> [String]? {
         guard slabEngine, SlabJob.writes(output) else { return nil }
         if options.method == .spectral { return try runSpectralInSlabs(format: format) }
+        guard let plan = try slabPlan(format) else { return nil }
+        try SlabJob.run(plan.operation, on: plan.input, names: plan.names, output: output, memory: options.memoryBudget,
+                        overwrite: overwrite, file: input.path)
+        plan.notes.forEach(PipelineWarnings.printNote)
+        return plan.names
+    }
+
+    /// What the slab engine runs for this job by finite differences, or nil when the in-memory path must
+    /// run (the slab engine switched off, spectral derivatives, the Jacobian, an input the engine cannot
+    /// read — see ``SlabJob/input(of:)`` — or an output it does not write): the command's first checks
+    /// (``checkedFormat()``), then the in-memory path's checks, spacing (the file's grid unless `--spacing`
+    /// overrides it) and results. The one plan of `nabla`'s commands and of `nabla batch`, which sizes its
+    /// slabs for each file's share of the batch's memory.
+    ///
+    /// - Throws: ``PipelineError`` as ``run()`` throws it for the same job.
+    func slabPlan() throws(PipelineError) -> SlabJob.Plan? {
+        try slabPlan(try checkedFormat())
+    }
+
+    /// ``slabPlan()`` after the command's checks, for an output of `format`.
+    private func slabPlan(_ format: FieldFiles.Format) throws(PipelineError) -> SlabJob.Plan? {
+        guard slabEngine, options.method == .finiteDifference, SlabJob.writes(output) else { return nil }
         let kind: SlabbedOperation.Kind
         switch operation {
         case .gradient: kind = .gradient(axes: axes, derivative: options.derivative)
@@ -152,21 +179,17 @@ package struct FieldJob: Sendable {
         case .hessian: kind = .hessian
         case .jacobian: return nil
         }
-        guard let (slabs, grid, unused) = slabInput() else { return nil }
+        guard let (slabs, grid, unused) = SlabJob.input(of: self) else { return nil }
         let shape = slabs.shape
         var (spacing, notes) = (try options.resolvedSpacing(), [String]())
         if let grid {
             // The file's grid gives the spacing unless --spacing overrides it (as in memory).
             (spacing, notes) = FieldFiles.chosenSpacing(spacing, grid: grid, axes: selectedAxes, file: input)
         }
-        notes = unused + notes
         let names = try slabChecks(spacing: spacing, shape: shape, format: format)
         let slabbed = SlabbedOperation(kind, spacing: spacing, edgeOrder: options.edgeOrder, accuracy: options.accuracy,
                                        periodicAxes: options.periodic.indices(selected: selectedAxes, rank: shape.count))
-        try SlabJob.run(slabbed, on: slabs, names: names, output: output, memory: options.memoryBudget, overwrite: overwrite,
-                         file: input.path)
-        notes.forEach(PipelineWarnings.printNote)
-        return names
+        return SlabJob.Plan(input: slabs, operation: slabbed, names: names, notes: unused + notes)
     }
 
     /// The in-memory path's checks for a slab path on a field of `shape` with `spacing`: an output that
@@ -188,7 +211,7 @@ package struct FieldJob: Sendable {
     /// the input (HDF5 and other formats, a dtype such as float16) or the output takes the in-memory path.
     private func runSpectralInSlabs(format: FieldFiles.Format) throws(PipelineError) -> [String]? {
         guard format == .npy || format == .npz, operation == .gradient || operation == .laplacian,
-              let (slabs, _, _) = slabInput(), case let .stored(locations) = slabs, locations.count == 1 else { return nil }
+              let (slabs, _, _) = SlabJob.input(of: self), case let .stored(locations) = slabs, locations.count == 1 else { return nil }
         let shape = locations[0].header.shape
         let spacing = try options.resolvedSpacing()
         let names = try slabChecks(spacing: spacing, shape: shape, format: format)
@@ -196,71 +219,6 @@ package struct FieldJob: Sendable {
         let done = try SpectralSlabJob.run(SlabbedSpectralOperation(kind, spacing: spacing), on: locations[0], names: names,
                                            output: output, memory: options.memoryBudget, file: input.path, onWarning: onWarning)
         return done ? names : nil
-    }
-
-    /// What the slab engine reads: the field (`key`, or the only array), or a vector field's components
-    /// `axis0`, `axis1`, … of one shape and dtype (a curl: 2 or 3 of them), or an openPMD vector record's
-    /// components; with an HDF5 input, the grid the in-memory path would read with it and the notes it
-    /// would print. Nil when the engine cannot read the input (the in-memory path then reads it, or
-    /// reports what is wrong with it).
-    private func slabInput() -> (SlabJob.Input, grid: (name: String, axes: [AxisInfo])?, notes: [String])? {
-        if let format = try? FieldFiles.Format(of: input), format.isHDF5 { return hdf5SlabInput() }
-        guard operation.readsVectorField else {
-            guard operation != .gradient || column == nil, let locations = SlabJob.locate(input, key: key) else { return nil }
-            return (.stored(locations), nil, [])
-        }
-        guard let headers = try? NPZ.headers(from: input),
-              let rank = headers.first(where: { $0.name == "axis0" })?.header.shape.count, rank > 0,
-              let locations = SlabJob.locate(input, key: nil, components: (0..<rank).map { "axis\($0)" }),
-              locations.allSatisfy({ $0.header.shape == locations[0].header.shape }),
-              Set(locations.map(\.header.dtype)).count == 1, operation != .curl || rank == 2 || rank == 3 else { return nil }
-        return (.stored(locations), nil, [])
-    }
-
-    /// ``slabInput()`` for an HDF5 file: the dataset ``read()`` reads (with its grid: dimension scales or
-    /// openPMD), an openPMD vector record's components (with the grid and the notes on unused components),
-    /// or the datasets `axis0`, `axis1`, … of the file or group that ``readVectorField(_:allowExternal:)``
-    /// would take. Never reads values.
-    private func hdf5SlabInput() -> (SlabJob.Input, grid: (name: String, axes: [AxisInfo])?, notes: [String])? {
-        let (file, dataset) = FieldFiles.location(of: input)
-        guard operation.readsVectorField else {
-            if column != nil { return nil }
-            if let key, let dataset, key.trimmingPrefix("/") != dataset.trimmingPrefix("/") { return nil }
-            if operation != .gradient && operation != .laplacian {
-                // derivative, hessian: read as FieldFiles.read reads them, without a grid.
-                return SlabJob.locate(hdf5: file, datasets: [key ?? dataset], allowExternal: allowExternal).map { ($0, nil, []) }
-            }
-            guard let grid = try? HDF5.grid(of: file, dataset: key ?? dataset, allowingExternalData: allowExternal, si: si),
-                  let slabs = SlabJob.locate(hdf5: file, datasets: [grid.path], allowExternal: allowExternal) else { return nil }
-            return (slabs, (grid.name, grid.axes), [])
-        }
-        guard key == nil else { return nil }
-        if let dataset {
-            let found: (name: String, components: [DatasetGrid], unusedComponents: [String])?
-            do { found = try HDF5.vectorFieldGrid(of: file, record: dataset, allowingExternalData: allowExternal, si: si) } catch {
-                return nil
-            }
-            if let record = found {
-                guard let first = record.components.first, operation != .curl || record.components.count == 2 || record.components.count == 3,
-                      let slabs = SlabJob.locate(hdf5: file, datasets: record.components.map(\.path), allowExternal: allowExternal)
-                else { return nil }
-                let notes = record.unusedComponents.map {
-                    "\(file.path): component '\($0)' of '\(record.name)' lies along none of the axes (\(first.axes.map(\.name).joined(separator: ", "))) and is not used"
-                }
-                return (slabs, (first.name, first.axes), notes)
-            }
-        }
-        // Datasets axis0, axis1, … of the group (or file), as readVectorField takes them from all the
-        // datasets there: each must be readable, and the first listed gives the rank.
-        let group = dataset.map { $0.hasPrefix("/") ? $0 : "/" + $0 } ?? "/"
-        let prefix = group.hasSuffix("/") ? group : group + "/"
-        guard let all = try? HDF5.datasets(in: file).filter({ $0.hasPrefix(prefix) }),
-              let readers = try? all.map({ path throws(FormatError) in
-                  try HDF5.PlaneReader(file, dataset: path, allowingExternalData: allowExternal) }),
-              let rank = readers.first?.shape.count, rank > 0, operation != .curl || rank == 2 || rank == 3,
-              let slabs = SlabJob.locate(hdf5: file, datasets: (0..<rank).map { prefix + "axis\($0)" }, allowExternal: allowExternal)
-        else { return nil }
-        return (slabs, nil, [])
     }
 
     /// The input's arrays (one field, or a vector field's components), the grid the file stores for them

@@ -9,7 +9,7 @@ import NablaHDF5
 /// file's size, and the results are the in-memory path's to the bit.
 ///
 /// Inputs the engine cannot read a slab at a time (CSV, netCDF, deflated members, Fortran order, complex
-/// or boolean data) and other output formats (HDF5 outputs included) take the in-memory path.
+/// or boolean data) and other output formats (netCDF, VTK, tables) take the in-memory path.
 enum SlabJob {
     /// What the engine reads: the arrays of one field (one, or one per component of a vector field), all of
     /// one shape and element type, served as a ``FieldSource`` of the type the results are computed in.
@@ -124,7 +124,9 @@ enum SlabJob {
     /// The slab size for `operation` on arrays of `shape` stored as `dtype` (in native byte order or not)
     /// within `memory` bytes: as many planes as fit (``SlabbedOperation/planesPerSlab(shape:elementSize:memory:)``),
     /// at most ``slabTarget`` bytes of input per slab (and at least ``minimumPlanes`` planes when memory
-    /// allows), and the bytes the engine then holds.
+    /// allows), rounded down to whole chunks of an HDF5 result (``HDF5/chunkShape(_:elementSize:)``) when
+    /// more than one chunk fits, and the bytes the engine then holds (an HDF5 output's chunk cache, two
+    /// chunks of at most 1 MiB per result, is not counted: it lies within the budget's fixed allowance).
     ///
     /// One slab holds the whole field when it fits: the engine then reads, computes and writes once, with
     /// one set of buffers (`(inputs + results) × field`). Otherwise two sets are in flight, each of
@@ -135,12 +137,16 @@ enum SlabJob {
     static func layout(_ operation: SlabbedOperation, shape: [Int], dtype: DType, nativeOrder: Bool, memory: Int,
                        file: String) throws(PipelineError) -> Layout {
         let elementSize = computeSize(of: dtype)
-        let planes: Int, prepared: SlabbedOperation.Prepared, results: Int
+        var planes: Int, prepared: SlabbedOperation.Prepared, results: Int
         do {
             let fitting = try operation.planesPerSlab(shape: shape, elementSize: elementSize, memory: memory)
             let planeBytes = shape.dropFirst().reduce(elementSize) { Saturating.product($0, $1) }
             let target = max(slabTarget / max(planeBytes, 1), min(minimumPlanes, fitting))
             planes = max(1, min(fitting, target))
+            // Whole chunks of an HDF5 output per slab: a multiple of a chunk's planes when one fits.
+            if let chunkPlanes = HDF5.chunkShape(shape, elementSize: elementSize)?[0], planes > chunkPlanes {
+                planes -= planes % chunkPlanes
+            }
             prepared = try operation.prepared(shape: shape)
             results = try operation.resultCount(shape: shape)
         } catch {
@@ -251,5 +257,84 @@ enum SlabJob {
         } catch {
             throw PipelineError.wrap(failure ?? error, file: failure == nil ? outputFile.path : file)
         }
+    }
+}
+
+// MARK: Plans
+
+extension SlabJob {
+    /// What the slab engine runs for one command on one file (``FieldJob/slabPlan()``): the arrays read,
+    /// the operation with the spacing the in-memory path would use, the names of the results, and the
+    /// notes to print once they are written.
+    struct Plan {
+        var input: Input
+        var operation: SlabbedOperation
+        var names: [String]
+        var notes: [String]
+    }
+
+    /// What the slab engine reads for `job`: the field (its `key`, or the only array), or a vector field's
+    /// components `axis0`, `axis1`, … of one shape and dtype (a curl: 2 or 3 of them), or an openPMD vector record's
+    /// components; with an HDF5 input, the grid the in-memory path would read with it and the notes it
+    /// would print. Nil when the engine cannot read the input (the in-memory path then reads it, or
+    /// reports what is wrong with it).
+    static func input(of job: FieldJob) -> (Input, grid: (name: String, axes: [AxisInfo])?, notes: [String])? {
+        if let format = try? FieldFiles.Format(of: job.input), format.isHDF5 { return hdf5Input(of: job) }
+        guard job.operation.readsVectorField else {
+            guard job.operation != .gradient || job.column == nil, let locations = locate(job.input, key: job.key) else { return nil }
+            return (.stored(locations), nil, [])
+        }
+        guard let headers = try? NPZ.headers(from: job.input),
+              let rank = headers.first(where: { $0.name == "axis0" })?.header.shape.count, rank > 0,
+              let locations = locate(job.input, key: nil, components: (0..<rank).map { "axis\($0)" }),
+              locations.allSatisfy({ $0.header.shape == locations[0].header.shape }),
+              Set(locations.map(\.header.dtype)).count == 1, job.operation != .curl || rank == 2 || rank == 3 else { return nil }
+        return (.stored(locations), nil, [])
+    }
+
+    /// ``input(of:)`` for an HDF5 file: the dataset `FieldJob`'s in-memory path reads (with its grid:
+    /// dimension scales or openPMD), an openPMD vector record's components (with the grid and the notes on unused components),
+    /// or the datasets `axis0`, `axis1`, … of the file or group that `readVectorField(_:allowExternal:)`
+    /// would take. Never reads values.
+    private static func hdf5Input(of job: FieldJob) -> (Input, grid: (name: String, axes: [AxisInfo])?, notes: [String])? {
+        let (file, dataset) = FieldFiles.location(of: job.input)
+        guard job.operation.readsVectorField else {
+            if job.column != nil { return nil }
+            if let key = job.key, let dataset, key.trimmingPrefix("/") != dataset.trimmingPrefix("/") { return nil }
+            if job.operation != .gradient && job.operation != .laplacian {
+                // derivative, hessian: read as FieldFiles.read reads them, without a grid.
+                return locate(hdf5: file, datasets: [job.key ?? dataset], allowExternal: job.allowExternal).map { ($0, nil, []) }
+            }
+            guard let grid = try? HDF5.grid(of: file, dataset: job.key ?? dataset, allowingExternalData: job.allowExternal, si: job.si),
+                  let slabs = locate(hdf5: file, datasets: [grid.path], allowExternal: job.allowExternal) else { return nil }
+            return (slabs, (grid.name, grid.axes), [])
+        }
+        guard job.key == nil else { return nil }
+        if let dataset {
+            let found: (name: String, components: [DatasetGrid], unusedComponents: [String])?
+            do { found = try HDF5.vectorFieldGrid(of: file, record: dataset, allowingExternalData: job.allowExternal, si: job.si) } catch {
+                return nil
+            }
+            if let record = found {
+                guard let first = record.components.first, job.operation != .curl || record.components.count == 2 || record.components.count == 3,
+                      let slabs = locate(hdf5: file, datasets: record.components.map(\.path), allowExternal: job.allowExternal)
+                else { return nil }
+                let notes = record.unusedComponents.map {
+                    "\(file.path): component '\($0)' of '\(record.name)' lies along none of the axes (\(first.axes.map(\.name).joined(separator: ", "))) and is not used"
+                }
+                return (slabs, (first.name, first.axes), notes)
+            }
+        }
+        // Datasets axis0, axis1, … of the group (or file), as readVectorField takes them from all the
+        // datasets there: each must be readable, and the first listed gives the rank.
+        let group = dataset.map { $0.hasPrefix("/") ? $0 : "/" + $0 } ?? "/"
+        let prefix = group.hasSuffix("/") ? group : group + "/"
+        guard let all = try? HDF5.datasets(in: file).filter({ $0.hasPrefix(prefix) }),
+              let readers = try? all.map({ path throws(FormatError) in
+                  try HDF5.PlaneReader(file, dataset: path, allowingExternalData: job.allowExternal) }),
+              let rank = readers.first?.shape.count, rank > 0, job.operation != .curl || rank == 2 || rank == 3,
+              let slabs = locate(hdf5: file, datasets: (0..<rank).map { prefix + "axis\($0)" }, allowExternal: job.allowExternal)
+        else { return nil }
+        return (slabs, nil, [])
     }
 }

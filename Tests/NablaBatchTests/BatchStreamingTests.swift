@@ -5,6 +5,7 @@ import Foundation
 import Nabla
 import NablaFormats
 import Testing
+import _NablaTool
 
 // `nabla batch` on files the slab engine takes (.npy or stored .npz in, .npz out, finite differences): each
 // file streams through the engine with its share of the batch's memory budget.
@@ -135,5 +136,80 @@ struct BatchStreamingTests {
         #expect(log["f2.npy"]?["status"] as? String == "ok", "an output older than its input is redone")
         for (name, f) in fields { try expectGradient(s, "out/\(name).npz", of: f) }
         #expect(s.files(under: "out") == ["f0.npz", "f1.npz", "f2.npz", "f3.npz"])
+    }
+
+    @Test("every operation batch supports streams within the file's share: the same bytes as its `nabla` command")
+    func otherOperationsWithinShare() throws {
+        let s = try Sandbox()
+        // 64 planes of 16×16 float64 (128 KiB); a vector field of three such components (384 KiB).
+        var f = try field([64, 16, 16], seed: 7)
+        f.withUnsafeMutableBufferPointer { p in p[20 * 256 + 3] = .nan }
+        _ = try s.npy("in/f.npy", f)
+        _ = try s.npy("in/g.npy", try field([40, 16, 16], seed: 8).converted(to: Float.self))
+        let components = try (0..<3).map { k in try field([48, 16, 16], seed: 9 + Double(k)) }
+        try FileManager.default.createDirectory(at: s.url("vec"), withIntermediateDirectories: true)
+        try NPZ.write(components.enumerated().map { ("axis\($0.offset)", AnyNDArray($0.element)) }, to: s.url("vec/v.npz"))
+        let operations: [(batch: [String], command: [String], inputs: String, names: [String])] = [
+            (["--operation", "laplacian"], ["laplacian"], "in", ["f", "g"]),
+            (["--operation", "derivative", "--order", "1,0,2"], ["derivative", "--order", "1,0,2"], "in", ["f", "g"]),
+            // Six results: 896 KiB in memory; one plane of slabs needs more than 128 KiB at this accuracy.
+            (["--operation", "hessian", "--memory", "1M"], ["hessian"], "in", ["f", "g"]),
+            (["--operation", "divergence"], ["divergence"], "vec", ["v"]),
+            (["--operation", "curl"], ["curl"], "vec", ["v"]),
+            (["--operation", "laplacian", "--format", "h5"], ["laplacian"], "in", ["f", "g"]),
+        ]
+        for (k, op) in operations.enumerated() {
+            let h5 = op.batch.contains("h5")
+            // 256 KiB for two jobs (unless the operation says): 128 KiB each, smaller than any file's in-memory
+            // need; a few planes per slab.
+            let memory = op.batch.contains("--memory") ? [] : ["--memory", "256K"]
+            let r = try s.nabla(["batch", op.inputs, "-o", "out\(k)", "--jobs", "2", "--accuracy", "4",
+                                 "--log", "log\(k).jsonl", "--quiet"] + memory + op.batch)
+            #expect(r.status == 0, "\(op.batch): \(r)")
+            let log = try s.log("log\(k).jsonl")
+            for name in op.names {
+                let input = op.inputs == "vec" ? "vec/\(name).npz" : "in/\(name).npy"
+                let entry = log[(input as NSString).lastPathComponent]
+                #expect(entry?["status"] as? String == "ok", "\(op.batch) \(name): \(String(describing: entry))")
+                // Not run alone: the slab engine within the share, counting non-finite values as it goes.
+                #expect(entry?["note"] is NSNull, "\(op.batch) \(name): \(String(describing: entry))")
+                #expect(entry?["nonfinite_input"] as? Int == (name == "f" ? 1 : 0), "\(op.batch) \(name)")
+                let single = "single\(k)-\(name).\(h5 ? "h5" : "npz")"
+                let g = try s.nabla(op.command + [input, "-o", single, "--accuracy", "4"])
+                #expect(g.status == 0, "\(op.batch) \(name): \(g)")
+                let out = "out\(k)/\(name).\(h5 ? "h5" : "npz")"
+                // Every array's dtype, shape and bits (an HDF5 output read through the tool's reader).
+                func arrays(_ path: String) throws -> [String: Data] {
+                    Dictionary(uniqueKeysWithValues: try FieldFiles.readAll(s.url(path)).map { ($0.name, NPY.encode($0.array)) })
+                }
+                let batch = try arrays(out), alone = try arrays(single)
+                #expect(!batch.isEmpty && batch == alone, "\(op.batch) \(name): batch and command differ")
+            }
+        }
+        // The in-memory library's Laplacian, bit for bit.
+        let lap = try NPZ.read(from: s.url("out0/f.npz"))
+        #expect(lap.map { NPY.encode($0.array) } == [NPY.encode(try Nabla.laplacian(of: f, accuracy: 4))])
+    }
+
+    @Test("an HDF5 input with dimension scales: its grid gives the spacing, as `nabla gradient` takes it, streamed or not")
+    func hdf5InputWithGrid() throws {
+        let s = try Sandbox()
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("NablaHDF5Tests/Fixtures/hdf5/scales.h5")
+        try FileManager.default.createDirectory(at: s.url("in"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: fixture, to: s.url("in/scales.h5"))
+        let g = try s.nabla(["gradient", "in/scales.h5", "--key", "V", "-o", "single.npz"])
+        #expect(g.status == 0, "\(g)")
+        // The uniform-spacing result differs: the grid is not the default spacing.
+        let plain = try s.nabla(["gradient", "in/scales.h5", "--key", "V", "--spacing", "1", "-o", "plain.npz"])
+        #expect(plain.status == 0, "\(plain)")
+        #expect(try members(s, "single.npz") != members(s, "plain.npz"))
+        // A budget of a few planes per slab, and one too small for any (the file runs alone, in memory).
+        for (k, memory) in ["4K", "16", "1G"].enumerated() {
+            let r = try s.nabla(["batch", "in", "-o", "out\(k)", "--key", "V", "--memory", memory, "--quiet", "--log", "log\(k).jsonl"])
+            #expect(r.status == 0, "\(memory): \(r)")
+            #expect(try members(s, "out\(k)/scales.npz") == members(s, "single.npz"), "\(memory)")
+            #expect(try s.log("log\(k).jsonl")["scales.h5"]?["status"] as? String == "ok")
+        }
     }
 }

@@ -123,6 +123,30 @@ struct HDF5SafetyTests {
         #expect(try Data(contentsOf: url) == Data("not hdf5".utf8))
         #expect(try directory.contents() == ["f.h5"])
     }
+
+    #if canImport(Glibc)
+    @Test("the temporary file being written holds no file lock that a process started meanwhile could inherit")
+    func temporaryFilesUnlocked() throws {
+        let directory = try TemporaryDirectory()
+        // A new file, then a dataset added to it (a copy of it is written).
+        for k in 0..<2 {
+            var checked = 0
+            try HDF5.add(datasets: ["x\(k)"], shape: [4, 3], of: Double.self, to: directory.file("f.h5")) { sink in
+                // The temporary file, open for writing: another open description can take an exclusive lock.
+                for name in try directory.contents() where name.hasPrefix(".f.h5.tmp-") {
+                    let fd = open(directory.file(name).path, O_RDONLY | O_CLOEXEC)
+                    #expect(fd >= 0)
+                    #expect(flock(fd, LOCK_EX | LOCK_NB) == 0, "the temporary file is locked (errno \(errno))")
+                    close(fd)
+                    checked += 1
+                }
+                try sink.write(result: 0, planes: 0..<4, from: try NDArray(shape: [4, 3], scalars: (0..<12).map(Double.init)), bufferPlane: 0)
+            }
+            #expect(checked == 1)
+        }
+        #expect(try HDF5.datasets(in: directory.file("f.h5")) == ["/x0", "/x1"])
+    }
+    #endif
 }
 
 private func fixture(_ name: String) throws -> URL {

@@ -2,7 +2,7 @@ import Foundation
 import Nabla
 import NablaFormats
 import NablaHDF5
-import _NablaTool
+@testable import _NablaTool
 import Testing
 
 /// A fresh temporary directory, removed when the value is released.
@@ -238,6 +238,11 @@ struct SlabHDF5Tests {
         try memoryJob.run()
         #expect(bits(try HDF5.readAll(from: scratch.file("slabs.h5"))) == bits(try HDF5.readAll(from: scratch.file("memory.h5"))))
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path)) == ["memory.h5", "slabs.h5"])
+        // The replaced datasets are chunked as new ones are.
+        let shape = try HDF5.PlaneReader(URL(fileURLWithPath: fixture("scales.h5")), dataset: "V").shape
+        for name in ["slabs.h5", "memory.h5"] {
+            #expect(try HDF5.storedChunkShape(of: scratch.file(name), dataset: "/grad/axis1") == HDF5.chunkShape(shape, elementSize: 8))
+        }
 
         // Into the input file itself (allowed for HDF5): the input's datasets stay, the results are added.
         let copy = scratch.file("input.h5")
@@ -252,5 +257,44 @@ struct SlabHDF5Tests {
         let after = bits(try HDF5.readAll(from: copy))
         #expect(after.filter { !$0.key.hasPrefix("lap/") } == original)
         #expect(after["lap/laplacian"] == bits(try HDF5.readAll(from: scratch.file("lap.h5")))["laplacian"])
+    }
+
+    @Test("HDF5 results are chunked in whole planes, the slabs are whole chunks, the values the in-memory path's")
+    func chunkedOutputs() throws {
+        let scratch = try Scratch()
+        // 200 planes of 40 × 40: 12.5 KiB planes (float64), 81 planes per chunk; float32 results, 163.
+        let shape = [200, 40, 40]
+        let count = shape.reduce(1, *)
+        let f = try NDArray(shape: shape, scalars: (0..<count).map { cos(Double($0) * 0.011) + Double($0 % 37) * 1e-3 })
+        try HDF5.write([("f64", .float64(f)), ("f32", .float32(f.converted(to: Float.self)))], to: scratch.file("in.h5"))
+        for (dataset, elementSize, chunkPlanes) in [("f64", 8, 81), ("f32", 4, 163)] {
+            #expect(HDF5.chunkShape(shape, elementSize: elementSize) == [chunkPlanes, 40, 40])
+            let input = URL(fileURLWithPath: scratch.file("in.h5").path + ":/" + dataset)
+            var memoryJob = FieldJob(.hessian, input: input, output: scratch.file("memory-\(dataset).h5"))
+            memoryJob.slabEngine = false
+            try memoryJob.run()
+            let expected = bits(try HDF5.readAll(from: scratch.file("memory-\(dataset).h5")))
+            #expect(expected.count == 6)
+            // Budgets from a few planes per slab to the whole field in one.
+            var planes = Set<Int>()
+            for memory in [2 << 20, 12 << 20, 20 << 20, 40 << 20, 64 << 20] {
+                let layout = try SlabJob.layout(SlabbedOperation(.hessian), shape: shape, dtype: elementSize == 8 ? .float64 : .float32,
+                                                nativeOrder: true, memory: memory, file: "f")
+                planes.insert(layout.planes)
+                // A slab of more than one chunk is whole chunks (or the whole field).
+                #expect(layout.planes < chunkPlanes || layout.planes % chunkPlanes == 0 || layout.planes == shape[0], "\(memory): \(layout)")
+                let output = scratch.file("slabs-\(dataset)-\(memory).h5")
+                var job = FieldJob(.hessian, input: input, options: DifferenceOptions(memory: memory), output: output)
+                job.overwrite = true
+                try job.run()
+                #expect(bits(try HDF5.readAll(from: output)) == expected, "\(dataset), \(memory) bytes")
+                for name in expected.keys {
+                    #expect(try HDF5.storedChunkShape(of: output, dataset: name) == [chunkPlanes, 40, 40], "\(name)")
+                    #expect(try HDF5.storedChunkShape(of: scratch.file("memory-\(dataset).h5"), dataset: name) == [chunkPlanes, 40, 40])
+                }
+            }
+            #expect(planes.contains { $0 < chunkPlanes } && planes.contains { $0 >= chunkPlanes && $0 < shape[0] } && planes.contains(shape[0]),
+                    "\(dataset): slab sizes \(planes.sorted())")
+        }
     }
 }

@@ -5,12 +5,14 @@ import NablaFormats
 /// One file of `nabla batch`: estimate its memory from its header, then differentiate it exactly as
 /// `nabla gradient` does and write it.
 ///
-/// A `.npy` (or stored `.npz` member) differentiated by finite differences into a `.npz` goes through the
-/// slab engine (``SlabJob``, ``streamDifferences(_:from:to:planesPerSlab:)``) with the file's share of the
-/// batch's memory: read a slab at a time straight into the engine's buffer, results written straight to
-/// their place in the output (a small file is one slab: one read, one computation, one write per
-/// result). Other files are read whole, differentiated in memory
-/// (``FieldJob/computeAndWrite(_:of:axes:options:spacing:file:to:overwrite:onWarning:)``) and written.
+/// Every file its `nabla` command would run through the slab engine (``FieldJob/slabPlan()``: finite
+/// differences of a `.npy`, stored `.npz` or HDF5 input into a `.npz` or HDF5 output, whatever the
+/// operation but the Jacobian) goes through it (``SlabJob``, ``streamDifferences(_:from:to:planesPerSlab:)``)
+/// with the file's share of the batch's memory: read a slab at a time straight into the engine's buffer,
+/// results written straight to their place in the output (a small file is one slab: one read, one
+/// computation, one write per result). Other files are read whole, differentiated in memory
+/// (``FieldJob/computeAndWrite(_:of:axes:options:spacing:file:to:overwrite:onWarning:)``, or the
+/// operation's `nabla` command) and written.
 ///
 /// The memory estimate and the way a file is processed live together here because they must agree: the
 /// slab engine holds ``SlabJob/Layout/heldBytes``; the in-memory path holds every axis's result until
@@ -96,41 +98,42 @@ struct GradientFileTask: Sendable {
 
     // MARK: The slab engine
 
-    /// How the slab engine processes a file: its stored arrays, the operation, the names of the results
-    /// and the slab layout (whose ``SlabJob/Layout/heldBytes`` is the file's memory need).
+    /// How the slab engine processes a file: the plan of its `nabla` command (``FieldJob/slabPlan()``) and
+    /// the slab layout (whose ``SlabJob/Layout/heldBytes`` is the file's memory need).
     struct SlabRoute {
-        var locations: [StoredArrayLocation]
-        var names: [String]
-        var operation: SlabbedOperation
+        var plan: SlabJob.Plan
         var layout: SlabJob.Layout
     }
 
-    /// The slab engine's plan for `item`, or nil when the file takes the in-memory path: an operation other
-    /// than the gradient, an output that is not `.npz`, spectral derivatives, a CSV column, an input the
-    /// engine cannot read a slab at a time (see ``SlabJob/locate(_:key:components:)``), or arguments the
-    /// in-memory path must report (axes out of range, coordinates of the wrong length).
+    /// The slab engine's plan for `item`, or nil when the file takes the in-memory path: whatever the
+    /// operation's `nabla` command would not run through the slab engine (spectral derivatives, the
+    /// Jacobian, a CSV column, an input the engine cannot read a slab at a time, an output other than
+    /// `.npz` or HDF5; see ``FieldJob/slabPlan()``), or arguments the in-memory path must report (axes
+    /// out of range, coordinates of the wrong length).
     ///
     /// The slabs are sized for `share` bytes (the file's share of the batch's budget); a file whose one
     /// plane does not fit its share is sized for the whole budget `total` (then it waits until that much
     /// is free), and one that does not fit even that takes the in-memory path, which runs it alone as
     /// before.
     func slabRoute(_ item: BatchItem, share: Int, total: Int) -> SlabRoute? {
-        guard operation == .gradient, options.method == .finiteDifference, column == nil,
-              item.output.pathExtension == "npz", let locations = SlabJob.locate(item.input, key: key) else { return nil }
-        let header = locations[0].header
-        let shape = header.shape
-        guard let names = try? FieldJob.Operation.gradient.checkedNames(rank: shape.count, axes: axes),
-              (try? options.checkCoordinateFiles(spacing, shape: shape, axes: axes, input: item.input.path)) != nil else { return nil }
-        let slabbed = SlabbedOperation(.gradient(axes: axes, derivative: options.derivative), spacing: spacing,
-                                       edgeOrder: options.edgeOrder, accuracy: options.accuracy,
-                                       periodicAxes: options.periodic.indices(selected: axes, rank: shape.count))
+        guard let plan = (try? fieldJob(item).slabPlan()) ?? nil else { return nil }
+        let input = plan.input
         for memory in share < total ? [share, total] : [total] {
-            if let layout = try? SlabJob.layout(slabbed, shape: shape, dtype: header.dtype, nativeOrder: header.byteOrder == .native,
+            if let layout = try? SlabJob.layout(plan.operation, shape: input.shape, dtype: input.dtype, nativeOrder: input.nativeOrder,
                                                 memory: memory, file: item.input.path) {
-                return SlabRoute(locations: locations, names: names, operation: slabbed, layout: layout)
+                return SlabRoute(plan: plan, layout: layout)
             }
         }
         return nil
+    }
+
+    /// The `nabla` command of `operation` on `item` (for the gradient: `nabla gradient`). A vector field's
+    /// components are its arrays `axis0`, `axis1`, …: `--key` is not theirs.
+    private func fieldJob(_ item: BatchItem) -> FieldJob {
+        var job = FieldJob(operation, input: item.input, key: operation.readsVectorField ? nil : key, column: column,
+                           axes: axes, options: options, output: item.output)
+        job.allowExternal = allowExternal
+        return job
     }
 
     // MARK: Running
@@ -143,23 +146,26 @@ struct GradientFileTask: Sendable {
         var nonFiniteOutput: Int?
     }
 
-    /// Differentiates one file through the slab engine (see ``slabRoute(_:share:total:)``); the output
-    /// appears only when complete. The non-finite values of the input and of the results are counted as
-    /// the in-memory path counts them.
+    /// Differentiates one file through the slab engine (see ``slabRoute(_:share:total:)``), as its `nabla`
+    /// command would with the route's slabs; the output appears only when complete. The non-finite values
+    /// of the input and of the results are counted as the in-memory path counts them.
     func run(_ item: BatchItem, _ route: SlabRoute) throws(PipelineError) -> Outcome {
         try Self.createFolder(of: item.output)
         let tally = NonFiniteTally()
-        try SlabJob.run(route.operation, on: .stored(route.locations), names: route.names, output: item.output,
+        let plan = route.plan
+        try SlabJob.run(plan.operation, on: plan.input, names: plan.names, output: item.output,
                         planes: route.layout.planes, file: item.input.path, tally: tally)
-        let header = route.locations[0].header
-        return Outcome(dtype: header.dtype, shape: header.shape, nonFiniteInput: tally.input, nonFiniteOutput: tally.output)
+        plan.notes.forEach(PipelineWarnings.printNote)
+        return Outcome(dtype: plan.input.dtype, shape: plan.input.shape, nonFiniteInput: tally.input, nonFiniteOutput: tally.output)
     }
 
     /// Reads, differentiates and writes one file in memory (other operations: their `nabla` command, which
     /// streams through the slab engine where it can, with the default budget as before); the output appears
     /// only when complete.
     func run(_ item: BatchItem) throws(PipelineError) -> Outcome {
-        if operation != .gradient || item.output.pathExtension != "npz" || item.input.pathExtension.lowercased() == "nc" {
+        // Files with a grid (netCDF, HDF5) take `nabla gradient` itself, which reads it.
+        let format = try FieldFiles.Format(of: item.input)
+        if operation != .gradient || item.output.pathExtension != "npz" || format == .nc || format.isHDF5 {
             return try runOther(item)
         }
         let field = try FieldFiles.read(item.input, key: key, column: column, allowExternal: allowExternal)
@@ -188,14 +194,10 @@ struct GradientFileTask: Sendable {
     /// The operations other than the gradient run their `nabla` command's job on the file.
     private func runOther(_ item: BatchItem) throws(PipelineError) -> Outcome {
         try Self.createFolder(of: item.output)
-        // Exactly the `nabla` command of that name (for the gradient: files with a grid, netCDF in,
-        // netCDF/VTK/HDF5 out). A vector field's components are its arrays axis0, axis1, …: --key is not theirs.
-        // Its slab engine keeps the command's default budget: a batch budget too small for one plane must
-        // not fail a file that the in-memory estimate runs alone.
-        var job = FieldJob(operation, input: item.input, key: operation.readsVectorField ? nil : key, column: column,
-                           axes: axes, options: options, output: item.output)
-        job.allowExternal = allowExternal
-        try job.run()
+        // Exactly the `nabla` command of that name (for the gradient: netCDF in, netCDF/VTK out). Its slab
+        // engine keeps the command's default budget: a batch budget too small for one plane must not fail
+        // a file that the in-memory estimate runs alone.
+        try fieldJob(item).run()
         let written = item.output.pathExtension == "npz" ? (try? ArchiveHeaders.npz(item.output).entries.first) ?? nil : nil
         return Outcome(dtype: written?.dtype, shape: written?.shape, nonFiniteInput: nil, nonFiniteOutput: nil)
     }
