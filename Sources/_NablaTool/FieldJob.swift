@@ -84,7 +84,7 @@ package struct FieldJob: Sendable {
     }
 
     /// The axes the operation selects: the gradient's `axes`; every axis (`nil`) for the others.
-    private var selectedAxes: [Int]? { operation == .gradient ? axes : nil }
+    var selectedAxes: [Int]? { operation == .gradient ? axes : nil }
 
     /// Reads, computes and writes. Nothing is written unless every step succeeds; the output appears
     /// under its name only when complete.
@@ -102,6 +102,7 @@ package struct FieldJob: Sendable {
         }
         try FileSafety.check(input: input, options: options, output: output)
         if let names = try runInSlabs(format) { return names }
+        try checkInMemory(format)
 
         let (fields, grid, unused) = try read()
         // A vector field has one component per axis.
@@ -285,7 +286,7 @@ package struct FieldJob: Sendable {
     }
 
     /// Refuses, before any work, an output that holds one array (`.npy`, `.csv`, `.tsv`) for `count` results.
-    private func checkOutputHolds(_ count: Int, format: FieldFiles.Format, rank: Int) throws(PipelineError) {
+    func checkOutputHolds(_ count: Int, format: FieldFiles.Format, rank: Int) throws(PipelineError) {
         guard !format.holdsSeveralArrays, count != 1 else { return }
         switch operation {
         case .gradient:
