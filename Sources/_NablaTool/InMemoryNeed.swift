@@ -322,7 +322,8 @@ extension FieldJob {
         let budget = options.memoryBudget
         guard let need = inMemoryNeed(budget: budget) else { return }
         if need.dtypes.contains(.bool) { throw FieldDispatch.booleanError(file: input.path) }
-        if let rank = need.rank {
+        // A 0-D array is the reader's to report (FieldDispatch.checkDifferentiable), as before.
+        if let rank = need.rank, rank > 0 {
             try checkOutputHolds(operation.resultCount(rank: rank, axes: selectedAxes), format: format, rank: rank)
         }
         try InMemoryNeed.check(need.bytes, budget: budget, file: FieldFiles.location(of: input).file.path,

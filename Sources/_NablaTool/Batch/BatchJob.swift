@@ -142,7 +142,7 @@ package struct BatchJob: Sendable {
     ///
     /// Each file gets a share of the budget (`budget.total / jobs`): the slab engine sizes its slabs for it
     /// (``GradientFileTask/slabRoute(_:share:total:)``) and reserves what it will hold; the in-memory path
-    /// reserves its estimate (``GradientFileTask/memoryNeed(_:total:)``), or the whole budget and runs alone;
+    /// reserves its estimate (``GradientFileTask/memoryNeed(_:share:total:)``), or the whole budget and runs alone;
     /// a file only the in-memory path takes that needs more than the whole budget fails before it is read.
     static func process(_ item: BatchItem, probe: Result<GradientFileTask.Probe, PipelineError>, task: GradientFileTask,
                         budget: MemoryBudget, jobs: Int) -> BatchRecord {
@@ -155,7 +155,7 @@ package struct BatchJob: Sendable {
             let share = max(1, budget.total / max(jobs, 1))
             let route = task.slabRoute(item, share: share, total: budget.total)
             let need: Int
-            if let route { need = route.layout.heldBytes } else { need = try task.memoryNeed(item, total: budget.total) }
+            if let route { need = route.layout.heldBytes } else { need = try task.memoryNeed(item, share: share, total: budget.total) }
             let grant = budget.reserve(need)
             defer { budget.release(grant) }
             if grant.alone {

@@ -85,14 +85,17 @@ struct GradientFileTask: Sendable {
     /// in-memory path can take and that needs more than the whole budget `total` is refused here, before
     /// anything is read, with the command's message. A file run as its command may still stream through
     /// the slab engine, so it is not refused here: it reserves at most the whole budget and its command,
-    /// given that much, refuses it if it must. Files whose metadata cannot be read reserve the whole budget.
-    func memoryNeed(_ item: BatchItem, total: Int) throws(PipelineError) -> Int {
+    /// given that much, refuses it if it must; it reserves at least its `share` of the budget, which its
+    /// slab engine may then use (a small file's in-memory estimate may hold no slab with its halos). Files
+    /// whose metadata cannot be read reserve the whole budget.
+    func memoryNeed(_ item: BatchItem, share: Int, total: Int) throws(PipelineError) -> Int {
         let job = fieldJob(item, memory: total)
         guard let need = job.inMemoryNeed(budget: total) else { return total }
-        if !runsAsCommand(item) {
+        guard runsAsCommand(item) else {
             try InMemoryNeed.check(need.bytes, budget: total, file: item.input.path, what: "the gradient", reason: need.reason)
+            return need.bytes
         }
-        return need.bytes
+        return max(need.bytes, min(share, total))
     }
 
     /// The arrays a complete output holds: names, dtype and shape (nil when the header did not say).
