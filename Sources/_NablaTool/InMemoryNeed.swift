@@ -17,10 +17,10 @@ import NablaNetCDF
 /// - HDF5: each dataset's shape and type (``HDF5/PlaneReader``); netCDF: the variable's (``NetCDF/describe(_:variable:)``).
 /// - CSV/TSV: no header gives the count of numbers. A table holds at most one number per two bytes
 ///   (a digit and a separator), so `size/2 + 1` float64 values bound it from the file's size alone; when
-///   that bound (with the text, which the reader holds whole) fits the budget nothing more is read. Only
-///   when it does not are the file's delimiters and line ends counted (``CSV/valueCountBound(of:column:delimiter:)``,
-///   1 MiB at a time, no value parsed): the bound from the size is 2–3× the truth for typical tables
-///   (about 20 bytes a number), and would refuse tables that fit.
+///   the job's estimate with that bound fits the budget nothing more is read. Only when it does not are
+///   the file's delimiters and line ends counted (``CSV/valueCountBound(of:column:delimiter:)``, 1 MiB at
+///   a time, no value parsed) and the estimate made again: the bound from the size is about 10× the truth
+///   for typical tables (about 20 bytes a number), and would refuse tables that fit.
 ///
 /// ## The estimate
 /// With `E` the elements of one input array and `c` the bytes of the type it is computed in (float16,
@@ -84,8 +84,9 @@ enum InMemoryNeed {
     /// The arrays `url` holds as `reading` reads them, from metadata only; nil when the metadata cannot be
     /// read (the reader then reports what is wrong with the file, before it holds much).
     ///
-    /// - Parameter budget: for CSV/TSV, the bytes under which the bound from the file's size suffices.
-    static func contents(of url: URL, _ reading: Reading, allowExternal: Bool, budget: Int) -> Contents? {
+    /// - Parameter countingTables: for CSV/TSV, count the numbers' separators instead of bounding them by
+    ///   the file's size.
+    static func contents(of url: URL, _ reading: Reading, allowExternal: Bool, countingTables: Bool) -> Contents? {
         let (file, dataset) = FieldFiles.location(of: url)
         guard let format = try? FieldFiles.Format(of: url) else { return nil }
         switch format {
@@ -115,7 +116,7 @@ enum InMemoryNeed {
             if case let .one(_, name) = reading { column = name != nil }
             // At most one number per two bytes (a digit and a separator), plus one.
             var count = size / 2 + 1
-            if Saturating.sum(size, Saturating.product(count, 8)) > budget {
+            if countingTables {
                 guard let counted = try? CSV.valueCountBound(of: file, column: column) else { return nil }
                 count = min(count, counted)
             }
@@ -228,6 +229,14 @@ extension FieldJob {
     /// the input's rank when known, the element type of the inputs, and why the job runs in memory. Nil
     /// when the metadata cannot be read (the reader then reports the file's problem).
     func inMemoryNeed(budget: Int) -> (bytes: Int, rank: Int?, dtypes: Set<DType>, reason: String)? {
+        let bounded = inMemoryNeed(countingTables: false)
+        // A table's numbers bounded by its size overestimate them: count them before refusing.
+        guard let need = bounded, need.bytes > budget, (try? FieldFiles.Format(of: input))?.isTable == true else { return bounded }
+        return inMemoryNeed(countingTables: true)
+    }
+
+    /// ``inMemoryNeed(budget:)`` with a CSV/TSV table's numbers counted or bounded by its size.
+    private func inMemoryNeed(countingTables: Bool) -> (bytes: Int, rank: Int?, dtypes: Set<DType>, reason: String)? {
         let reading: InMemoryNeed.Reading
         var record: [String]? = nil
         if operation.readsVectorField {
@@ -251,7 +260,8 @@ extension FieldJob {
             }
             contents = InMemoryNeed.Contents(arrays: arrays)
         } else {
-            guard let found = InMemoryNeed.contents(of: input, reading, allowExternal: allowExternal, budget: budget) else { return nil }
+            guard let found = InMemoryNeed.contents(of: input, reading, allowExternal: allowExternal, countingTables: countingTables)
+            else { return nil }
             contents = found
         }
         let inputs = inputArrays(of: contents, openPMD: record != nil)

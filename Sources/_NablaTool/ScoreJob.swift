@@ -86,8 +86,19 @@ package struct ScoreJob: Sendable {
     /// `Σ a + Σ b + max(transient a, transient b, copies)`. Files whose metadata cannot be read are left to
     /// the reader to report.
     private func checkMemory(budget: Int) throws(PipelineError) {
-        guard let a = InMemoryNeed.contents(of: computed, .all, allowExternal: allowExternal, budget: budget),
-              let b = InMemoryNeed.contents(of: reference, .all, allowExternal: allowExternal, budget: budget) else { return }
+        guard var need = memoryNeed(countingTables: false) else { return }
+        // A table's numbers bounded by its size overestimate them: count them before refusing.
+        if need > budget, [computed, reference].contains(where: { (try? FieldFiles.Format(of: $0))?.isTable == true }) {
+            need = memoryNeed(countingTables: true) ?? need
+        }
+        try InMemoryNeed.check(need, budget: budget, file: "\(FieldFiles.location(of: computed).file.path) and \(FieldFiles.location(of: reference).file.path)",
+                               what: "the score", reason: "nabla score reads both files whole: score smaller pieces of them")
+    }
+
+    /// The bytes ``checkMemory(budget:)`` counts, or nil when a file's metadata cannot be read.
+    private func memoryNeed(countingTables: Bool) -> Int? {
+        guard let a = InMemoryNeed.contents(of: computed, .all, allowExternal: allowExternal, countingTables: countingTables),
+              let b = InMemoryNeed.contents(of: reference, .all, allowExternal: allowExternal, countingTables: countingTables) else { return nil }
         let complex = (a.arrays + b.arrays).contains(where: \.dtype.isComplex)
         func copy(_ arrays: [InMemoryNeed.StoredArray]) -> Int {
             arrays.map { array in
@@ -95,10 +106,7 @@ package struct ScoreJob: Sendable {
             }.max() ?? 0
         }
         let held = Saturating.sum(a.arrayBytes, b.arrayBytes)
-        let need = Saturating.sum(held, max(a.transient, b.transient, Saturating.sum(copy(a.arrays), copy(b.arrays))))
-        let reason = "nabla score reads both files whole: score smaller pieces of them"
-        try InMemoryNeed.check(need, budget: budget, file: "\(FieldFiles.location(of: computed).file.path) and \(FieldFiles.location(of: reference).file.path)",
-                               what: "the score", reason: reason)
+        return Saturating.sum(held, max(a.transient, b.transient, Saturating.sum(copy(a.arrays), copy(b.arrays))))
     }
 
     /// The array of an archive paired with a `.npy`: its only array, or the one named `stem`.
