@@ -12,8 +12,10 @@ import NablaSpectral
 /// every command: the output's format, the scheme, the paths (``FileSafety``); then either the slab engine
 /// (``SlabJob``: a `.npy`, stored `.npz` or HDF5 input to a `.npy`/`.npz`/HDF5 output by finite
 /// differences, in bounded memory, the in-memory results to the bit; ``SpectralSlabJob`` for `--method
-/// spectral` from a `.npy`/stored `.npz` to a `.npy`/`.npz`) or the in-memory path: read, the spacing (`--spacing`,
-/// else the grid the file stores), the checks of the data and of the output, the computation, the write.
+/// spectral` from a `.npy`/stored `.npz` to a `.npy`/`.npz`) or the in-memory path: its need estimated from the
+/// input's metadata and refused above `--memory` with the output's and the data type's checks, before anything
+/// is read (``checkInMemory(_:)``, ``InMemoryNeed``), then the read, the spacing (`--spacing`, else the grid the
+/// file stores), the checks of the data and of the output, the computation, the write.
 /// Nothing is written unless every step succeeds; the output appears under its name only when complete.
 package struct FieldJob: Sendable {
     /// What is computed, and the arrays written.
