@@ -50,6 +50,8 @@ extension NablaCommand {
 
         @OptionGroup var external: ExternalDataOption
 
+        @OptionGroup var memory: MemoryOption
+
         @Flag(name: .customLong("json"), help: "Print one JSON object instead of the table.")
         var json = false
 
@@ -60,6 +62,7 @@ extension NablaCommand {
                 var job = ScoreJob(computed: FileSystem.fileURL(computed), reference: FileSystem.fileURL(reference),
                                    absoluteTolerance: atol, relativeTolerance: rtol, edgeWidth: edgeWidth)
                 job.allowExternal = external.allowExternal
+                job.memory = memory.memory.bytes
                 let result = try job.run()
                 output = json ? try result.json() : result.description
                 passed = result.passed

@@ -42,6 +42,11 @@ public enum NPZ {
         /// Whether the member is stored uncompressed with exactly the bytes its header declares — what a
         /// complete `np.savez` (or Nabla) member looks like. A deflated member is readable but not "stored".
         public var isCompleteStored: Bool
+        /// Whether the member is deflated (`np.savez_compressed`): ``NPZ/read(from:)`` then holds its
+        /// ``compressedSize`` bytes while it inflates them into the array.
+        public var isDeflated: Bool
+        /// The bytes the member occupies in the archive (its `.npy` header and data, compressed or not).
+        public var compressedSize: Int
     }
 
     /// The headers of an archive's members, in archive order, reading only the ZIP directory and the first
@@ -65,7 +70,8 @@ public enum NPZ {
             let (declared, overflow) = header.dataOffset.addingReportingOverflow(header.byteCount)
             let complete = stored && member.compressedSize == member.uncompressedSize
                 && !overflow && member.uncompressedSize == declared
-            return MemberHeader(name: String(member.name.dropLast(4)), header: header, isCompleteStored: complete)
+            return MemberHeader(name: String(member.name.dropLast(4)), header: header, isCompleteStored: complete,
+                                isDeflated: member.method == 8, compressedSize: member.compressedSize)
         }
     }
 

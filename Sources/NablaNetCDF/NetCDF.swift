@@ -25,6 +25,19 @@ public enum NetCDF {
         }
     }
 
+    /// The name, element type and shape of a data variable (`variable`, or the file's only one, chosen as
+    /// ``read(from:variable:)`` chooses it), from the file's header: no values are read. What a caller needs
+    /// to know the bytes a read will hold (`shape` product × `dtype.itemSize`) before making it.
+    ///
+    /// - Throws: `FormatError` as ``read(from:variable:)`` does for a file that is not netCDF, a variable
+    ///   that is missing (or, with `nil`, no data variable or several) or not numeric.
+    public static func describe(_ url: URL, variable: String? = nil) throws(FormatError) -> (name: String, dtype: DType, shape: [Int]) {
+        try NCFile.reading(url) { (file: NCFile) throws(FormatError) -> (name: String, dtype: DType, shape: [Int]) in
+            let chosen = try choose(variable, among: try file.variables(), file: url.path)
+            return (chosen.name, try numericType(of: chosen, role: "variable", file: url.path), chosen.shape)
+        }
+    }
+
     /// Reads a numeric variable with the grid it is sampled on.
     ///
     /// Each axis of the result is one of the variable's dimensions: its name, and the values of its

@@ -77,7 +77,7 @@ package struct MemoryOption: ParsableArguments {
     package init() {}
 
     @Option(name: .customLong("memory"), parsing: .unconditional,
-            help: ArgumentHelp("The most memory to use for data, e.g. 512M, 4G. A .npy/.npz input or HDF5 dataset larger than this is processed a slab of planes at a time (jacobian: in memory); results are the same to the bit.", valueName: "SIZE"))
+            help: ArgumentHelp("The most memory to use for data, e.g. 512M, 4G. A .npy/.npz input or HDF5 dataset larger than this is processed a slab of planes at a time; results are the same to the bit. Work done in memory (deflated .npz members, CSV, netCDF, complex data, the jacobian, .nc/.vti/.vtr/.csv outputs, score) that would need more is refused before anything is read, naming the size needed.", valueName: "SIZE"))
     package var memory: ByteSize = .defaultBudget
 }
 

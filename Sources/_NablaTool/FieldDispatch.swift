@@ -56,11 +56,14 @@ package enum FieldDispatch {
 }
 
 extension FieldDispatch {
+    /// The refusal of boolean data (numpy cannot subtract booleans either).
+    static func booleanError(file: String) -> PipelineError {
+        PipelineError("\(file): boolean arrays cannot be differentiated; convert the data to a number type")
+    }
+
     /// Booleans (numpy cannot subtract them either) and 0-D arrays cannot be differentiated.
     static func checkDifferentiable(_ fields: [AnyNDArray], file: String) throws(PipelineError) {
-        if fields.contains(where: { $0.dtype == .bool }) {
-            throw PipelineError("\(file): boolean arrays cannot be differentiated; convert the data to a number type")
-        }
+        if fields.contains(where: { $0.dtype == .bool }) { throw booleanError(file: file) }
         if fields.contains(where: { $0.shape.isEmpty }) {
             throw PipelineError("\(file): the array is 0-D (a single number); a derivative needs at least one axis")
         }

@@ -12,8 +12,10 @@ import NablaSpectral
 /// every command: the output's format, the scheme, the paths (``FileSafety``); then either the slab engine
 /// (``SlabJob``: a `.npy`, stored `.npz` or HDF5 input to a `.npy`/`.npz`/HDF5 output by finite
 /// differences, in bounded memory, the in-memory results to the bit; ``SpectralSlabJob`` for `--method
-/// spectral` from a `.npy`/stored `.npz` to a `.npy`/`.npz`) or the in-memory path: read, the spacing (`--spacing`,
-/// else the grid the file stores), the checks of the data and of the output, the computation, the write.
+/// spectral` from a `.npy`/stored `.npz` to a `.npy`/`.npz`) or the in-memory path: its need estimated from the
+/// input's metadata and refused above `--memory` with the output's and the data type's checks, before anything
+/// is read (``checkInMemory(_:)``, ``InMemoryNeed``), then the read, the spacing (`--spacing`, else the grid the
+/// file stores), the checks of the data and of the output, the computation, the write.
 /// Nothing is written unless every step succeeds; the output appears under its name only when complete.
 package struct FieldJob: Sendable {
     /// What is computed, and the arrays written.
@@ -84,7 +86,7 @@ package struct FieldJob: Sendable {
     }
 
     /// The axes the operation selects: the gradient's `axes`; every axis (`nil`) for the others.
-    private var selectedAxes: [Int]? { operation == .gradient ? axes : nil }
+    var selectedAxes: [Int]? { operation == .gradient ? axes : nil }
 
     /// Reads, computes and writes. Nothing is written unless every step succeeds; the output appears
     /// under its name only when complete.
@@ -94,6 +96,7 @@ package struct FieldJob: Sendable {
     package func run() throws(PipelineError) -> [String] {
         let format = try checkedFormat()
         if let names = try runInSlabs(format) { return names }
+        try checkInMemory(format)
 
         let (fields, grid, unused) = try read()
         // A vector field has one component per axis.
@@ -243,7 +246,7 @@ package struct FieldJob: Sendable {
     }
 
     /// Refuses, before any work, an output that holds one array (`.npy`, `.csv`, `.tsv`) for `count` results.
-    private func checkOutputHolds(_ count: Int, format: FieldFiles.Format, rank: Int) throws(PipelineError) {
+    func checkOutputHolds(_ count: Int, format: FieldFiles.Format, rank: Int) throws(PipelineError) {
         guard !format.holdsSeveralArrays, count != 1 else { return }
         switch operation {
         case .gradient:

@@ -22,6 +22,9 @@ package struct ScoreJob: Sendable {
     package var options: ScoreOptions
     /// Read HDF5 data stored outside the files (`--allow-external`).
     package var allowExternal = false
+    /// The most bytes the two files' arrays may hold (`--memory`); nil: ``ByteSize/defaultBudget``. Both files
+    /// are read whole: a pair that needs more is refused before anything is read (``checkMemory(budget:)``).
+    package var memory: Int?
 
     /// A job with numpy.allclose's tolerances by default.
     package init(computed: URL, reference: URL, absoluteTolerance: Double = 1e-8, relativeTolerance: Double = 1e-5,
@@ -45,6 +48,7 @@ package struct ScoreJob: Sendable {
     ///   the arrays missing on each side) and shapes that differ (naming the array and both shapes).
     package func run() throws(PipelineError) -> ScoreResult {
         do { try options.validate() } catch { throw PipelineError("\(error)") }
+        try checkMemory(budget: memory ?? ByteSize.defaultBudget.bytes)
         let a = try FieldFiles.readAll(computed, allowExternal: allowExternal)
         let b = try FieldFiles.readAll(reference, allowExternal: allowExternal)
         let aSeveral = try FieldFiles.Format(of: computed).holdsSeveralArrays
@@ -74,6 +78,35 @@ package struct ScoreJob: Sendable {
         case (true, false):
             return .single(try pair(try single(from: a, url: computed, stem: b[0].name), b[0].array, name: nil))
         }
+    }
+
+    /// Refuses, before any value is read, files whose arrays need more than `budget` bytes (see
+    /// ``InMemoryNeed``): both files' arrays are held at once, with each file's reading transient and the
+    /// float64 (complex128) copies of the largest pair when it is not stored so:
+    /// `Σ a + Σ b + max(transient a, transient b, copies)`. Files whose metadata cannot be read are left to
+    /// the reader to report.
+    private func checkMemory(budget: Int) throws(PipelineError) {
+        guard var need = memoryNeed(countingTables: false) else { return }
+        // A table's numbers bounded by its size overestimate them: count them before refusing.
+        if need > budget, [computed, reference].contains(where: { (try? FieldFiles.Format(of: $0))?.isTable == true }) {
+            need = memoryNeed(countingTables: true) ?? need
+        }
+        try InMemoryNeed.check(need, budget: budget, file: "\(FieldFiles.location(of: computed).file.path) and \(FieldFiles.location(of: reference).file.path)",
+                               what: "the score", reason: "nabla score reads both files whole: score smaller pieces of them")
+    }
+
+    /// The bytes ``checkMemory(budget:)`` counts, or nil when a file's metadata cannot be read.
+    private func memoryNeed(countingTables: Bool) -> Int? {
+        guard let a = InMemoryNeed.contents(of: computed, .all, allowExternal: allowExternal, countingTables: countingTables),
+              let b = InMemoryNeed.contents(of: reference, .all, allowExternal: allowExternal, countingTables: countingTables) else { return nil }
+        let complex = (a.arrays + b.arrays).contains(where: \.dtype.isComplex)
+        func copy(_ arrays: [InMemoryNeed.StoredArray]) -> Int {
+            arrays.map { array in
+                array.dtype == (complex ? .complex128 : .float64) ? 0 : Saturating.product(array.count, complex ? 16 : 8)
+            }.max() ?? 0
+        }
+        let held = Saturating.sum(a.arrayBytes, b.arrayBytes)
+        return Saturating.sum(held, max(a.transient, b.transient, Saturating.sum(copy(a.arrays), copy(b.arrays))))
     }
 
     /// The array of an archive paired with a `.npy`: its only array, or the one named `stem`.

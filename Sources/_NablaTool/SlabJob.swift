@@ -9,7 +9,8 @@ import NablaHDF5
 /// file's size, and the results are the in-memory path's to the bit.
 ///
 /// Inputs the engine cannot read a slab at a time (CSV, netCDF, deflated members, Fortran order, complex
-/// or boolean data) and other output formats (netCDF, VTK, tables) take the in-memory path.
+/// or boolean data) and other output formats take the in-memory path, held to the same budget by its
+/// estimate (``InMemoryNeed``).
 enum SlabJob {
     /// What the engine reads: the arrays of one field (one, or one per component of a vector field), all of
     /// one shape and element type, served as a ``FieldSource`` of the type the results are computed in.

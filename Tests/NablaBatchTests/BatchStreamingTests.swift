@@ -81,17 +81,20 @@ struct BatchStreamingTests {
         #expect(expected > 8)
         #expect(log["g.npy"]?["nonfinite_output"] as? Int == expected)
 
-        // The in-memory path on the same file (a budget that runs it alone) counts the same.
-        let alone = try s.nabla(["batch", "in/g.npy", "-o", "alone", "--memory", "1K", "--log", "alone.jsonl", "--quiet"])
-        #expect(alone.status == 0, "\(alone)")
-        let aloneLog = try s.log("alone.jsonl")
-        #expect((aloneLog["g.npy"]?["note"] as? String)?.contains("ran alone") == true)
-        #expect(aloneLog["g.npy"]?["nonfinite_input"] as? Int == 8)
-        #expect(aloneLog["g.npy"]?["nonfinite_output"] as? Int == expected)
-        #expect(try members(s, "alone/g.npz") == members(s, "out/g.npz"))
+        // The in-memory path on the same values (a deflated member, which the slab engine does not read),
+        // within a budget that holds it, counts the same and writes the same arrays.
+        try FileManager.default.createDirectory(at: s.url("deflated"), withIntermediateDirectories: true)
+        try NPZ.write([(name: "g", array: g)], to: s.url("deflated/g.npz"), compressed: true)
+        let inMemory = try s.nabla(["batch", "deflated/g.npz", "-o", "memory", "--memory", "64M", "--log", "memory.jsonl", "--quiet"])
+        #expect(inMemory.status == 0, "\(inMemory)")
+        let memoryLog = try s.log("memory.jsonl")
+        #expect(memoryLog["g.npz"]?["note"] is NSNull)
+        #expect(memoryLog["g.npz"]?["nonfinite_input"] as? Int == 8)
+        #expect(memoryLog["g.npz"]?["nonfinite_output"] as? Int == expected)
+        #expect(try members(s, "memory/g.npz") == members(s, "out/g.npz"))
     }
 
-    @Test("a plane too large for its share takes the whole budget; too large for the budget, it runs alone in memory")
+    @Test("a plane too large for its share takes the whole budget; too large for the budget, the file fails before it is read")
     func tooLargeForShare() throws {
         let s = try Sandbox()
         // One plane of 64×64 float64 is 32 KiB: in memory the file needs 3 MiB (input and three results);
@@ -102,16 +105,24 @@ struct BatchStreamingTests {
         #expect(r.status == 0, "\(r)")
         try expectGradient(s, "out/f.npz", of: f)
         #expect(try s.log("log.jsonl")["f.npy"]?["note"] is NSNull)
-        // A budget that holds no plane at all: the in-memory path, alone, as before.
+        // A budget that holds no plane, nor the file in memory: the file fails at once, naming what it needs
+        // (input and three results: 4 × 768 KiB), and nothing is written.
         let tiny = try s.nabla(["batch", "in", "-o", "tiny", "--memory", "16K", "--log", "tiny.jsonl", "--quiet"])
-        #expect(tiny.status == 0, "\(tiny)")
-        try expectGradient(s, "tiny/f.npz", of: f)
-        #expect((try s.log("tiny.jsonl")["f.npy"]?["note"] as? String)?.contains("ran alone") == true)
-        // Other operations too: a budget that holds no plane runs the file alone, it does not fail it.
+        #expect(tiny.status == 1, "\(tiny)")
+        let error = try s.log("tiny.jsonl")["f.npy"]?["error"] as? String ?? ""
+        #expect(error.contains(s.path("in/f.npy")) && error.contains("needs about \(4 * 24 * 64 * 64 * 8) bytes")
+                && error.contains("memory budget of 16384 bytes"), "\(error)")
+        #expect(!s.exists("tiny/f.npz"))
+        // Other operations too: their command refuses a budget that holds no plane, before reading.
         let laplacian = try s.nabla(["batch", "in", "-o", "lap", "--operation", "laplacian", "--memory", "16K", "--quiet"])
-        #expect(laplacian.status == 0, "\(laplacian)")
+        #expect(laplacian.status == 1, "\(laplacian)")
+        #expect(laplacian.stderr.contains("cannot hold one slab"), "\(laplacian)")
+        #expect(!s.exists("lap/f.npz"))
+        // With the budget the file needs in memory, it runs.
+        let enough = try s.nabla(["batch", "in", "-o", "lap2", "--operation", "laplacian", "--memory", "2M", "--quiet"])
+        #expect(enough.status == 0, "\(enough)")
         let expected = try Nabla.laplacian(of: f)
-        #expect(try NPZ.read(from: s.url("lap/f.npz")).map { NPY.encode($0.array) } == [NPY.encode(expected)])
+        #expect(try NPZ.read(from: s.url("lap2/f.npz")).map { NPY.encode($0.array) } == [NPY.encode(expected)])
     }
 
     @Test("--resume keeps streamed outputs, redoes damaged and stale ones")

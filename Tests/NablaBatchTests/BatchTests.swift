@@ -186,7 +186,7 @@ struct BatchTests {
         #expect(failing.stderr.split(separator: "\n").count == 1 && failing.errorLines.count == 1 && failing.errorLines[0].contains("bad.npy"), "\(failing)")
     }
 
-    @Test("--memory and --jobs: values parsed, bad ones refused with 2, a tiny budget still completes")
+    @Test("--memory and --jobs: values parsed, bad ones refused with 2, a budget too small fails each file unread")
     func memoryBudget() throws {
         let s = try Sandbox()
         var fields: [NDArray<Double>] = []
@@ -201,11 +201,22 @@ struct BatchTests {
             let r = try s.nabla(["batch", "in", "-o", "good-\(good)", "--memory", good, "--quiet"])
             #expect(r.status == 0, "--memory \(good): \(r)")
         }
+        // 1K holds neither a slab nor a file in memory (input and three results, 4 × 16 KiB): every file
+        // fails, naming itself and the size it needs, and writes nothing.
         let r = try s.nabla(["batch", "in", "-o", "out", "--memory", "1K", "--jobs", "3", "--log", "log.jsonl", "--quiet"])
-        #expect(r.status == 0, "\(r)")
-        for (k, f) in fields.enumerated() { try expectGradient(s, "out/f\(k).npz", of: f) }
+        #expect(r.status == 1, "\(r)")
         let log = try s.log("log.jsonl")
-        #expect(log.values.allSatisfy { ($0["note"] as? String)?.contains("ran alone") == true }, "\(log)")
+        #expect(log.count == 6)
+        for (name, record) in log {
+            let error = record["error"] as? String ?? ""
+            #expect(record["status"] as? String == "failed" && error.contains(name)
+                    && error.contains("needs about \(4 * 16 * 16 * 8 * 8) bytes") && error.contains("--memory"), "\(name): \(error)")
+        }
+        #expect(s.files(under: "out").filter { $0.hasSuffix(".npz") }.isEmpty)
+        // The same files with a budget that holds one at a time: all written.
+        let enough = try s.nabla(["batch", "in", "-o", "enough", "--memory", "64K", "--jobs", "3", "--log", "enough.jsonl", "--quiet"])
+        #expect(enough.status == 0, "\(enough)")
+        for (k, f) in fields.enumerated() { try expectGradient(s, "enough/f\(k).npz", of: f) }
     }
 
     @Test("exit status 2: no inputs, a missing path, an unsupported file; 0 when all succeed")

@@ -166,4 +166,31 @@ struct CSVTests {
         let e = formatError { _ = try CSV.read(from: url) }
         #expect(e?.kind == .io && e?.description.hasPrefix(url.path) == true)
     }
+
+    @Test("valueCountBound: exact for a plain table, never below the numbers read with quotes, CRLF, a header, blank lines")
+    func valueCountBound() throws {
+        let dir = try TemporaryDirectory()
+        let cases: [(name: String, text: String, exact: Bool)] = [
+            ("plain.csv", "1,2,3\n4,5,6\n", false),
+            ("unterminated.csv", "1,2,3\n4,5,6", true),
+            ("crlf.csv", "a,b\r\n1,2\r\n3,4\r\n", false),
+            ("cr.tsv", "1\t2\r3\t4\r", false),
+            ("quoted.csv", "\"x,y\",z\n\"1.5\",2\n\n3,4\n", false),
+        ]
+        for (name, text, _) in cases {
+            try Data(text.utf8).write(to: dir.file(name))
+            let read = try CSV.read(from: dir.file(name)).count
+            let bound = try CSV.valueCountBound(of: dir.file(name))
+            #expect(bound >= read, "\(name): \(bound) < \(read)")
+            // Each line end and delimiter adds one: a handful more than the numbers, never a multiple.
+            #expect(bound <= read + text.utf8.filter { $0 == 0x0A || $0 == 0x0D }.count + 3, "\(name): \(bound) for \(read)")
+        }
+        #expect(try CSV.valueCountBound(of: dir.file("unterminated.csv")) == 6)
+        // A column: one number per line.
+        try Data("t,p\n0,1.5\n1,2.5\n2,3.5\n".utf8).write(to: dir.file("column.csv"))
+        #expect(try CSV.read(from: dir.file("column.csv"), column: "p").count == 3)
+        #expect(try CSV.valueCountBound(of: dir.file("column.csv"), column: true) == 5)
+        let missing = formatError { _ = try CSV.valueCountBound(of: dir.file("missing.csv")) }
+        #expect(missing?.kind == .io)
+    }
 }

@@ -124,6 +124,19 @@ struct NPZTests {
             _ = try? NPZ.read(data: Data(bytes))
         }
     }
+
+    @Test("headers say which members are deflated and how many bytes each occupies in the archive")
+    func deflatedHeaders() throws {
+        let dir = try TemporaryDirectory()
+        let a = AnyNDArray(try NDArray(shape: [64, 64], scalars: (0..<4096).map { Double($0 % 7) }))
+        try NPZ.write([(name: "a", array: a)], to: dir.file("z.npz"), compressed: true)
+        try NPZ.write([(name: "a", array: a)], to: dir.file("s.npz"))
+        let deflated = try NPZ.headers(from: dir.file("z.npz"))[0], stored = try NPZ.headers(from: dir.file("s.npz"))[0]
+        #expect(deflated.isDeflated && !deflated.isCompleteStored && deflated.header.shape == [64, 64])
+        #expect(deflated.compressedSize > 0 && deflated.compressedSize < 4096 * 8)
+        #expect(!stored.isDeflated && stored.isCompleteStored)
+        #expect(stored.compressedSize == stored.header.dataOffset + 4096 * 8)
+    }
 }
 
 @Suite("AtomicFile")

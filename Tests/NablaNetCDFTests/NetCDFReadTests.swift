@@ -114,4 +114,26 @@ struct NetCDFReadTests {
         #expect(error.file == url.path)
         for fragment in fragments { #expect(error.message.contains(fragment), "\(error.message) lacks \(fragment)") }
     }
+
+    @Test("describe gives read's name, dtype and shape without values, and its refusals")
+    func describe() throws {
+        var compared = 0
+        for name in ["classic_nonuniform.nc", "netcdf4_deflate.nc", "cdf5_unsigned.nc", "no_coordinate.nc", "bad_packed.nc"] {
+            let url = try Fixture.url(name)
+            switch (Result { try NetCDF.read(from: url) }, Result { try NetCDF.describe(url) }) {
+            case let (.success(read), .success(described)):
+                compared += 1
+                #expect(described.name == read.name && described.shape == read.values.shape, "\(name)")
+                #expect(described.dtype.itemSize == read.values.dtype.itemSize, "\(name): \(described.dtype) vs \(read.values.dtype)")
+            case (.failure, .failure), (.failure, .success):
+                continue  // read refuses more (packed values, bad coordinates) than the header shows
+            case let (.success, .failure(error)):
+                Issue.record("\(name): read succeeds but describe throws \(error)")
+            }
+        }
+        #expect(compared >= 3)
+        let text = try Fixture.url("bad_char.nc")
+        #expect(throws: FormatError.self) { _ = try NetCDF.describe(text) }
+        #expect(throws: FormatError.self) { _ = try NetCDF.describe(try Fixture.url("not_netcdf.nc")) }
+    }
 }

@@ -6,7 +6,8 @@ import Nabla
 /// ## Parallelism
 /// `jobs` worker threads take files in order. Before loading a file a worker reserves the file's estimated
 /// need (estimated from its header, without reading the data) from the memory budget (``memory``); a file needing more than the
-/// whole budget waits until nothing else runs, then runs alone. A file the slab engine can take (see
+/// whole budget waits until nothing else runs, then runs alone (its command's slab engine within the whole
+/// budget), or, when only the in-memory path can take it, fails at once with the size it needs. A file the slab engine can take (see
 /// ``GradientFileTask``) needs only the buffers of slabs sized for its share of the budget
 /// (`memory / jobs`), so files of any size run side by side. Each file's stencils run on the library's
 /// multi-threaded kernels, which split large arrays with `DispatchQueue.concurrentPerform`; those calls share
@@ -141,7 +142,8 @@ package struct BatchJob: Sendable {
     ///
     /// Each file gets a share of the budget (`budget.total / jobs`): the slab engine sizes its slabs for it
     /// (``GradientFileTask/slabRoute(_:share:total:)``) and reserves what it will hold; the in-memory path
-    /// reserves its estimate (``GradientFileTask/memoryNeed(_:)``), or the whole budget and runs alone.
+    /// reserves its estimate (``GradientFileTask/memoryNeed(_:share:total:)``), or the whole budget and runs alone;
+    /// a file only the in-memory path takes that needs more than the whole budget fails before it is read.
     static func process(_ item: BatchItem, probe: Result<GradientFileTask.Probe, PipelineError>, task: GradientFileTask,
                         budget: MemoryBudget, jobs: Int) -> BatchRecord {
         let start = Date()
@@ -152,14 +154,15 @@ package struct BatchJob: Sendable {
             record.shape = probe.shape
             let share = max(1, budget.total / max(jobs, 1))
             let route = task.slabRoute(item, share: share, total: budget.total)
-            let need = route?.layout.heldBytes ?? task.memoryNeed(probe)
+            let need: Int
+            if let route { need = route.layout.heldBytes } else { need = try task.memoryNeed(item, share: share, total: budget.total) }
             let grant = budget.reserve(need)
             defer { budget.release(grant) }
             if grant.alone {
                 record.note = "needs about \(ByteSize(bytes: need)), more than the \(ByteSize(bytes: budget.total)) memory budget: ran alone"
             }
             let outcome: GradientFileTask.Outcome
-            if let route { outcome = try task.run(item, route) } else { outcome = try task.run(item) }
+            if let route { outcome = try task.run(item, route) } else { outcome = try task.run(item, memory: grant.bytes) }
             record.status = .ok
             record.dtype = outcome.dtype?.name ?? record.dtype
             record.shape = outcome.shape ?? record.shape

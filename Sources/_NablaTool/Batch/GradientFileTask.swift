@@ -15,8 +15,9 @@ import NablaFormats
 /// operation's `nabla` command) and written.
 ///
 /// The memory estimate and the way a file is processed live together here because they must agree: the
-/// slab engine holds ``SlabJob/Layout/heldBytes``; the in-memory path holds every axis's result until
-/// ``FieldFiles/write(_:to:overwrite:)`` writes the archive, so a file needs `input × (1 + axes)`.
+/// slab engine holds ``SlabJob/Layout/heldBytes``; the in-memory path holds what ``InMemoryNeed`` estimates
+/// (the estimate of the `nabla` command itself), and a file that needs more than the whole budget is
+/// refused before it is read.
 struct GradientFileTask: Sendable {
     var key: String?
     var column: String?
@@ -33,9 +34,6 @@ struct GradientFileTask: Sendable {
     /// Read HDF5 data stored outside the input file (`--allow-external`).
     var allowExternal = false
 
-    /// How many result arrays are in memory at once while one file is written.
-    static func outputsHeldAtOnce(axisCount: Int) -> Int { axisCount }
-
     // MARK: Estimating
 
     /// What a file's header says, read without loading the data.
@@ -44,8 +42,6 @@ struct GradientFileTask: Sendable {
         /// a deflated member, or a key that will be refused when the file is read).
         var dtype: DType?
         var shape: [Int]?
-        /// The bytes reading the file holds in memory (an archive's members are all read).
-        var heldBytes: Int
     }
 
     func probe(_ item: BatchItem) throws(PipelineError) -> Probe {
@@ -56,13 +52,11 @@ struct GradientFileTask: Sendable {
         } else if format == .npz {
             headers = try ArchiveHeaders.npz(item.input)
         } else {
-            // Text and other formats: the file's size, at least the size of the numbers it holds.
-            return Probe(dtype: nil, shape: nil, heldBytes: item.fileBytes)
+            return Probe(dtype: nil, shape: nil)
         }
-        let held = headers.entries.reduce(0) { Saturating.sum($0, $1.byteCount) }
         let chosen = key.map { k in headers.entries.first { $0.name == k } } ?? (headers.entries.count == 1 ? headers.entries.first : nil)
-        guard let chosen, chosen.complete else { return Probe(dtype: nil, shape: nil, heldBytes: held) }
-        return Probe(dtype: chosen.dtype, shape: chosen.shape, heldBytes: held)
+        guard let chosen, chosen.complete else { return Probe(dtype: nil, shape: nil) }
+        return Probe(dtype: chosen.dtype, shape: chosen.shape)
     }
 
     /// The axes differentiated in a rank-`rank` array, non-negative, in output order (nil if out of range:
@@ -71,22 +65,41 @@ struct GradientFileTask: Sendable {
         try? normalizedAxes(axes, rank: rank)
     }
 
-    /// The bytes in memory at once while the file is processed: the arrays read, a float64 copy of an
-    /// integer array, and the results held before writing.
-    func memoryNeed(_ probe: Probe) -> Int {
-        guard let dtype = probe.dtype, let shape = probe.shape else {
-            return Saturating.product(probe.heldBytes, 1 + Self.outputsHeldAtOnce(axisCount: outputNames(rank: 3)?.count ?? 3))
+    /// The `nabla` command's job on `item`, within `memory` bytes.
+    func fieldJob(_ item: BatchItem, memory: Int) -> FieldJob {
+        // A vector field's components are its arrays axis0, axis1, …: --key is not theirs.
+        var options = options
+        options.memory = memory
+        var job = FieldJob(operation, input: item.input, key: operation.readsVectorField ? nil : key, column: column,
+                           axes: axes, options: options, output: item.output)
+        job.allowExternal = allowExternal
+        return job
+    }
+
+    /// Whether `item` runs as its `nabla` command's job (``fieldJob(_:memory:)``), which takes the slab
+    /// engine where it can; otherwise it is read and differentiated in memory here.
+    func runsAsCommand(_ item: BatchItem) -> Bool {
+        // Files with a grid (netCDF, HDF5) take `nabla gradient` itself, which reads it.
+        let format = try? FieldFiles.Format(of: item.input)
+        return operation != .gradient || item.output.pathExtension != "npz" || format == .nc || format?.isHDF5 == true
+    }
+
+    /// The bytes `item` holds when it does not take the slab route: the in-memory path's estimate from the
+    /// file's metadata (``InMemoryNeed``, as the `nabla` command estimates it). A file that only the
+    /// in-memory path can take and that needs more than the whole budget `total` is refused here, before
+    /// anything is read, with the command's message. A file run as its command may still stream through
+    /// the slab engine, so it is not refused here: it reserves at most the whole budget and its command,
+    /// given that much, refuses it if it must; it reserves at least its `share` of the budget, which its
+    /// slab engine may then use (a small file's in-memory estimate may hold no slab with its halos). Files
+    /// whose metadata cannot be read reserve the whole budget.
+    func memoryNeed(_ item: BatchItem, share: Int, total: Int) throws(PipelineError) -> Int {
+        let job = fieldJob(item, memory: total)
+        guard let need = job.inMemoryNeed(budget: total) else { return total }
+        guard runsAsCommand(item) else {
+            try InMemoryNeed.check(need.bytes, budget: total, file: item.input.path, what: "the gradient", reason: need.reason)
+            return need.bytes
         }
-        let count = Saturating.product(shape)
-        let isFloat = dtype.kindCharacter == "f"
-        let computeSize = isFloat ? dtype.itemSize : 8
-        let axisCount = outputNames(rank: shape.count)?.count ?? shape.count
-        // Large inputs are written one axis at a time (FieldJob.computeAndWrite).
-        let streamed = operation == .gradient && FieldJob.streams(inputBytes: Saturating.product(count, computeSize), axisCount: axisCount,
-                                           format: .npz)
-        let outputs = streamed ? 1 : Self.outputsHeldAtOnce(axisCount: axisCount)
-        let copy = isFloat ? 0 : Saturating.product(count, 8)
-        return Saturating.sum(Saturating.sum(probe.heldBytes, copy), Saturating.product([outputs, count, computeSize]))
+        return max(need.bytes, min(share, total))
     }
 
     /// The arrays a complete output holds: names, dtype and shape (nil when the header did not say).
@@ -159,15 +172,11 @@ struct GradientFileTask: Sendable {
         return Outcome(dtype: plan.input.dtype, shape: plan.input.shape, nonFiniteInput: tally.input, nonFiniteOutput: tally.output)
     }
 
-    /// Reads, differentiates and writes one file in memory (other operations: their `nabla` command, which
-    /// streams through the slab engine where it can, with the default budget as before); the output appears
-    /// only when complete.
-    func run(_ item: BatchItem) throws(PipelineError) -> Outcome {
-        // Files with a grid (netCDF, HDF5) take `nabla gradient` itself, which reads it.
-        let format = try FieldFiles.Format(of: item.input)
-        if operation != .gradient || item.output.pathExtension != "npz" || format == .nc || format.isHDF5 {
-            return try runOther(item)
-        }
+    /// Reads, differentiates and writes one file in memory (other operations, and other outputs: their
+    /// `nabla` command, which streams through the slab engine where it can, within `memory` bytes); the
+    /// output appears only when complete.
+    func run(_ item: BatchItem, memory: Int) throws(PipelineError) -> Outcome {
+        if runsAsCommand(item) { return try runOther(item, memory: memory) }
         let field = try FieldFiles.read(item.input, key: key, column: column, allowExternal: allowExternal)
         let nonFiniteInput = field.nonFiniteCount
         try Self.createFolder(of: item.output)
@@ -191,13 +200,13 @@ struct GradientFileTask: Sendable {
                                      to: output, onWarning: PipelineWarnings.printToStandardError).nonFinite
     }
 
-    /// The operations other than the gradient run their `nabla` command's job on the file.
-    private func runOther(_ item: BatchItem) throws(PipelineError) -> Outcome {
+    /// The operations other than the gradient (and other outputs) run their `nabla` command's job on the
+    /// file, exactly (for the gradient: files with a grid, netCDF in, netCDF/VTK/HDF5 out), within `memory`
+    /// bytes: the file's reservation, which its slab engine sizes its slabs for and its in-memory path is
+    /// checked against.
+    private func runOther(_ item: BatchItem, memory: Int) throws(PipelineError) -> Outcome {
         try Self.createFolder(of: item.output)
-        // Exactly the `nabla` command of that name (for the gradient: netCDF in, netCDF/VTK out). Its slab
-        // engine keeps the command's default budget: a batch budget too small for one plane must not fail
-        // a file that the in-memory estimate runs alone.
-        try fieldJob(item).run()
+        try fieldJob(item, memory: memory).run()
         let written = item.output.pathExtension == "npz" ? (try? ArchiveHeaders.npz(item.output).entries.first) ?? nil : nil
         return Outcome(dtype: written?.dtype, shape: written?.shape, nonFiniteInput: nil, nonFiniteOutput: nil)
     }

@@ -41,7 +41,8 @@ package struct ByteSize: Sendable, Equatable, CustomStringConvertible {
 ///
 /// Requests are served in order (first come, first served), so a large file waiting for room is not
 /// overtaken forever by small ones. A request larger than the whole budget waits until nothing else is
-/// held, then runs alone (it reserves the whole budget): a file bigger than the budget is slow, never refused.
+/// held, then runs alone (it reserves the whole budget); the batch refuses, before reading it, a file whose
+/// in-memory estimate exceeds the whole budget (``GradientFileTask/memoryNeed(_:share:total:)``).
 final class MemoryBudget: @unchecked Sendable {  // state guarded by `condition`
     let total: Int
     private var available: Int
