@@ -180,7 +180,7 @@ package struct FieldJob: Sendable {
         case .curl: kind = .curl
         case let .derivative(orders): kind = .derivative(orders: orders)
         case .hessian: kind = .hessian
-        case .jacobian: return nil
+        case .jacobian: kind = .jacobian
         }
         guard let (slabs, grid, unused) = SlabJob.input(of: self) else { return nil }
         let shape = slabs.shape
@@ -239,7 +239,6 @@ package struct FieldJob: Sendable {
             if key != nil {
                 throw PipelineError("\(input.path): --key does not apply to \(operation.name); the components are the arrays axis0, axis1, …")
             }
-            if operation == .jacobian { return (try readVectorField(input, allowExternal: allowExternal), nil, []) }
             let (components, grid, notes) = try readGriddedVectorField(input, allowExternal: allowExternal, si: si)
             return (components, grid, notes)
         }

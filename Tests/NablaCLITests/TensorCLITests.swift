@@ -41,6 +41,30 @@ struct TensorCLITests {
                       arrays: j.flatMap { $0 }.map { AnyNDArray($0) })
     }
 
+    @Test("jacobian through the slab engine: a 3-D field in slabs of a few planes (--memory) equals the library's")
+    func jacobianInSlabs() throws {
+        let box = try Sandbox()
+        var F: [NDArray<Double>] = []
+        for k in 0..<3 {
+            let a = 0.3 * Double(k + 1), b = Double(k + 2)
+            F.append(try NDArray<Double>(shape: [40, 12, 10]) { (i: [Int]) -> Double in
+                sin(a * Double(i[0])) * cos(0.2 * (Double(i[1]) + b * Double(i[2])))
+            })
+        }
+        let names: [String] = (0..<3).flatMap { (k: Int) -> [String] in (0..<3).map { (j: Int) -> String in "d\(k)_axis\(j)" } }
+        let members: [(String, AnyNDArray)] = (0..<3).map { (k: Int) -> (String, AnyNDArray) in ("axis\(k)", AnyNDArray(F[k])) }
+        try box.writeNPZ(members, "F.npz")
+        // 9 result buffers and 3 input buffers, twice: about 23 KiB per plane; with the 8 halo planes of accuracy 4, 400 KiB holds about 8 planes per slab.
+        try box.succeed(["jacobian", "F.npz", "--spacing", "0.2", "--accuracy", "4", "--memory", "400K", "-o", "J.npz"])
+        let j: [[NDArray<Double>]] = try Nabla.jacobian(of: F, spacing: [0.2], accuracy: 4)
+        expectArchive(try box.readNPZ("J.npz"), names: names, arrays: j.flatMap { $0 }.map { AnyNDArray($0) })
+        try box.succeed(["jacobian", "F.npz", "--periodic", "--memory", "200K", "-o", "Jp.npz"])
+        let p: [[NDArray<Double>]] = try Nabla.jacobian(of: F, periodicAxes: [0, 1, 2])
+        expectArchive(try box.readNPZ("Jp.npz"), names: names, arrays: p.flatMap { $0 }.map { AnyNDArray($0) })
+        // Too small for one plane: refused before reading, naming the bytes needed; no output.
+        try box.fail(["jacobian", "F.npz", "--memory", "4K", "-o", "J4.npz"], mentions: ["memory", "bytes"], absent: ["J4.npz"])
+    }
+
     @Test("bad input: wrong number of orders, bad order text, several results to .npy, missing components")
     func errors() throws {
         let box = try Sandbox()

@@ -68,6 +68,23 @@ struct SlabComposedTests {
                                   expected: Self.upper(try Nabla.hessian(of: g, spacing: [0.25], accuracy: accuracy)))
     }
 
+    @Test("the Jacobian: numpy's scheme and accuracy 2–6, edge order 2, coordinates along axis 0, periodic, Double and Float",
+          arguments: [nil, 2, 4, 6] as [Int?])
+    func jacobian(accuracy: Int?) throws {
+        let F = (0..<3).map { SlabEngineTests.field(Double.self, shape: [17, 9, 8], seed: UInt64($0 + 1)) }
+        let spacing: [Spacing] = [0.3, 0.7, 1.1]
+        try SlabEngineTests.check(SlabbedOperation(.jacobian, spacing: spacing, accuracy: accuracy), F,
+                                  expected: try Nabla.jacobian(of: F, spacing: spacing, accuracy: accuracy).flatMap { $0 })
+        try SlabEngineTests.check(SlabbedOperation(.jacobian, spacing: spacing, edgeOrder: 2, accuracy: accuracy, periodicAxes: [0, 2]), F,
+                                  expected: try Nabla.jacobian(of: F, spacing: spacing, edgeOrder: 2, accuracy: accuracy, periodicAxes: [0, 2]).flatMap { $0 })
+        let x: [Spacing] = [.coordinates(Self.coordinates(17)), 0.5, 2]
+        try SlabEngineTests.check(SlabbedOperation(.jacobian, spacing: x, accuracy: accuracy), F,
+                                  expected: try Nabla.jacobian(of: F, spacing: x, accuracy: accuracy).flatMap { $0 })
+        let G = (0..<2).map { SlabEngineTests.field(Float.self, shape: [16, 10], seed: UInt64($0 + 1)) }
+        try SlabEngineTests.check(SlabbedOperation(.jacobian, spacing: [0.25], accuracy: accuracy), G,
+                                  expected: try Nabla.jacobian(of: G, spacing: [0.25], accuracy: accuracy).flatMap { $0 })
+    }
+
     @Test("halo depth from the stencils along axis 0; temporaries in the budget; the in-memory errors")
     func haloAndErrors() throws {
         let shape = [30, 9, 8]

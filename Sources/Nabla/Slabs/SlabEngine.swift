@@ -2,12 +2,12 @@ import Dispatch
 
 /// A finite-difference operation the slab engine applies to a field too large to hold: gradient (any
 /// derivative order, accuracy, edge order, coordinates, periodic axes), Laplacian, divergence, curl, mixed
-/// partial derivative, Hessian.
+/// partial derivative, Hessian, Jacobian.
 ///
 /// The results are those of the in-memory functions (``gradient(of:spacing:axes:edgeOrder:accuracy:derivative:periodicAxes:)->[NDArray<T>]``,
 /// ``laplacian(of:spacing:accuracy:periodicAxes:)``, ``divergence(of:spacing:edgeOrder:accuracy:periodicAxes:)``,
 /// ``curl(of:spacing:edgeOrder:accuracy:periodicAxes:)``, ``partialDerivative(of:orders:spacing:accuracy:edgeOrder:periodicAxes:)``,
-/// ``hessian(of:spacing:accuracy:periodicAxes:)``) to the bit, whatever the slab size: each slab's buffer
+/// ``hessian(of:spacing:accuracy:periodicAxes:)``, ``jacobian(of:spacing:edgeOrder:accuracy:periodicAxes:)``) to the bit, whatever the slab size: each slab's buffer
 /// holds the halo planes its stencils need (see ``SlabDecomposition``); composed operators apply their
 /// stencils in the in-memory order, axis 0's on the buffer's planes, the others within each plane.
 public struct SlabbedOperation: Sendable, Equatable {
@@ -25,6 +25,9 @@ public struct SlabbedOperation: Sendable, Equatable {
         case derivative(orders: [Int])
         /// Every `∂²f/∂x_i∂x_j` with `i ≤ j`, in that order (`i` outer): `rank·(rank+1)/2` results.
         case hessian
+        /// From one component per axis: every `∂F_k/∂x_j`, `k` outer — the gradient of each component
+        /// along every axis, `rank²` results.
+        case jacobian
     }
 
     /// What is computed.
@@ -52,7 +55,7 @@ public struct SlabbedOperation: Sendable, Equatable {
     public func inputCount(rank: Int) -> Int {
         switch kind {
         case .gradient, .laplacian, .derivative, .hessian: 1
-        case .divergence, .curl: rank
+        case .divergence, .curl, .jacobian: rank
         }
     }
 
@@ -63,6 +66,7 @@ public struct SlabbedOperation: Sendable, Equatable {
         case .laplacian, .divergence, .derivative: 1
         case .curl: shape.count == 3 ? 3 : 1
         case .hessian: shape.count * (shape.count + 1) / 2
+        case .jacobian: shape.count * shape.count
         }
     }
 
@@ -80,13 +84,13 @@ public struct SlabbedOperation: Sendable, Equatable {
         case .hessian:
             return try DifferencePlan(shape: shape, spacing: spacing, axes: nil, edgeOrder: 2, accuracy: accuracy ?? 2,
                                       derivatives: [1, 2], derivative: 1, periodicAxes: periodicAxes)
-        case .gradient, .laplacian, .divergence, .curl:
+        case .gradient, .laplacian, .divergence, .curl, .jacobian:
             break
         }
         let (axes, derivative): ([Int]?, Int) = switch kind {
         case let .gradient(axes, m): (axes, m)
         case .laplacian: (nil, 2)
-        case .divergence, .curl, .derivative, .hessian: (nil, 1)
+        case .divergence, .curl, .derivative, .hessian, .jacobian: (nil, 1)
         }
         return try DifferencePlan(shape: shape, spacing: spacing, axes: axes, edgeOrder: kind == .laplacian ? 1 : edgeOrder,
                                   accuracy: kind == .laplacian ? (accuracy ?? 2) : accuracy, derivatives: nil,
@@ -104,7 +108,7 @@ public struct SlabbedOperation: Sendable, Equatable {
         switch kind {
         case let .derivative(orders): orders[0] > 0 ? plan.haloDepth(derivatives: [orders[0]]) : 0
         case .hessian: plan.haloDepth(derivatives: [1, 2])
-        case .gradient, .laplacian, .divergence, .curl: plan.axes.contains(0) ? plan.haloDepth() : 0
+        case .gradient, .laplacian, .divergence, .curl, .jacobian: plan.axes.contains(0) ? plan.haloDepth() : 0
         }
     }
 
@@ -114,7 +118,7 @@ public struct SlabbedOperation: Sendable, Equatable {
         switch kind {
         case .derivative: 1
         case .hessian: rank - 1
-        case .gradient, .laplacian, .divergence, .curl: 0
+        case .gradient, .laplacian, .divergence, .curl, .jacobian: 0
         }
     }
 
@@ -146,6 +150,7 @@ public struct SlabbedOperation: Sendable, Equatable {
         let shape = inputs[0].shape
         if case .divergence = kind { _ = try vectorFieldShape(inputs) }
         if case .curl = kind { _ = try vectorFieldShape(inputs) }
+        if case .jacobian = kind { _ = try vectorFieldShape(inputs) }
         let count = try resultCount(shape: shape)
         if outputs.count > count { outputs.removeLast(outputs.count - count) }
         // Results take the shape of the inputs' buffer, reusing their storage (room for the largest slab).
@@ -182,6 +187,16 @@ public struct SlabbedOperation: Sendable, Equatable {
                 current = current.applying(stencil, along: axis)
             }
             outputs[0] = current
+        case .jacobian:
+            // jacobian's: the gradient of each component along every axis, into its row of results.
+            let stencils: [BuiltStencil<T>] = plan.axes.indices.map { plan.stencil(at: $0) }
+            let rank = plan.axes.count
+            for k in inputs.indices {
+                var row = Array(outputs[(k * rank)..<((k + 1) * rank)])
+                for j in 0..<rank { outputs[k * rank + j] = NDArray<T>(uncheckedShape: [0], scalars: []) }  // unshare storage
+                inputs[k].apply(stencils, along: plan.axes, into: &row)
+                outputs.replaceSubrange((k * rank)..<((k + 1) * rank), with: row)
+            }
         case .hessian:
             // hessian's order: ∂²/∂x_i² directly, ∂/∂x_i of the first derivative along x_j for i < j.
             let rank = shape.count
