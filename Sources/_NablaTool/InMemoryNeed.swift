@@ -5,7 +5,7 @@ import NablaHDF5
 import NablaNetCDF
 
 /// The memory a job's in-memory path holds (every input the slab engine does not take: deflated `.npz`
-/// members, CSV/TSV tables, netCDF variables, Fortran-order or complex arrays, the jacobian, spectral
+/// members, CSV/TSV tables, netCDF variables, Fortran-order or complex arrays, spectral
 /// derivatives of HDF5 or float16 data, `.nc`/`.vti`/`.vtr`/`.csv`/`.tsv` outputs, `nabla score`),
 /// estimated from the files' metadata before any value is read, so that a job its budget (`--memory`)
 /// cannot hold is refused at once instead of read and then killed, or swapping.
@@ -304,9 +304,6 @@ extension FieldJob {
         let format = try? FieldFiles.Format(of: output)
         if !slabEngine { return "NABLA_IN_MEMORY is set, so the job runs in memory: unset it for the slab engine" }
         if let reason = contents.wholeReason { return reason }
-        if operation == .jacobian {
-            return "the jacobian is computed in memory: take the gradient of each component (nabla gradient --key axisK) for the slab engine"
-        }
         if inputs.contains(where: \.dtype.isComplex) {
             return "complex data is differentiated in memory: differentiate its real and imaginary parts as separate float arrays for the slab engine"
         }
