@@ -97,6 +97,13 @@ extension Array where Element: BinaryFloatingPoint {
     package static func uninitialized<E: Error>(
         count: Int, _ initialize: (SharedBuffer<Element>) throws(E) -> Void
     ) throws(E) -> [Element] {
+        guard count > 0 else {
+            // An empty array's storage is the runtime's shared global; `unsafeUninitializedCapacity: 0`
+            // would write its count (0) there, a race ThreadSanitizer reports against every thread reading
+            // any empty array. Nothing to allocate: hand `initialize` an empty buffer.
+            try initialize(SharedBuffer(UnsafeMutableBufferPointer<Element>(start: nil, count: 0)))
+            return []
+        }
         var failure: E? = nil
         let array = [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
             Memory.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
